@@ -1,0 +1,64 @@
+// A throwaway application for benchmarks: the embedded PostgreSQL (or
+// BENCH_DATABASE_URL) with a fresh database, migrated, and the real server.
+import path from 'node:path';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { App } from '../src/app';
+import { loadConfig } from '../src/config';
+import { createDataSource, migrate } from '../src/db/data-source';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded-postgres';
+import { createLogger } from '../src/logger';
+import { dataDir } from '../src/paths';
+import { startServer, type RunningServer } from '../src/server';
+
+export const BENCH_SECRETS = {
+  TRACKING_SIGNING_SECRET: 'bench-tracking-secret-0123456789abcdef',
+  AUTH_JWT_SECRET: 'bench-jwt-secret-0123456789abcdef-01234',
+  SECRETS_ENCRYPTION_KEY: 'ab'.repeat(32),
+};
+
+export interface BenchEnvironment {
+  db: DataSource;
+  url: string;
+  app: App;
+  server: RunningServer;
+  close(): Promise<void>;
+}
+
+async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function startBenchEnvironment(name: string, env: Record<string, string> = {}): Promise<BenchEnvironment> {
+  let embedded: EmbeddedPostgres | null = null;
+  let adminUrl = process.env.BENCH_DATABASE_URL;
+  if (!adminUrl) {
+    embedded = await startEmbeddedPostgres({ dir: path.join(dataDir, 'bench-pg'), port: 54339, database: 'postgres', durable: false });
+    adminUrl = embedded.adminUrl;
+  }
+  const url = await freshDatabase(adminUrl, `bench_${name}`);
+  const config = loadConfig({ ...BENCH_SECRETS, EMAIL_TRACKING_ENABLED: 'true', LOG_LEVEL: 'silent', DATABASE_URL: url, ...env });
+  const db = createDataSource({ url, poolSize: 20 });
+  await db.initialize();
+  await migrate(db);
+  const app: App = { config, db, log: createLogger(config.logLevel) };
+  const server = await startServer(app, 0, '127.0.0.1');
+  return {
+    db,
+    url: server.url,
+    app,
+    server,
+    async close() {
+      await server.close();
+      await db.destroy();
+      await embedded?.stop();
+    },
+  };
+}

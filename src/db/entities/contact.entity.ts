@@ -1,0 +1,53 @@
+// A recipient as the CRM knows it, with its suppression state.
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type ContactStatus = 'ACTIVE' | 'BOUNCED' | 'COMPLAINED' | 'UNSUBSCRIBED';
+export type EnrollmentStatus = 'ACTIVE' | 'UNENROLLED';
+
+@Entity('contacts')
+export class ContactRow {
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
+  orgId!: string;
+
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ type: 'text' })
+  email!: string;
+
+  @Column({ type: 'text' })
+  status!: ContactStatus;
+
+  @Column({ name: 'status_changed_at', type: 'timestamptz', nullable: true })
+  statusChangedAt!: Date | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}
+
+@Entity('enrollments')
+export class EnrollmentRow {
+  @PrimaryColumn({ name: 'org_id', type: 'text' })
+  orgId!: string;
+
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ name: 'contact_id', type: 'text' })
+  contactId!: string;
+
+  @Column({ name: 'campaign_id', type: 'text', nullable: true })
+  campaignId!: string | null;
+
+  @Column({ type: 'text' })
+  status!: EnrollmentStatus;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,32 @@
+// Builds the executable schema: type-graphql classes, then the shield
+// permissions on top. schema.graphql is printed from the same build.
+import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { applyMiddleware } from 'graphql-middleware';
+import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
+import { permissions } from './permissions';
+import { ViewerResolver } from './resolvers/viewer.resolver';
+
+// type-graphql takes resolver classes as plain constructors.
+const resolvers: NonEmptyArray<Function> = [ViewerResolver];
+
+let built: GraphQLSchema | null = null;
+
+/** The schema without permissions: what schema.graphql shows. */
+export function buildBareSchema(): GraphQLSchema {
+  built ??= buildSchemaSync({
+    resolvers,
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    orphanedTypes: [],
+  });
+  return built;
+}
+
+export function buildGraphQLSchema(): GraphQLSchema {
+  return applyMiddleware(buildBareSchema(), permissions);
+}
+
+export function printSchemaSdl(): string {
+  return `${printSchema(lexicographicSortSchema(buildBareSchema()))}\n`;
+}

@@ -1,0 +1,77 @@
+// One node:http server: /graphql through Apollo, /healthz, and the plain
+// routes (pixel, click, webhooks) on the bare fast path, off Apollo's.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from './app';
+import { DatabaseHealth } from './db/health';
+import { createGraphQLEndpoint } from './http/graphql-handler';
+import { sendError, sendJson } from './http/respond';
+import { Router } from './http/router';
+
+export interface RunningServer {
+  readonly http: Server;
+  readonly url: string;
+  /** stops accepting, lets in-flight requests finish, then releases Apollo */
+  close(): Promise<void>;
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+export async function startServer(app: App, port = app.config.port, host = app.config.host): Promise<RunningServer> {
+  const router = new Router();
+  const health = new DatabaseHealth(app.db);
+  const graphql = await createGraphQLEndpoint(app);
+
+  router.on(['GET', 'POST', 'OPTIONS'], '/graphql', (req, res) => graphql.handle(req, res));
+  router.on(['GET', 'HEAD'], '/healthz', async (_req, res) => {
+    sendJson(res, 200, { status: 'ok', db: await health.state() });
+  });
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const path = pathOf(req.url ?? '/');
+    const route = router.match(req.method ?? 'GET', path);
+    if (route === null) return sendError(res, 404, 'not found');
+    if (route === 'method-not-allowed') return sendError(res, 405, 'method not allowed');
+    const done = route(req, res, path);
+    if (done instanceof Promise) {
+      done.catch((error: unknown) => {
+        app.log.error({ err: error, path }, 'request failed');
+        if (!res.headersSent) sendError(res, 500, 'internal error');
+        else res.destroy();
+      });
+    }
+  };
+
+  const http = createServer(handle);
+  // Slow clients cannot hold sockets open forever (slow-loris).
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 60_000;
+  http.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+
+  return {
+    http,
+    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      // Requests still running after the grace period are cut off.
+      const force = setTimeout(() => http.closeAllConnections(), 10_000);
+      await closed;
+      clearTimeout(force);
+      await graphql.stop();
+    },
+  };
+}

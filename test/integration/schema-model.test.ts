@@ -1,0 +1,89 @@
+// The data model as the migrations built it.
+import type { DataSource } from 'typeorm';
+import { migrate } from '../../src/db/data-source';
+import { openTestDataSource } from '../support/app';
+
+let db: DataSource;
+beforeAll(async () => {
+  db = await openTestDataSource();
+});
+afterAll(async () => {
+  await db.destroy();
+});
+
+async function applicationTables(): Promise<string[]> {
+  const rows: { relname: string }[] = await db.query(`
+    SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> 'schema_migrations'
+    ORDER BY 1`);
+  return rows.map((row) => row.relname);
+}
+
+describe('schema', () => {
+  it('has the tables of the data model', async () => {
+    expect(await applicationTables()).toEqual(
+      expect.arrayContaining([
+        'campaigns',
+        'contacts',
+        'email_settings',
+        'enrollments',
+        'processed_webhook_events',
+        'send_links',
+        'sends',
+        'templates',
+        'tracking_events',
+      ]),
+    );
+  });
+
+  it('leads every primary key and every index with org_id', async () => {
+    const rows: { table: string; index: string; first: string }[] = await db.query(`
+      SELECT t.relname AS table, i.relname AS index, a.attname AS first
+      FROM pg_index x
+      JOIN pg_class t ON t.oid = x.indrelid
+      JOIN pg_class i ON i.oid = x.indexrelid
+      JOIN pg_namespace n ON n.oid = t.relnamespace
+      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]
+      WHERE n.nspname = 'public' AND t.relname <> 'schema_migrations'`);
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.filter((row) => row.first !== 'org_id')).toEqual([]);
+    const tables = await applicationTables();
+    const withPrimaryKey: { relname: string }[] = await db.query(`
+      SELECT t.relname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+      WHERE c.contype = 'p' AND t.relname = ANY($1)`, [tables]);
+    expect(withPrimaryKey.map((row) => row.relname).sort()).toEqual(tables);
+  });
+
+  it('partitions raw events by month, with partitions ahead of now', async () => {
+    const rows: { name: string; bound: string }[] = await db.query(`
+      SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'tracking_events'::regclass`);
+    const now = new Date();
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+    const name = `tracking_events_${next.getUTCFullYear()}_${String(next.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect(rows.map((row) => row.name)).toEqual(expect.arrayContaining([name, 'tracking_events_default']));
+    expect(rows.find((row) => row.name === name)?.bound).toMatch(/FROM \('.*00:00:00\+00'\) TO \('.*00:00:00\+00'\)/);
+  });
+
+  it('moves rows caught by the default partition into a month created later', async () => {
+    const runner = db.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      await runner.query(`
+        INSERT INTO tracking_events (org_id, id, send_id, occurred_at, kind, source, counted, bot, mpp)
+        VALUES ('org-partition-test', gen_random_uuid(), gen_random_uuid(), '2001-02-03T04:05:06Z', 'OPEN', 'PIXEL', true, false, false)`);
+      expect(await runner.query(`SELECT ensure_tracking_event_partitions('2001-02-01', '2001-02-01') AS created`)).toEqual([{ created: 1 }]);
+      const where: { relname: string }[] = await runner.query(`
+        SELECT tableoid::regclass::text AS relname FROM tracking_events WHERE org_id = 'org-partition-test'`);
+      expect(where).toEqual([{ relname: 'tracking_events_2001_02' }]);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  });
+
+  it('has nothing left to migrate', async () => {
+    expect(await migrate(db)).toEqual([]);
+  });
+});

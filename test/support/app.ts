@@ -1,0 +1,64 @@
+// Builds the real application on the run's test database: config from a test
+// environment, a data source, and (when asked) the HTTP server on a free port.
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { App } from '../../src/app';
+import { signToken } from '../../src/auth/jwt';
+import type { Role } from '../../src/auth/viewer';
+import { loadConfig, type Config } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { createLogger } from '../../src/logger';
+import { startServer, type RunningServer } from '../../src/server';
+import { getTestDatabase } from './test-database-state';
+
+export const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  TRACKING_SIGNING_SECRET: 'test-tracking-secret-0123456789abcdef',
+  AUTH_JWT_SECRET: 'test-jwt-secret-0123456789abcdef-0123',
+  SECRETS_ENCRYPTION_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
+  EMAIL_TRACKING_ENABLED: 'true',
+  LOG_LEVEL: 'silent',
+};
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ ...TEST_ENV, DATABASE_URL: getTestDatabase().url, ...overrides });
+}
+
+/** A fresh organisation id per test keeps parallel test files apart on one database. */
+export function uniqueOrg(label = 'org'): string {
+  return `${label}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function openTestDataSource(poolSize = 5): Promise<DataSource> {
+  const db = createDataSource({ url: getTestDatabase().url, poolSize });
+  await db.initialize();
+  return db;
+}
+
+export interface TestApp {
+  app: App;
+  server: RunningServer;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const config = testConfig({ PORT: '0', ...overrides });
+  const db = await openTestDataSource();
+  const app: App = { config, db, log: createLogger(config.logLevel) };
+  const server = await startServer(app, 0, '127.0.0.1');
+  return {
+    app,
+    server,
+    url: server.url,
+    async close() {
+      await server.close();
+      await db.destroy();
+    },
+  };
+}
+
+export function tokenFor(orgId: string, userId: string, role: Role, teamId?: string, expiresIn?: string): Promise<string> {
+  return signToken({ orgId, userId, role, teamId: teamId ?? null, expiresIn }, TEST_ENV.AUTH_JWT_SECRET);
+}
