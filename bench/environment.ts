@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import type { App } from '../src/app';
+import { createApp, type App } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createDataSource, migrate } from '../src/db/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded-postgres';
@@ -48,7 +48,7 @@ export async function startBenchEnvironment(name: string, env: Record<string, st
   const db = createDataSource({ url, poolSize: 20 });
   await db.initialize();
   await migrate(db);
-  const app: App = { config, db, log: createLogger(config.logLevel) };
+  const app = createApp(config, db, createLogger(config.logLevel));
   const server = await startServer(app, 0, '127.0.0.1');
   return {
     db,
@@ -57,6 +57,7 @@ export async function startBenchEnvironment(name: string, env: Record<string, st
     server,
     async close() {
       await server.close();
+      await app.recorder.close();
       await db.destroy();
       await embedded?.stop();
     },

@@ -4,10 +4,12 @@
 import 'reflect-metadata';
 import { benchGraphQL } from './graphql-bench';
 import { printTable, type BenchRow } from './table';
+import { benchTracking } from './tracking-bench';
 
 type Section = () => Promise<BenchRow[]>;
 
 const sections: Record<string, Section> = {
+  tracking: benchTracking,
   graphql: benchGraphQL,
 };
 

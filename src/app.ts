@@ -1,10 +1,31 @@
-// What every request handler shares for the life of the process.
+// What every request handler shares for the life of the process, built once
+// from the configuration and the database.
 import type { DataSource } from 'typeorm';
 import type { Config } from './config';
+import { RequestClassifier } from './events/classify';
+import { IpHasher } from './events/event';
+import { EventRecorder, defaultRecorderOptions, type RecorderOptions } from './events/recorder';
+import { TokenCodec } from './events/tokens';
 import type { Logger } from './logger';
 
 export interface App {
   readonly config: Config;
   readonly db: DataSource;
   readonly log: Logger;
+  readonly tokens: TokenCodec;
+  readonly ipHasher: IpHasher;
+  readonly classifier: RequestClassifier;
+  readonly recorder: EventRecorder;
+}
+
+export function createApp(config: Config, db: DataSource, log: Logger, recorderOptions: Partial<RecorderOptions> = {}): App {
+  return {
+    config,
+    db,
+    log,
+    tokens: new TokenCodec(config.trackingSigningSecret),
+    ipHasher: new IpHasher(config.trackingSigningSecret),
+    classifier: new RequestClassifier({ extraBotPatterns: config.extraBotUserAgents, countGmailProxy: config.countGmailProxy }),
+    recorder: new EventRecorder(db, log, { ...defaultRecorderOptions, ...recorderOptions }),
+  };
 }

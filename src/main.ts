@@ -1,7 +1,7 @@
 // npm start: config -> database (embedded unless DATABASE_URL) -> migrations ->
 // server.listen; SIGINT/SIGTERM stop it gracefully.
 import 'reflect-metadata';
-import type { App } from './app';
+import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/connect';
 import { devSecretsUnlessProduction } from './dev-secrets';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const database = await openDatabase(config, log, { migrate: true });
-  const app: App = { config, db: database.db, log };
+  const app = createApp(config, database.db, log);
   const server = await startServer(app);
   log.info(
     { url: server.url, database: database.embedded ? 'embedded' : 'DATABASE_URL', tracking: config.trackingEnabled },
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     try {
       await server.close();
+      await app.recorder.close();
       await database.close();
       log.info('stopped');
       process.exit(0);

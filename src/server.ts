@@ -7,6 +7,7 @@ import { DatabaseHealth } from './db/health';
 import { createGraphQLEndpoint } from './http/graphql-handler';
 import { sendError, sendJson } from './http/respond';
 import { Router } from './http/router';
+import { registerTrackingRoutes } from './routes/tracking';
 
 export interface RunningServer {
   readonly http: Server;
@@ -26,6 +27,7 @@ export async function startServer(app: App, port = app.config.port, host = app.c
   const graphql = await createGraphQLEndpoint(app);
 
   router.on(['GET', 'POST', 'OPTIONS'], '/graphql', (req, res) => graphql.handle(req, res));
+  registerTrackingRoutes(router, app);
   router.on(['GET', 'HEAD'], '/healthz', async (_req, res) => {
     sendJson(res, 200, { status: 'ok', db: await health.state() });
   });

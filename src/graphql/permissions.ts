@@ -16,8 +16,12 @@ export const permissions = shield(
   {
     Query: {
       viewer: isAuthenticated,
+      send: isAuthenticated,
     },
     Viewer: allow,
+    // Reached only through a visible send (the loader scopes by org and sender).
+    Send: allow,
+    TrackingEvent: allow,
   },
   {
     fallbackRule: deny,

@@ -5,10 +5,11 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { applyMiddleware } from 'graphql-middleware';
 import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
 import { permissions } from './permissions';
+import { SendResolver } from './resolvers/send.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 
 // type-graphql takes resolver classes as plain constructors.
-const resolvers: NonEmptyArray<Function> = [ViewerResolver];
+const resolvers: NonEmptyArray<Function> = [ViewerResolver, SendResolver];
 
 let built: GraphQLSchema | null = null;
 

@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { App } from '../../src/app';
+import { createApp, type App } from '../../src/app';
 import { signToken } from '../../src/auth/jwt';
 import type { Role } from '../../src/auth/viewer';
 import { loadConfig, type Config } from '../../src/config';
@@ -46,7 +46,7 @@ export interface TestApp {
 export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
   const config = testConfig({ PORT: '0', ...overrides });
   const db = await openTestDataSource();
-  const app: App = { config, db, log: createLogger(config.logLevel) };
+  const app = createApp(config, db, createLogger(config.logLevel));
   const server = await startServer(app, 0, '127.0.0.1');
   return {
     app,
@@ -54,6 +54,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
     url: server.url,
     async close() {
       await server.close();
+      await app.recorder.close();
       await db.destroy();
     },
   };

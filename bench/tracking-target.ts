@@ -1,0 +1,65 @@
+// The system under load for the tracking benchmark, in its own process so the
+// load generator does not share its event loop: either the real application
+// (`app`) or a bare node:http server answering the same bytes (`bare`).
+// Prints "READY <url>"; on SIGTERM flushes the recorder, prints
+// "DONE <counters json>" and exits.
+import 'reflect-metadata';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { createDataSource } from '../src/db/data-source';
+import { createLogger } from '../src/logger';
+import { PIXEL_GIF } from '../src/routes/tracking';
+import { startServer } from '../src/server';
+
+const PIXEL_HEADERS = {
+  'content-type': 'image/gif',
+  'content-length': String(PIXEL_GIF.length),
+  'cache-control': 'no-store, no-cache, must-revalidate, private',
+  pragma: 'no-cache',
+  expires: '0',
+};
+
+async function bare(location: string): Promise<void> {
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/track/click/')) {
+      res.writeHead(302, { location, 'cache-control': PIXEL_HEADERS['cache-control'], 'content-length': '0' });
+      res.end();
+      return;
+    }
+    res.writeHead(200, PIXEL_HEADERS);
+    res.end(PIXEL_GIF);
+  });
+  server.keepAliveTimeout = 5_000;
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`READY http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+  });
+  process.on('SIGTERM', () => {
+    process.stdout.write('DONE {}\n');
+    process.exit(0);
+  });
+}
+
+async function application(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger(config.logLevel);
+  const db = createDataSource({ url: config.databaseUrl as string, poolSize: 10 });
+  await db.initialize();
+  const app = createApp(config, db, log);
+  const server = await startServer(app, 0, '127.0.0.1');
+  process.stdout.write(`READY ${server.url}\n`);
+  process.on('SIGTERM', () => {
+    void (async () => {
+      await server.close();
+      await app.recorder.close(120_000);
+      process.stdout.write(`DONE ${JSON.stringify(app.recorder.counters)}\n`);
+      await db.destroy();
+      process.exit(0);
+    })();
+  });
+}
+
+const mode = process.argv[2];
+if (mode === 'bare') void bare(process.argv[3] ?? 'https://example.com/');
+else void application();

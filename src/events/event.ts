@@ -1,0 +1,56 @@
+// The one shape every open and click takes on its way to the database, from
+// the pixel, the redirect and Mailgun's webhooks alike.
+import { createHmac, hash } from 'node:crypto';
+
+export type EventKind = 'OPEN' | 'CLICK';
+export type EventSource = 'PIXEL' | 'REDIRECT' | 'WEBHOOK';
+
+export interface TrackingEventInput {
+  orgId: string;
+  sendId: string;
+  kind: EventKind;
+  source: EventSource;
+  /** the event's own time: the request's, or Mailgun's event-data.timestamp */
+  occurredAt: Date;
+  /** false for bots: recorded, never counted */
+  countable: boolean;
+  bot: boolean;
+  mpp: boolean;
+  linkPosition: number | null;
+  url: string | null;
+  userAgent: string | null;
+  /** keyed per send, see IpHasher */
+  ipHash: Buffer | null;
+  /** deterministic for webhook events so a repeat is a no-op; random otherwise */
+  id?: string;
+}
+
+/** Identifies a send across organisations in maps and sets. */
+export const sendKey = (orgId: string, sendId: string) => `${orgId}/${sendId}`;
+
+/** Same-client repeats of a pixel or redirect event within this window collapse. */
+export const CLIENT_DEDUPE_MS = 5_000;
+/** Webhook events collapse into a counted event of the same kind within this window. */
+export const WEBHOOK_DEDUPE_MS = 10 * 60_000;
+
+/**
+ * Hashes client IPs with a key and the send id, so dedupe works within one
+ * send while nothing links a recipient's address across emails; no plain IP is
+ * ever stored.
+ */
+export class IpHasher {
+  private readonly prefix: string;
+
+  constructor(secret: string) {
+    this.prefix = createHmac('sha256', secret).update('client-ip-hash-v1').digest('hex');
+  }
+
+  /**
+   * SHA-256 over a secret prefix, the send and the address, truncated to 128
+   * bits: a pseudonym compared for equality, never verified as a MAC, so the
+   * one-shot hash (cheaper than an HMAC on the hot path) is enough.
+   */
+  hash(sendId: string, ip: string): Buffer {
+    return (hash('sha256', `${this.prefix}|${sendId}|${ip}`, 'buffer') as unknown as Buffer).subarray(0, 16);
+  }
+}

@@ -1,0 +1,108 @@
+// Inserting a batch of raw events. Pixel and redirect batches go through COPY
+// (one text stream, parsed by PostgreSQL far faster than bound arrays); a
+// batch that may repeat stored events (webhooks, or a retry after an
+// ambiguous failure) goes through INSERT ... ON CONFLICT DO NOTHING, which
+// tells which rows were new.
+import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { EntityManager } from 'typeorm';
+import type { TrackingEventInput } from './event';
+
+const COLUMNS = 'org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash';
+
+/** Text PostgreSQL accepts: no NUL, and lone surrogates (which UTF-8 cannot carry) replaced. */
+function clean(text: string): string {
+  return text.replace(/\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\uFFFD');
+}
+
+function copyText(value: string | null): string {
+  if (value === null) return '\\N';
+  return clean(value).replace(/[\\\t\n\r]/g, (char) => (char === '\\' ? '\\\\' : char === '\t' ? '\\t' : char === '\n' ? '\\n' : '\\r'));
+}
+
+function copyRow(event: TrackingEventInput, id: string, counted: boolean): string {
+  return [
+    copyText(event.orgId),
+    event.sendId,
+    event.occurredAt.toISOString(),
+    id,
+    event.kind,
+    event.source,
+    counted ? 't' : 'f',
+    event.bot ? 't' : 'f',
+    event.mpp ? 't' : 'f',
+    event.linkPosition === null ? '\\N' : String(event.linkPosition),
+    copyText(event.url),
+    copyText(event.userAgent),
+    event.ipHash ? `\\\\x${event.ipHash.toString('hex')}` : '\\N',
+  ].join('\t');
+}
+
+async function copyEvents(client: PoolClient, events: readonly TrackingEventInput[], ids: readonly string[], counted: readonly boolean[]): Promise<void> {
+  const rows = events.map((event, index) => copyRow(event, ids[index], counted[index]));
+  await new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(`COPY tracking_events (${COLUMNS}) FROM STDIN`));
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+    stream.end(`${rows.join('\n')}\n`);
+  });
+}
+
+async function insertIgnoringRepeats(
+  db: EntityManager,
+  events: readonly TrackingEventInput[],
+  ids: readonly string[],
+  counted: readonly boolean[],
+): Promise<boolean[]> {
+  const rows: { id: string }[] = await db.query(
+    `INSERT INTO tracking_events (${COLUMNS})
+     SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[],
+                          $7::boolean[], $8::boolean[], $9::boolean[], $10::integer[], $11::text[], $12::text[], $13::bytea[])
+     ON CONFLICT DO NOTHING
+     RETURNING id`,
+    [
+      events.map((event) => clean(event.orgId)),
+      events.map((event) => event.sendId),
+      events.map((event) => event.occurredAt.toISOString()),
+      ids,
+      events.map((event) => event.kind),
+      events.map((event) => event.source),
+      counted,
+      events.map((event) => event.bot),
+      events.map((event) => event.mpp),
+      events.map((event) => event.linkPosition),
+      events.map((event) => (event.url === null ? null : clean(event.url))),
+      events.map((event) => (event.userAgent === null ? null : clean(event.userAgent))),
+      events.map((event) => event.ipHash),
+    ],
+  );
+  if (rows.length === ids.length) return ids.map(() => true);
+  const inserted = new Set(rows.map((row) => row.id));
+  return ids.map((id) => inserted.has(id));
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Inserts the events inside the caller's transaction; returns, per event,
+ * whether it was new (a repeat of a stored event is skipped).
+ */
+export async function insertEvents(db: EntityManager, events: readonly TrackingEventInput[], counted: readonly boolean[]): Promise<boolean[]> {
+  const ids = events.map((event) => event.id ?? randomUUID());
+  if (events.some((event) => event.source === 'WEBHOOK') || !db.queryRunner) {
+    return insertIgnoringRepeats(db, events, ids, counted);
+  }
+  const client = (await db.queryRunner.connect()) as PoolClient;
+  await client.query('SAVEPOINT copy_events');
+  try {
+    await copyEvents(client, events, ids, counted);
+    await client.query('RELEASE SAVEPOINT copy_events');
+    return ids.map(() => true);
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    // A retried batch whose first attempt was committed after all.
+    await client.query('ROLLBACK TO SAVEPOINT copy_events');
+    return insertIgnoringRepeats(db, events, ids, counted);
+  }
+}

@@ -1,0 +1,211 @@
+// The pixel and the redirect answer first and record later: events wait in a
+// bounded in-memory buffer and are written in batches. While the database is
+// unreachable the buffer holds them and retries; past its bound, new events
+// are dropped and counted, never the answers.
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Logger } from '../logger';
+import type { TrackingEventInput } from './event';
+import { writeEvents } from './write-events';
+
+export interface RecorderOptions {
+  /** events kept while the database is slow or down; past it new events are dropped */
+  maxBuffered: number;
+  /** events per transaction */
+  batchSize: number;
+  /** how long an event may wait for companions before a batch is written */
+  lingerMs: number;
+  /** first wait after a failed write; doubles up to maxRetryDelayMs */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  /** bounds one batch's statements, so a stuck database cannot stall the loop */
+  statementTimeoutMs: number;
+}
+
+export const defaultRecorderOptions: RecorderOptions = {
+  maxBuffered: 200_000,
+  batchSize: 2_000,
+  lingerMs: 10,
+  retryDelayMs: 250,
+  maxRetryDelayMs: 5_000,
+  statementTimeoutMs: 10_000,
+};
+
+export interface RecorderCounters {
+  recorded: number;
+  written: number;
+  counted: number;
+  bots: number;
+  deduped: number;
+  dropped: number;
+  /** events whose send does not exist */
+  orphaned: number;
+  writeFailures: number;
+}
+
+/** Errors after which retrying the same batch later can succeed. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? (error as { driverError?: { code?: string } }).driverError?.code ?? '';
+  if (/^(08|53|57|58)/.test(code) || code === '40001' || code === '40P01' || code === '55P03') return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /timeout|terminat|connect|Connection|closed|ECONN/i.test(message);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits for `work`, or until the deadline, whichever is first, leaving no timer behind. */
+async function withDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+  });
+  await Promise.race([work, expired]);
+  clearTimeout(timer);
+}
+
+export class EventRecorder {
+  readonly counters: RecorderCounters = { recorded: 0, written: 0, counted: 0, bots: 0, deduped: 0, dropped: 0, orphaned: 0, writeFailures: 0 };
+  private buffer: TrackingEventInput[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  private retryDelay: number;
+  private outage = false;
+  private lastDropLog = 0;
+  private closed = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly log: Logger,
+    private readonly options: RecorderOptions = defaultRecorderOptions,
+  ) {
+    this.retryDelay = options.retryDelayMs;
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** Queues an event; O(1), never throws, never waits. False when the buffer is full and the event was dropped. */
+  record(event: TrackingEventInput): boolean {
+    if (this.buffer.length >= this.options.maxBuffered) {
+      this.counters.dropped++;
+      const now = Date.now();
+      if (now - this.lastDropLog > 10_000) {
+        this.lastDropLog = now;
+        this.log.error({ dropped: this.counters.dropped, buffered: this.buffer.length }, 'event buffer full: dropping new events');
+      }
+      return false;
+    }
+    // The id is fixed now, so a batch retried after an ambiguous failure
+    // (committed, but the answer lost) is not stored or counted twice.
+    event.id ??= randomUUID();
+    this.buffer.push(event);
+    this.counters.recorded++;
+    this.schedule(this.options.lingerMs);
+    return true;
+  }
+
+  /** Writes everything buffered, waiting at most `deadlineMs`; resolves either way. */
+  async flush(deadlineMs = 10_000): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    while (this.buffer.length > 0 && Date.now() < deadline) {
+      this.clearTimer();
+      this.draining ??= this.drain();
+      await withDeadline(this.draining, deadline);
+      if (this.outage) await sleep(Math.min(this.retryDelay, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  /** Graceful shutdown: stop the timer and flush what is buffered. */
+  async close(deadlineMs = 10_000): Promise<void> {
+    await this.flush(deadlineMs);
+    this.closed = true;
+    this.clearTimer();
+    if (this.buffer.length > 0) {
+      this.log.error({ lost: this.buffer.length }, 'shutdown: buffered events could not be written before the deadline');
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer || this.draining || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.draining ??= this.drain();
+    }, delay);
+    this.timer.unref();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.buffer.length > 0) {
+        const batch = this.buffer.slice(0, this.options.batchSize);
+        try {
+          await this.writeBatch(batch).catch((error: unknown) => {
+            if (isTransient(error)) throw error;
+            // Not the database's state but something in the batch: isolate the culprit.
+            this.counters.writeFailures++;
+            return this.writeOneByOne(batch);
+          });
+        } catch (error) {
+          this.counters.writeFailures++;
+          this.noteOutage(error);
+          return; // keep the batch; retry after the delay
+        }
+        this.buffer.splice(0, batch.length);
+        if (this.outage) {
+          this.outage = false;
+          this.retryDelay = this.options.retryDelayMs;
+          this.log.info({ buffered: this.buffer.length }, 'database reachable again: writing buffered events');
+        }
+      }
+    } finally {
+      this.draining = null;
+      if (this.buffer.length > 0) this.schedule(this.outage ? this.retryDelay : 0);
+    }
+  }
+
+  private noteOutage(error: unknown): void {
+    if (!this.outage) {
+      this.log.warn({ err: error, buffered: this.buffer.length }, 'cannot write events: keeping them buffered and retrying');
+    }
+    this.outage = true;
+    this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxRetryDelayMs);
+  }
+
+  private async writeBatch(batch: TrackingEventInput[]): Promise<void> {
+    const outcome = await this.db.transaction(async (manager) => {
+      await manager.query(`SET LOCAL statement_timeout = ${Math.floor(this.options.statementTimeoutMs)}`);
+      return writeEvents(manager, batch);
+    });
+    batch.forEach((event, index) => {
+      if (!outcome.stored[index]) {
+        this.counters.orphaned++;
+        return;
+      }
+      this.counters.written++;
+      if (outcome.counted[index]) this.counters.counted++;
+      else if (event.bot) this.counters.bots++;
+      else if (event.countable) this.counters.deduped++;
+    });
+  }
+
+  private async writeOneByOne(batch: TrackingEventInput[]): Promise<void> {
+    for (const event of batch) {
+      try {
+        await this.writeBatch([event]);
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        this.counters.dropped++;
+        this.log.error({ err: error, sendId: event.sendId, kind: event.kind }, 'event could not be written: dropped');
+      }
+    }
+  }
+}

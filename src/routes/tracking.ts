@@ -1,0 +1,106 @@
+// GET/HEAD /track/open/{token}.gif and /track/click/{token}: the routes mail
+// clients hit. Answer first, from the token alone; then hand the event to the
+// recorder, which never delays or fails the answer.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from '../app';
+import { clientIp } from '../events/client-ip';
+import type { EventKind, EventSource } from '../events/event';
+import type { Router } from '../http/router';
+
+export const OPEN_PREFIX = '/track/open/';
+export const CLICK_PREFIX = '/track/click/';
+
+/** The 43-byte transparent 1x1 GIF89a. */
+export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
+
+const NO_STORE = 'no-store, no-cache, must-revalidate, private';
+const PIXEL_HEADERS = {
+  'content-type': 'image/gif',
+  'content-length': String(PIXEL_GIF.length),
+  'cache-control': NO_STORE,
+  pragma: 'no-cache',
+  expires: '0',
+};
+const NOT_FOUND_BODY = 'Not found\n';
+const NOT_FOUND_HEADERS = {
+  'content-type': 'text/plain; charset=utf-8',
+  'content-length': String(Buffer.byteLength(NOT_FOUND_BODY)),
+  'cache-control': NO_STORE,
+};
+
+/**
+ * A Location header carries bytes, not characters: anything outside printable
+ * ASCII (including spaces and control characters) is written as UTF-8
+ * percent-escapes, as a browser would send it; everything else is unchanged.
+ */
+export function locationHeader(url: string): string {
+  if (/^[\x21-\x7e]*$/.test(url)) return url;
+  return url.replace(/[^\x21-\x7e]/gu, (char) => {
+    if (char.length === 1 && char >= '\ud800' && char <= '\udfff') return '%EF%BF%BD'; // lone surrogate
+    return encodeURIComponent(char);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function recordEvent(
+  app: App,
+  req: IncomingMessage,
+  kind: EventKind,
+  source: EventSource,
+  target: { orgId: string; sendId: string; position: number | null; url: string | null },
+): void {
+  const userAgent = header(req, 'user-agent');
+  const purpose = header(req, 'sec-purpose') ?? header(req, 'purpose') ?? header(req, 'x-moz');
+  const verdict = app.classifier.classify(req.method ?? 'GET', userAgent, purpose, kind === 'OPEN' ? 'open' : 'click');
+  if (!verdict.countable && !verdict.bot) return; // HEAD and prefetch: answered, not recorded
+  const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], app.config.trustProxy);
+  app.recorder.record({
+    orgId: target.orgId,
+    sendId: target.sendId,
+    kind,
+    source,
+    occurredAt: new Date(),
+    countable: verdict.countable,
+    bot: verdict.bot,
+    mpp: verdict.mpp,
+    linkPosition: target.position,
+    url: target.url,
+    userAgent: userAgent === undefined ? null : userAgent.slice(0, 1024),
+    ipHash: ip ? app.ipHasher.hash(target.sendId, ip) : null,
+  });
+}
+
+function servePixel(app: App, req: IncomingMessage, res: ServerResponse, path: string): void {
+  res.writeHead(200, PIXEL_HEADERS);
+  res.end(req.method === 'HEAD' ? undefined : PIXEL_GIF);
+  const token = path.slice(OPEN_PREFIX.length, path.endsWith('.gif') ? -4 : undefined);
+  const decoded = app.tokens.decode(token);
+  if (decoded?.kind !== 'open') return;
+  recordEvent(app, req, 'OPEN', 'PIXEL', { orgId: decoded.orgId, sendId: decoded.sendId, position: null, url: null });
+}
+
+function redirectClick(app: App, req: IncomingMessage, res: ServerResponse, path: string): void {
+  const decoded = app.tokens.decode(path.slice(CLICK_PREFIX.length));
+  if (decoded?.kind !== 'click') {
+    res.writeHead(404, NOT_FOUND_HEADERS);
+    res.end(req.method === 'HEAD' ? undefined : NOT_FOUND_BODY);
+    return;
+  }
+  res.writeHead(302, { location: locationHeader(decoded.url), 'cache-control': NO_STORE, 'content-length': '0' });
+  res.end();
+  recordEvent(app, req, 'CLICK', 'REDIRECT', {
+    orgId: decoded.orgId,
+    sendId: decoded.sendId,
+    position: decoded.position,
+    url: decoded.url,
+  });
+}
+
+export function registerTrackingRoutes(router: Router, app: App): void {
+  router.under(['GET', 'HEAD'], OPEN_PREFIX, (req, res, path) => servePixel(app, req, res, path));
+  router.under(['GET', 'HEAD'], CLICK_PREFIX, (req, res, path) => redirectClick(app, req, res, path));
+}

@@ -1,0 +1,120 @@
+// The pixel and the redirect across instances and through a database outage.
+import path from 'node:path';
+import { rmSync } from 'node:fs';
+import { createApp, type App } from '../../src/app';
+import { createDataSource, migrate } from '../../src/db/data-source';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { createLogger } from '../../src/logger';
+import { startServer, type RunningServer } from '../../src/server';
+import { startTestApp, testConfig, uniqueOrg, type TestApp } from '../support/app';
+import { freePort, projectRoot } from '../support/processes';
+import { insertSend, sendCounters, storedEvents } from '../support/sends';
+
+const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15';
+
+function hit(baseUrl: string, route: 'open' | 'click', token: string, ip: string) {
+  const url = route === 'open' ? `${baseUrl}/track/open/${token}.gif` : `${baseUrl}/track/click/${token}`;
+  return fetch(url, { redirect: 'manual', headers: { 'user-agent': UA, 'x-forwarded-for': ip } });
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('two instances on one database', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startTestApp({ TRUST_PROXY: '1' }), startTestApp({ TRUST_PROXY: '1' })]);
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('counts identical concurrent opens and clicks once across both', async () => {
+    const send = await insertSend(a.app.db, { orgId: uniqueOrg(), links: ['https://example.com/x'] });
+    const requests = [a, b].flatMap((instance) =>
+      Array.from({ length: 10 }, () => [
+        hit(instance.url, 'open', send.openToken, '192.0.2.44'),
+        hit(instance.url, 'click', send.clickTokens[0], '192.0.2.44'),
+      ]).flat(),
+    );
+    await Promise.all(requests);
+    await Promise.all([a.app.recorder.flush(), b.app.recorder.flush()]);
+    const counters = await sendCounters(a.app.db, send);
+    expect([counters.opens, counters.clicks]).toEqual([1, 1]);
+    expect(await storedEvents(a.app.db, send)).toHaveLength(40);
+  });
+});
+
+describe('a database outage', () => {
+  const root = path.join(projectRoot, '.data', `test-outage-${process.pid}`);
+  let embedded: EmbeddedPostgres;
+  let port: number;
+  let app: App;
+  let server: RunningServer;
+
+  const startDatabase = async () =>
+    startEmbeddedPostgres({ dir: path.join(root, 'pg'), port, database: 'outage', durable: false });
+
+  beforeAll(async () => {
+    port = await freePort();
+    embedded = await startDatabase();
+    const db = createDataSource({ url: embedded.url, poolSize: 4 });
+    await db.initialize();
+    await migrate(db);
+    const config = testConfig({ DATABASE_URL: embedded.url, TRUST_PROXY: '1' });
+    app = createApp(config, db, createLogger('silent'), { retryDelayMs: 100, maxRetryDelayMs: 400 });
+    server = await startServer(app, 0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await server.close();
+    await app.recorder.close(2_000);
+    await app.db.destroy();
+    await embedded.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('keeps answering while PostgreSQL is stopped, then writes every buffered event once it is back', async () => {
+    const send = await insertSend(app.db, { orgId: uniqueOrg(), links: ['https://example.com/during-outage'] });
+    await embedded.stop();
+
+    const opens = await Promise.all(['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((ip) => hit(server.url, 'open', send.openToken, ip)));
+    expect(opens.map((response) => response.status)).toEqual([200, 200, 200]);
+    const clicks = await Promise.all(['10.0.0.1', '10.0.0.2'].map((ip) => hit(server.url, 'click', send.clickTokens[0], ip)));
+    expect(clicks.map((response) => [response.status, response.headers.get('location')])).toEqual([
+      [302, 'https://example.com/during-outage'],
+      [302, 'https://example.com/during-outage'],
+    ]);
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', db: 'down' });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a few failed write attempts
+    expect(app.recorder.buffered).toBe(5);
+
+    embedded = await startDatabase();
+    await eventually(async () => app.recorder.buffered === 0);
+    const counters = await sendCounters(app.db, send);
+    expect([counters.opens, counters.clicks]).toEqual([3, 2]);
+    expect(await storedEvents(app.db, send)).toHaveLength(5);
+    await eventually(async () => ((await (await fetch(`${server.url}/healthz`)).json()) as { db: string }).db === 'up');
+  });
+
+  it('drops new events past the buffer bound and counts them, still answering', async () => {
+    const send = await insertSend(app.db, { orgId: uniqueOrg() });
+    const small = createApp(app.config, app.db, createLogger('silent'), { maxBuffered: 2, lingerMs: 60_000 });
+    const smallServer = await startServer(small, 0, '127.0.0.1');
+    try {
+      const responses = await Promise.all(['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4'].map((ip) => hit(smallServer.url, 'open', send.openToken, ip)));
+      expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200]);
+      expect(small.recorder.counters.dropped).toBe(2);
+      await small.recorder.flush();
+      expect((await sendCounters(app.db, send)).opens).toBe(2);
+    } finally {
+      await smallServer.close();
+      await small.recorder.close();
+    }
+  });
+});
