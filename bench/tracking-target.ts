@@ -52,8 +52,11 @@ async function application(): Promise<void> {
   process.on('SIGTERM', () => {
     void (async () => {
       await server.close();
-      await app.recorder.close(120_000);
-      process.stdout.write(`DONE ${JSON.stringify(app.recorder.counters)}\n`);
+      const backlog = app.recorder.buffered;
+      const started = Date.now();
+      await app.recorder.close(300_000);
+      const report = { ...app.recorder.counters, backlog, backlogMs: Date.now() - started, rssMb: Math.round(process.memoryUsage().rss / 1e6) };
+      process.stdout.write(`DONE ${JSON.stringify(report)}\n`);
       await db.destroy();
       process.exit(0);
     })();

@@ -5,6 +5,46 @@ import { createHmac, hash } from 'node:crypto';
 export type EventKind = 'OPEN' | 'CLICK';
 export type EventSource = 'PIXEL' | 'REDIRECT' | 'WEBHOOK';
 
+/**
+ * An event as the pixel and the redirect hand it to the recorder: compact,
+ * since hundreds of thousands may wait in memory during a burst or an outage
+ * (the time as epoch milliseconds, the client pseudonym as hex).
+ */
+export interface PendingEvent {
+  orgId: string;
+  sendId: string;
+  kind: EventKind;
+  source: EventSource;
+  at: number;
+  countable: boolean;
+  bot: boolean;
+  mpp: boolean;
+  linkPosition: number | null;
+  url: string | null;
+  userAgent: string | null;
+  ipHashHex: string | null;
+  /** fixed when the event first goes into a batch, so a retried batch is not stored twice */
+  id?: string;
+}
+
+export function toEventInput(event: PendingEvent): TrackingEventInput {
+  return {
+    orgId: event.orgId,
+    sendId: event.sendId,
+    kind: event.kind,
+    source: event.source,
+    occurredAt: new Date(event.at),
+    countable: event.countable,
+    bot: event.bot,
+    mpp: event.mpp,
+    linkPosition: event.linkPosition,
+    url: event.url,
+    userAgent: event.userAgent,
+    ipHash: event.ipHashHex === null ? null : Buffer.from(event.ipHashHex, 'hex'),
+    id: event.id,
+  };
+}
+
 export interface TrackingEventInput {
   orgId: string;
   sendId: string;
@@ -51,6 +91,11 @@ export class IpHasher {
    * one-shot hash (cheaper than an HMAC on the hot path) is enough.
    */
   hash(sendId: string, ip: string): Buffer {
-    return (hash('sha256', `${this.prefix}|${sendId}|${ip}`, 'buffer') as unknown as Buffer).subarray(0, 16);
+    return Buffer.from(this.hashHex(sendId, ip), 'hex');
+  }
+
+  /** The same pseudonym as 32 hex characters: what the hot path keeps in memory. */
+  hashHex(sendId: string, ip: string): string {
+    return hash('sha256', `${this.prefix}|${sendId}|${ip}`, 'hex').slice(0, 32);
   }
 }

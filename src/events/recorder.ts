@@ -1,11 +1,14 @@
 // The pixel and the redirect answer first and record later: events wait in a
 // bounded in-memory buffer and are written in batches. While the database is
 // unreachable the buffer holds them and retries; past its bound, new events
-// are dropped and counted, never the answers.
+// are dropped and counted, never the answers. While requests keep the event
+// loop saturated, writing waits (up to a high-water mark): answers come first,
+// the backlog is written when the burst is over.
 import { randomUUID } from 'node:crypto';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger';
-import type { TrackingEventInput } from './event';
+import { toEventInput, type PendingEvent } from './event';
 import { writeEvents } from './write-events';
 
 export interface RecorderOptions {
@@ -20,15 +23,21 @@ export interface RecorderOptions {
   maxRetryDelayMs: number;
   /** bounds one batch's statements, so a stuck database cannot stall the loop */
   statementTimeoutMs: number;
+  /** event-loop utilisation above which writing waits, while the buffer is under highWater */
+  busyUtilisation: number;
+  /** buffered events past which writing goes on however busy the loop is */
+  highWater: number;
 }
 
 export const defaultRecorderOptions: RecorderOptions = {
-  maxBuffered: 200_000,
-  batchSize: 2_000,
+  maxBuffered: 500_000,
+  batchSize: 1_000,
   lingerMs: 10,
   retryDelayMs: 250,
   maxRetryDelayMs: 5_000,
   statementTimeoutMs: 10_000,
+  busyUtilisation: 0.9,
+  highWater: 250_000,
 };
 
 export interface RecorderCounters {
@@ -52,6 +61,9 @@ function isTransient(error: unknown): boolean {
   return /timeout|terminat|connect|Connection|closed|ECONN/i.test(message);
 }
 
+/** How soon a writer that waited for a busy loop looks again. */
+const BUSY_RECHECK_MS = 100;
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -68,13 +80,16 @@ async function withDeadline(work: Promise<unknown>, deadline: number): Promise<v
 
 export class EventRecorder {
   readonly counters: RecorderCounters = { recorded: 0, written: 0, counted: 0, bots: 0, deduped: 0, dropped: 0, orphaned: 0, writeFailures: 0 };
-  private buffer: TrackingEventInput[] = [];
+  private buffer: PendingEvent[] = [];
+  private loopSample: EventLoopUtilization = performance.eventLoopUtilization();
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private retryDelay: number;
   private outage = false;
   private lastDropLog = 0;
   private closed = false;
+  /** an explicit flush writes whatever the load */
+  private flushing = false;
 
   constructor(
     private readonly db: DataSource,
@@ -89,7 +104,7 @@ export class EventRecorder {
   }
 
   /** Queues an event; O(1), never throws, never waits. False when the buffer is full and the event was dropped. */
-  record(event: TrackingEventInput): boolean {
+  record(event: PendingEvent): boolean {
     if (this.buffer.length >= this.options.maxBuffered) {
       this.counters.dropped++;
       const now = Date.now();
@@ -99,9 +114,6 @@ export class EventRecorder {
       }
       return false;
     }
-    // The id is fixed now, so a batch retried after an ambiguous failure
-    // (committed, but the answer lost) is not stored or counted twice.
-    event.id ??= randomUUID();
     this.buffer.push(event);
     this.counters.recorded++;
     this.schedule(this.options.lingerMs);
@@ -111,11 +123,15 @@ export class EventRecorder {
   /** Writes everything buffered, waiting at most `deadlineMs`; resolves either way. */
   async flush(deadlineMs = 10_000): Promise<void> {
     const deadline = Date.now() + deadlineMs;
-    while (this.buffer.length > 0 && Date.now() < deadline) {
-      this.clearTimer();
-      this.draining ??= this.drain();
-      await withDeadline(this.draining, deadline);
-      if (this.outage) await sleep(Math.min(this.retryDelay, Math.max(0, deadline - Date.now())));
+    this.flushing = true;
+    try {
+      while (this.buffer.length > 0 && Date.now() < deadline) {
+        this.clearTimer();
+        await withDeadline(this.startDrain(), deadline);
+        if (this.outage) await sleep(Math.min(this.retryDelay, Math.max(0, deadline - Date.now())));
+      }
+    } finally {
+      this.flushing = false;
     }
   }
 
@@ -138,38 +154,58 @@ export class EventRecorder {
     if (this.timer || this.draining || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.draining ??= this.drain();
+      void this.startDrain();
     }, delay);
     this.timer.unref();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.buffer.length > 0) {
-        const batch = this.buffer.slice(0, this.options.batchSize);
-        try {
-          await this.writeBatch(batch).catch((error: unknown) => {
-            if (isTransient(error)) throw error;
-            // Not the database's state but something in the batch: isolate the culprit.
-            this.counters.writeFailures++;
-            return this.writeOneByOne(batch);
-          });
-        } catch (error) {
-          this.counters.writeFailures++;
-          this.noteOutage(error);
-          return; // keep the batch; retry after the delay
-        }
-        this.buffer.splice(0, batch.length);
-        if (this.outage) {
-          this.outage = false;
-          this.retryDelay = this.options.retryDelayMs;
-          this.log.info({ buffered: this.buffer.length }, 'database reachable again: writing buffered events');
-        }
-      }
-    } finally {
-      this.draining = null;
-      if (this.buffer.length > 0) this.schedule(this.outage ? this.retryDelay : 0);
+  /** True while requests keep the loop saturated and the backlog is still small enough to wait. */
+  private loopIsBusy(): boolean {
+    const sample = performance.eventLoopUtilization();
+    const since = performance.eventLoopUtilization(sample, this.loopSample);
+    this.loopSample = sample;
+    return since.utilization > this.options.busyUtilisation && this.buffer.length < this.options.highWater;
+  }
+
+  /** Starts the write loop unless it runs; `draining` is cleared only after it was set. */
+  private startDrain(): Promise<void> {
+    if (!this.draining) {
+      this.draining = this.drain().then((wait) => {
+        this.draining = null;
+        if (this.buffer.length > 0) this.schedule(wait);
+      });
     }
+    return this.draining;
+  }
+
+  /** Writes batches until the buffer is empty; returns how long to wait before trying again. */
+  private async drain(): Promise<number> {
+    while (this.buffer.length > 0) {
+      if (!this.flushing && this.loopIsBusy()) return BUSY_RECHECK_MS;
+      const batch = this.buffer.slice(0, this.options.batchSize);
+      // The id is fixed now, so a batch retried after an ambiguous failure
+      // (committed, but the answer lost) is not stored or counted twice.
+      for (const event of batch) event.id ??= randomUUID();
+      try {
+        await this.writeBatch(batch).catch((error: unknown) => {
+          if (isTransient(error)) throw error;
+          // Not the database's state but something in the batch: isolate the culprit.
+          this.counters.writeFailures++;
+          return this.writeOneByOne(batch);
+        });
+      } catch (error) {
+        this.counters.writeFailures++;
+        this.noteOutage(error);
+        return this.retryDelay; // keep the batch; retry after the delay
+      }
+      this.buffer.splice(0, batch.length);
+      if (this.outage) {
+        this.outage = false;
+        this.retryDelay = this.options.retryDelayMs;
+        this.log.info({ buffered: this.buffer.length }, 'database reachable again: writing buffered events');
+      }
+    }
+    return 0;
   }
 
   private noteOutage(error: unknown): void {
@@ -180,10 +216,12 @@ export class EventRecorder {
     this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxRetryDelayMs);
   }
 
-  private async writeBatch(batch: TrackingEventInput[]): Promise<void> {
+  private async writeBatch(batch: PendingEvent[]): Promise<void> {
     const outcome = await this.db.transaction(async (manager) => {
-      await manager.query(`SET LOCAL statement_timeout = ${Math.floor(this.options.statementTimeoutMs)}`);
-      return writeEvents(manager, batch);
+      // Telemetry, not money: a database crash may lose the last instants of
+      // commits, in exchange for not waiting on each WAL flush.
+      await manager.query(`SET LOCAL statement_timeout = ${Math.floor(this.options.statementTimeoutMs)}; SET LOCAL synchronous_commit = off`);
+      return writeEvents(manager, batch.map(toEventInput));
     });
     batch.forEach((event, index) => {
       if (!outcome.stored[index]) {
@@ -197,7 +235,7 @@ export class EventRecorder {
     });
   }
 
-  private async writeOneByOne(batch: TrackingEventInput[]): Promise<void> {
+  private async writeOneByOne(batch: PendingEvent[]): Promise<void> {
     for (const event of batch) {
       try {
         await this.writeBatch([event]);

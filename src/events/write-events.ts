@@ -142,6 +142,10 @@ async function resolveLinkPositions(db: EntityManager, events: TrackingEventInpu
  * are skipped.
  */
 export async function writeEvents(db: EntityManager, batch: readonly TrackingEventInput[]): Promise<WriteOutcome> {
+  // Every statement below joins a batch of keys (unnest) against tables of
+  // millions of rows: index probes are always the right plan, while the
+  // planner, seeing thousands of keys, would hash the whole table.
+  await db.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
   const activity = await lockSends(db, batch);
   const known = batch.map((event) => activity.has(sendKey(event.orgId, event.sendId)));
   const events = batch.filter((_, index) => known[index]).map((event) => ({ ...event }));

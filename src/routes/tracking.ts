@@ -46,6 +46,28 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/**
+ * Header strings are fresh per request; thousands of buffered events share a
+ * handful of user agents and organisations, so identical strings are kept once.
+ */
+class StringPool {
+  private readonly strings = new Map<string, string>();
+
+  constructor(private readonly capacity: number) {}
+
+  intern(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    if (this.strings.size >= this.capacity) this.strings.clear();
+    this.strings.set(value, value);
+    return value;
+  }
+}
+
+const userAgents = new StringPool(10_000);
+const organisations = new StringPool(10_000);
+const MAX_USER_AGENT = 1024;
+
 function recordEvent(
   app: App,
   req: IncomingMessage,
@@ -59,18 +81,18 @@ function recordEvent(
   if (!verdict.countable && !verdict.bot) return; // HEAD and prefetch: answered, not recorded
   const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], app.config.trustProxy);
   app.recorder.record({
-    orgId: target.orgId,
+    orgId: organisations.intern(target.orgId),
     sendId: target.sendId,
     kind,
     source,
-    occurredAt: new Date(),
+    at: Date.now(),
     countable: verdict.countable,
     bot: verdict.bot,
     mpp: verdict.mpp,
     linkPosition: target.position,
     url: target.url,
-    userAgent: userAgent === undefined ? null : userAgent.slice(0, 1024),
-    ipHash: ip ? app.ipHasher.hash(target.sendId, ip) : null,
+    userAgent: userAgent === undefined ? null : userAgents.intern(userAgent.slice(0, MAX_USER_AGENT)),
+    ipHashHex: ip ? app.ipHasher.hashHex(target.sendId, ip) : null,
   });
 }
 

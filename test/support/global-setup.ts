@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource, migrate } from '../../src/db/data-source';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
-import { dataDir } from '../../src/paths';
+import { removeStaleClusters, testClustersRoot } from './test-clusters';
 import { setTestDatabase, type TestDatabaseState } from './test-database-state';
 
 function freePort(): Promise<number> {
@@ -33,9 +33,10 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.TEST_DATABASE_URL) {
     adminUrl = process.env.TEST_DATABASE_URL;
   } else {
+    removeStaleClusters();
     embeddedPort = await freePort();
     const embedded = await startEmbeddedPostgres({
-      dir: path.join(dataDir, 'test-pg'),
+      dir: path.join(testClustersRoot, String(process.pid), 'pg'),
       port: embeddedPort,
       database: 'postgres',
       durable: false,

@@ -1,6 +1,8 @@
 // Drops the run's database and stops the embedded test cluster.
+import path from 'node:path';
 import { Client } from 'pg';
 import type { EmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { removeCluster, testClustersRoot } from './test-clusters';
 import { getTestDatabase } from './test-database-state';
 
 export default async function globalTeardown(): Promise<void> {
@@ -10,5 +12,8 @@ export default async function globalTeardown(): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(state.database)} WITH (FORCE)`);
   await admin.end();
   const embedded = (globalThis as { __embeddedTestPostgres?: EmbeddedPostgres }).__embeddedTestPostgres;
-  await embedded?.stop();
+  if (embedded) {
+    await embedded.stop();
+    removeCluster(path.join(testClustersRoot, String(process.pid)));
+  }
 }
