@@ -3,6 +3,7 @@
 // `npm run bench -- graphql`.
 import 'reflect-metadata';
 import { benchGraphQL } from './graphql-bench';
+import { benchRetention } from './retention-bench';
 import { printTable, type BenchRow } from './table';
 import { benchTracking } from './tracking-bench';
 
@@ -11,6 +12,7 @@ type Section = () => Promise<BenchRow[]>;
 const sections: Record<string, Section> = {
   tracking: benchTracking,
   graphql: benchGraphQL,
+  retention: benchRetention,
 };
 
 async function main(): Promise<void> {

@@ -6,6 +6,8 @@ import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/connect';
 import { devSecretsUnlessProduction } from './dev-secrets';
 import { createLogger } from './logger';
+import { ensureUpcomingPartitions } from './retention/prune';
+import { scheduleRetention } from './retention/scheduler';
 import { startServer } from './server';
 
 async function main(): Promise<void> {
@@ -22,7 +24,9 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const database = await openDatabase(config, log, { migrate: true });
   const app = createApp(config, database.db, log);
+  await ensureUpcomingPartitions(database.db);
   const server = await startServer(app);
+  const retention = scheduleRetention(database.db, log, config.retentionDays);
   log.info(
     { url: server.url, database: database.embedded ? 'embedded' : 'DATABASE_URL', tracking: config.trackingEnabled },
     `listening on ${server.url} (GraphQL at ${server.url}/graphql)`,
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     try {
       await server.close();
+      await retention.stop();
       await app.recorder.close();
       await database.close();
       log.info('stopped');
