@@ -7,6 +7,7 @@ import { IpHasher } from './events/event';
 import { EventRecorder, defaultRecorderOptions, type RecorderOptions } from './events/recorder';
 import { TokenCodec } from './events/tokens';
 import type { Logger } from './logger';
+import { Metrics } from './metrics';
 
 export interface App {
   readonly config: Config;
@@ -16,9 +17,11 @@ export interface App {
   readonly ipHasher: IpHasher;
   readonly classifier: RequestClassifier;
   readonly recorder: EventRecorder;
+  readonly metrics: Metrics;
 }
 
 export function createApp(config: Config, db: DataSource, log: Logger, recorderOptions: Partial<RecorderOptions> = {}): App {
+  const recorder = new EventRecorder(db, log, { ...defaultRecorderOptions, ...recorderOptions });
   return {
     config,
     db,
@@ -26,6 +29,7 @@ export function createApp(config: Config, db: DataSource, log: Logger, recorderO
     tokens: new TokenCodec(config.trackingSigningSecret),
     ipHasher: new IpHasher(config.trackingSigningSecret),
     classifier: new RequestClassifier({ extraBotPatterns: config.extraBotUserAgents, countGmailProxy: config.countGmailProxy }),
-    recorder: new EventRecorder(db, log, { ...defaultRecorderOptions, ...recorderOptions }),
+    recorder,
+    metrics: new Metrics(recorder),
   };
 }

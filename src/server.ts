@@ -7,6 +7,7 @@ import { DatabaseHealth } from './db/health';
 import { createGraphQLEndpoint } from './http/graphql-handler';
 import { sendError, sendJson } from './http/respond';
 import { Router } from './http/router';
+import { routeLabel } from './metrics';
 import { registerTrackingRoutes } from './routes/tracking';
 
 export interface RunningServer {
@@ -21,7 +22,21 @@ function pathOf(url: string): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-export async function startServer(app: App, port = app.config.port, host = app.config.host): Promise<RunningServer> {
+export interface ServerTimeouts {
+  /** a client must send its request headers within this */
+  headersMs: number;
+  /** and its whole request within this */
+  requestMs: number;
+}
+
+export const defaultTimeouts: ServerTimeouts = { headersMs: 10_000, requestMs: 60_000 };
+
+export async function startServer(
+  app: App,
+  port = app.config.port,
+  host = app.config.host,
+  timeouts: ServerTimeouts = defaultTimeouts,
+): Promise<RunningServer> {
   const router = new Router();
   const health = new DatabaseHealth(app.db);
   const graphql = await createGraphQLEndpoint(app);
@@ -31,26 +46,41 @@ export async function startServer(app: App, port = app.config.port, host = app.c
   router.on(['GET', 'HEAD'], '/healthz', async (_req, res) => {
     sendJson(res, 200, { status: 'ok', db: await health.state() });
   });
+  router.on(['GET'], '/metrics', async (_req, res) => {
+    const body = await app.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': app.metrics.registry.contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  });
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = pathOf(req.url ?? '/');
+    const label = routeLabel(path);
     const route = router.match(req.method ?? 'GET', path);
-    if (route === null) return sendError(res, 404, 'not found');
-    if (route === 'method-not-allowed') return sendError(res, 405, 'method not allowed');
+    if (route === null || route === 'method-not-allowed') {
+      if (route === null) sendError(res, 404, 'not found');
+      else sendError(res, 405, 'method not allowed');
+      app.metrics.countRequest(label, res.statusCode);
+      return;
+    }
     const done = route(req, res, path);
-    if (done instanceof Promise) {
-      done.catch((error: unknown) => {
-        app.log.error({ err: error, path }, 'request failed');
+    if (!(done instanceof Promise)) {
+      app.metrics.countRequest(label, res.statusCode);
+      return;
+    }
+    done
+      .catch((error: unknown) => {
+        app.log.error({ err: error, route: label }, 'request failed');
         if (!res.headersSent) sendError(res, 500, 'internal error');
         else res.destroy();
-      });
-    }
+      })
+      .finally(() => app.metrics.countRequest(label, res.statusCode));
   };
 
-  const http = createServer(handle);
-  // Slow clients cannot hold sockets open forever (slow-loris).
-  http.headersTimeout = 10_000;
-  http.requestTimeout = 60_000;
+  // Slow clients cannot hold sockets open forever (slow-loris): the timeouts
+  // are checked every second rather than Node's default 30 s.
+  const http = createServer({ connectionsCheckingInterval: 1_000 }, handle);
+  http.headersTimeout = timeouts.headersMs;
+  http.requestTimeout = timeouts.requestMs;
   http.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
