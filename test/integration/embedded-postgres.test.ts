@@ -1,6 +1,8 @@
 // The embedded default survives what users do to it: clean restarts, a crashed
 // run's orphaned server, a stale postmaster.pid.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -102,6 +104,31 @@ describe('embedded PostgreSQL', () => {
       if (process.getuid?.() !== 0) expect(uid).toBe(process.getuid?.());
     } finally {
       await db.stop();
+    }
+  });
+
+  it('starts as an ordinary user too (as root, the test runs it as nobody)', async () => {
+    const asRoot = process.getuid?.() === 0;
+    const home = mkdtempSync(path.join(os.tmpdir(), 'et-user-'));
+    try {
+      if (asRoot) chownSync(home, Number(spawnSync('id', ['-u', 'nobody']).stdout), Number(spawnSync('id', ['-g', 'nobody']).stdout));
+      const script = `require('reflect-metadata');
+        require(${JSON.stringify(path.join(projectRoot, 'src/db/embedded-postgres'))})
+          .startEmbeddedPostgres({ dir: ${JSON.stringify(path.join(home, 'pg'))}, port: ${await freePort()}, database: 'app', durable: false })
+          .then(async (db) => { const { Client } = require('pg'); const c = new Client({ connectionString: db.url }); await c.connect();
+                               const r = await c.query('SELECT current_user AS u'); await c.end(); await db.stop(); process.stdout.write('user=' + r.rows[0].u + '\\n'); });`;
+      const command = asRoot ? 'runuser' : process.execPath;
+      const args = ['-r', 'ts-node/register/transpile-only', '-e', script];
+      const result = spawnSync(command, asRoot ? ['-u', 'nobody', '--', process.execPath, ...args] : args, {
+        cwd: projectRoot,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, HOME: home },
+      });
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain('user=postgres');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });
