@@ -2,7 +2,45 @@
 // first/last times on sends; clicks and unique clickers on send_links. Kept
 // forever: retention never touches them.
 import type { EntityManager } from 'typeorm';
+import { runPrepared } from '../db/prepared';
 import { sendKey, type TrackingEventInput } from './event';
+
+// LEAST/GREATEST ignore NULLs, so a first event sets the timestamps.
+const BUMP_SENDS = {
+  name: 'events_bump_sends',
+  text: `UPDATE sends s SET
+           opens = s.opens + d.opens,
+           clicks = s.clicks + d.clicks,
+           mpp_opens = s.mpp_opens + d.mpp_opens,
+           first_opened_at = LEAST(s.first_opened_at, d.first_open),
+           last_opened_at = GREATEST(s.last_opened_at, d.last_open),
+           last_clicked_at = GREATEST(s.last_clicked_at, d.last_click)
+         FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[],
+                     $6::timestamptz[], $7::timestamptz[], $8::timestamptz[])
+           AS d(org_id, id, opens, clicks, mpp_opens, first_open, last_open, last_click)
+         WHERE s.org_id = d.org_id AND s.id = d.id`,
+};
+// Over all retained events of those clients: tracking_events_client_idx.
+const KNOWN_CLICKERS = {
+  name: 'events_known_clickers',
+  text: `SELECT DISTINCT e.org_id, e.send_id, e.link_position, e.ip_hash
+         FROM tracking_events e
+         JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[], $3::bytea[])) AS k(org_id, send_id, ip_hash)
+           ON e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
+         WHERE e.counted AND e.kind = 'CLICK' AND e.link_position IS NOT NULL`,
+};
+// A click with no client address still makes the link clicked by someone.
+const BUMP_LINKS = {
+  name: 'events_bump_links',
+  text: `UPDATE send_links l SET
+           clicks = l.clicks + d.clicks,
+           unique_clickers = GREATEST(l.unique_clickers + d.new_clickers, 1),
+           first_clicked_at = LEAST(l.first_clicked_at, d.first_at),
+           last_clicked_at = GREATEST(l.last_clicked_at, d.last_at)
+         FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[], $6::timestamptz[], $7::timestamptz[])
+           AS d(org_id, send_id, position, clicks, new_clickers, first_at, last_at)
+         WHERE l.org_id = d.org_id AND l.send_id = d.send_id AND l.position = d.position`,
+};
 
 interface SendDelta {
   orgId: string;
@@ -41,44 +79,27 @@ export async function bumpSendCounters(db: EntityManager, events: readonly Track
   });
   if (deltas.size === 0) return;
   const rows = [...deltas.values()];
-  // LEAST/GREATEST ignore NULLs, so a first event sets the timestamps.
-  await db.query(
-    `UPDATE sends s SET
-       opens = s.opens + d.opens,
-       clicks = s.clicks + d.clicks,
-       mpp_opens = s.mpp_opens + d.mpp_opens,
-       first_opened_at = LEAST(s.first_opened_at, d.first_open),
-       last_opened_at = GREATEST(s.last_opened_at, d.last_open),
-       last_clicked_at = GREATEST(s.last_clicked_at, d.last_click)
-     FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[],
-                 $6::timestamptz[], $7::timestamptz[], $8::timestamptz[])
-       AS d(org_id, id, opens, clicks, mpp_opens, first_open, last_open, last_click)
-     WHERE s.org_id = d.org_id AND s.id = d.id`,
-    [
-      rows.map((row) => row.orgId),
-      rows.map((row) => row.sendId),
-      rows.map((row) => row.opens),
-      rows.map((row) => row.clicks),
-      rows.map((row) => row.mppOpens),
-      rows.map((row) => iso(row.firstOpen)),
-      rows.map((row) => iso(row.lastOpen)),
-      rows.map((row) => iso(row.lastClick)),
-    ],
-  );
+  await runPrepared(db, BUMP_SENDS, [
+    rows.map((row) => row.orgId),
+    rows.map((row) => row.sendId),
+    rows.map((row) => row.opens),
+    rows.map((row) => row.clicks),
+    rows.map((row) => row.mppOpens),
+    rows.map((row) => iso(row.firstOpen)),
+    rows.map((row) => iso(row.lastOpen)),
+    rows.map((row) => iso(row.lastClick)),
+  ]);
 }
 
 /** Clients (per-send IP hashes) that already made a counted click on each link, over all retained events. */
 export async function knownClickers(db: EntityManager, clicks: readonly TrackingEventInput[]): Promise<Set<string>> {
   const withClient = clicks.filter((event) => event.ipHash);
   if (withClient.length === 0) return new Set();
-  const rows: { org_id: string; send_id: string; link_position: number; ip_hash: Buffer }[] = await db.query(
-    `SELECT DISTINCT e.org_id, e.send_id, e.link_position, e.ip_hash
-     FROM tracking_events e
-     JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[], $3::bytea[])) AS k(org_id, send_id, ip_hash)
-       ON e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
-     WHERE e.counted AND e.kind = 'CLICK' AND e.link_position IS NOT NULL`,
-    [withClient.map((event) => event.orgId), withClient.map((event) => event.sendId), withClient.map((event) => event.ipHash)],
-  );
+  const rows = await runPrepared<{ org_id: string; send_id: string; link_position: number; ip_hash: Buffer }>(db, KNOWN_CLICKERS, [
+    withClient.map((event) => event.orgId),
+    withClient.map((event) => event.sendId),
+    withClient.map((event) => event.ipHash),
+  ]);
   return new Set(rows.map((row) => `${sendKey(row.org_id, row.send_id)} ${row.link_position} ${row.ip_hash.toString('hex')}`));
 }
 
@@ -121,25 +142,14 @@ export function linkDeltas(events: readonly TrackingEventInput[], counts: readon
 
 export async function bumpLinkCounters(db: EntityManager, rows: readonly LinkDelta[]): Promise<void> {
   if (rows.length === 0) return;
-  // A click with no client address still makes the link clicked by someone.
-  await db.query(
-    `UPDATE send_links l SET
-       clicks = l.clicks + d.clicks,
-       unique_clickers = GREATEST(l.unique_clickers + d.new_clickers, 1),
-       first_clicked_at = LEAST(l.first_clicked_at, d.first_at),
-       last_clicked_at = GREATEST(l.last_clicked_at, d.last_at)
-     FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[], $6::timestamptz[], $7::timestamptz[])
-       AS d(org_id, send_id, position, clicks, new_clickers, first_at, last_at)
-     WHERE l.org_id = d.org_id AND l.send_id = d.send_id AND l.position = d.position`,
-    [
-      rows.map((row) => row.orgId),
-      rows.map((row) => row.sendId),
-      rows.map((row) => row.position),
-      rows.map((row) => row.clicks),
-      rows.map((row) => row.newClickers),
-      rows.map((row) => iso(row.first)),
-      rows.map((row) => iso(row.last)),
-    ],
-  );
+  await runPrepared(db, BUMP_LINKS, [
+    rows.map((row) => row.orgId),
+    rows.map((row) => row.sendId),
+    rows.map((row) => row.position),
+    rows.map((row) => row.clicks),
+    rows.map((row) => row.newClickers),
+    rows.map((row) => iso(row.first)),
+    rows.map((row) => iso(row.last)),
+  ]);
 }
 

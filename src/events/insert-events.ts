@@ -7,9 +7,18 @@ import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
+import { runPrepared } from '../db/prepared';
 import type { TrackingEventInput } from './event';
 
 const COLUMNS = 'org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash';
+const INSERT_IGNORING_REPEATS = {
+  name: 'events_insert_ignoring_repeats',
+  text: `INSERT INTO tracking_events (${COLUMNS})
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[],
+                              $7::boolean[], $8::boolean[], $9::boolean[], $10::integer[], $11::text[], $12::text[], $13::bytea[])
+         ON CONFLICT DO NOTHING
+         RETURNING id`,
+};
 
 /** Text PostgreSQL accepts: no NUL, and lone surrogates (which UTF-8 cannot carry) replaced. */
 function clean(text: string): string {
@@ -55,28 +64,21 @@ async function insertIgnoringRepeats(
   ids: readonly string[],
   counted: readonly boolean[],
 ): Promise<boolean[]> {
-  const rows: { id: string }[] = await db.query(
-    `INSERT INTO tracking_events (${COLUMNS})
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[],
-                          $7::boolean[], $8::boolean[], $9::boolean[], $10::integer[], $11::text[], $12::text[], $13::bytea[])
-     ON CONFLICT DO NOTHING
-     RETURNING id`,
-    [
-      events.map((event) => clean(event.orgId)),
-      events.map((event) => event.sendId),
-      events.map((event) => event.occurredAt.toISOString()),
-      ids,
-      events.map((event) => event.kind),
-      events.map((event) => event.source),
-      counted,
-      events.map((event) => event.bot),
-      events.map((event) => event.mpp),
-      events.map((event) => event.linkPosition),
-      events.map((event) => (event.url === null ? null : clean(event.url))),
-      events.map((event) => (event.userAgent === null ? null : clean(event.userAgent))),
-      events.map((event) => event.ipHash),
-    ],
-  );
+  const rows = await runPrepared<{ id: string }>(db, INSERT_IGNORING_REPEATS, [
+    events.map((event) => clean(event.orgId)),
+    events.map((event) => event.sendId),
+    events.map((event) => event.occurredAt.toISOString()),
+    ids,
+    events.map((event) => event.kind),
+    events.map((event) => event.source),
+    counted,
+    events.map((event) => event.bot),
+    events.map((event) => event.mpp),
+    events.map((event) => event.linkPosition),
+    events.map((event) => (event.url === null ? null : clean(event.url))),
+    events.map((event) => (event.userAgent === null ? null : clean(event.userAgent))),
+    events.map((event) => event.ipHash),
+  ]);
   if (rows.length === ids.length) return ids.map(() => true);
   const inserted = new Set(rows.map((row) => row.id));
   return ids.map((id) => inserted.has(id));

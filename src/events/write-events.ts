@@ -6,6 +6,7 @@ import type { EntityManager } from 'typeorm';
 import { bumpLinkCounters, bumpSendCounters, isLinkClick, knownClickers, linkDeltas } from './counters';
 import { decideCounted, type CountedEvent } from './dedupe';
 import { CLIENT_DEDUPE_MS, WEBHOOK_DEDUPE_MS, sendKey, type TrackingEventInput } from './event';
+import { runPrepared } from '../db/prepared';
 import { insertEvents } from './insert-events';
 
 export interface WriteOutcome {
@@ -30,6 +31,41 @@ interface SendActivity {
   lastOpen: number | null;
   lastClick: number | null;
 }
+
+// The batch statements, prepared once per connection (see db/prepared.ts).
+const LOCK_SENDS = {
+  name: 'events_lock_sends',
+  text: `SELECT s.org_id, s.id, s.last_opened_at, s.last_clicked_at FROM sends s
+         JOIN unnest($1::text[], $2::uuid[]) AS k(org_id, id) ON s.org_id = k.org_id AND s.id = k.id
+         ORDER BY s.org_id, s.id
+         FOR UPDATE OF s`,
+};
+// Served by tracking_events_client_idx.
+const SAME_CLIENT_HISTORY = {
+  name: 'events_same_client_history',
+  text: `SELECT e.send_id, e.kind, e.source, e.occurred_at, e.link_position, e.url, e.ip_hash
+         FROM tracking_events e
+         JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[], $3::bytea[])) AS k(org_id, send_id, ip_hash)
+           ON e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
+         WHERE e.counted AND e.occurred_at BETWEEN $4 AND $5`,
+};
+// Served by the primary key (org_id, send_id, occurred_at, id).
+const WEBHOOK_HISTORY = {
+  name: 'events_webhook_history',
+  text: `SELECT e.send_id, e.kind, e.source, e.occurred_at, e.link_position, e.url, e.ip_hash
+         FROM tracking_events e
+         JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[])) AS k(org_id, send_id)
+           ON e.org_id = k.org_id AND e.send_id = k.send_id
+         WHERE e.counted AND e.occurred_at BETWEEN $3 AND $4`,
+};
+const LINK_POSITIONS = {
+  name: 'events_link_positions',
+  text: `SELECT DISTINCT ON (l.org_id, l.send_id, l.url) l.org_id, l.send_id, l.position, l.url
+         FROM send_links l
+         JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[], $3::text[])) AS k(org_id, send_id, url)
+           ON l.org_id = k.org_id AND l.send_id = k.send_id AND l.url = k.url
+         ORDER BY l.org_id, l.send_id, l.url, l.position`,
+};
 
 function toCounted(row: StoredRow): CountedEvent {
   return {
@@ -59,12 +95,7 @@ function timeBounds(events: readonly TrackingEventInput[], margin: number): [str
  */
 async function lockSends(db: EntityManager, events: readonly TrackingEventInput[]): Promise<Map<string, SendActivity>> {
   const keys = [...new Set(events.map((event) => sendKey(event.orgId, event.sendId)))].sort();
-  const rows: { org_id: string; id: string; last_opened_at: Date | null; last_clicked_at: Date | null }[] = await db.query(
-    `SELECT s.org_id, s.id, s.last_opened_at, s.last_clicked_at FROM sends s
-     JOIN unnest($1::text[], $2::uuid[]) AS k(org_id, id) ON s.org_id = k.org_id AND s.id = k.id
-     ORDER BY s.org_id, s.id
-     FOR UPDATE OF s`,
-    [keys.map((key) => key.slice(0, key.lastIndexOf('/'))), keys.map((key) => key.slice(key.lastIndexOf('/') + 1))],
+  const rows = await runPrepared<{ org_id: string; id: string; last_opened_at: Date | null; last_clicked_at: Date | null }>(db, LOCK_SENDS, [keys.map((key) => key.slice(0, key.lastIndexOf('/'))), keys.map((key) => key.slice(key.lastIndexOf('/') + 1))],
   );
   return new Map(
     rows.map((row) => [
@@ -91,14 +122,13 @@ async function sameClientHistory(db: EntityManager, events: readonly TrackingEve
   );
   if (candidates.length === 0) return [];
   const [from, to] = timeBounds(candidates, CLIENT_DEDUPE_MS);
-  return db.query(
-    `SELECT e.send_id, e.kind, e.source, e.occurred_at, e.link_position, e.url, e.ip_hash
-     FROM tracking_events e
-     JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[], $3::bytea[])) AS k(org_id, send_id, ip_hash)
-       ON e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
-     WHERE e.counted AND e.occurred_at BETWEEN $4 AND $5`,
-    [candidates.map((event) => event.orgId), candidates.map((event) => event.sendId), candidates.map((event) => event.ipHash), from, to],
-  );
+  return runPrepared<StoredRow>(db, SAME_CLIENT_HISTORY, [
+    candidates.map((event) => event.orgId),
+    candidates.map((event) => event.sendId),
+    candidates.map((event) => event.ipHash),
+    from,
+    to,
+  ]);
 }
 
 /** Counted events of the webhook events' sends within 10 minutes, any source (primary key range scan). */
@@ -108,28 +138,18 @@ async function webhookHistory(db: EntityManager, events: readonly TrackingEventI
   );
   if (candidates.length === 0) return [];
   const [from, to] = timeBounds(candidates, WEBHOOK_DEDUPE_MS);
-  return db.query(
-    `SELECT e.send_id, e.kind, e.source, e.occurred_at, e.link_position, e.url, e.ip_hash
-     FROM tracking_events e
-     JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[])) AS k(org_id, send_id)
-       ON e.org_id = k.org_id AND e.send_id = k.send_id
-     WHERE e.counted AND e.occurred_at BETWEEN $3 AND $4`,
-    [candidates.map((event) => event.orgId), candidates.map((event) => event.sendId), from, to],
-  );
+  return runPrepared<StoredRow>(db, WEBHOOK_HISTORY, [candidates.map((event) => event.orgId), candidates.map((event) => event.sendId), from, to]);
 }
 
 /** Fills in the link position of clicks known only by URL (webhooks), from the send's links. */
 async function resolveLinkPositions(db: EntityManager, events: TrackingEventInput[]): Promise<void> {
   const unresolved = events.filter((event) => event.kind === 'CLICK' && event.linkPosition === null && event.url !== null);
   if (unresolved.length === 0) return;
-  const rows: { org_id: string; send_id: string; position: number; url: string }[] = await db.query(
-    `SELECT DISTINCT ON (l.org_id, l.send_id, l.url) l.org_id, l.send_id, l.position, l.url
-     FROM send_links l
-     JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[], $3::text[])) AS k(org_id, send_id, url)
-       ON l.org_id = k.org_id AND l.send_id = k.send_id AND l.url = k.url
-     ORDER BY l.org_id, l.send_id, l.url, l.position`,
-    [unresolved.map((event) => event.orgId), unresolved.map((event) => event.sendId), unresolved.map((event) => event.url)],
-  );
+  const rows = await runPrepared<{ org_id: string; send_id: string; position: number; url: string }>(db, LINK_POSITIONS, [
+    unresolved.map((event) => event.orgId),
+    unresolved.map((event) => event.sendId),
+    unresolved.map((event) => event.url),
+  ]);
   const positions = new Map(rows.map((row) => [`${sendKey(row.org_id, row.send_id)} ${row.url}`, row.position]));
   for (const event of unresolved) {
     event.linkPosition = positions.get(`${sendKey(event.orgId, event.sendId)} ${event.url}`) ?? null;
