@@ -16,8 +16,13 @@ export { formatAttributeValue, openPixelTag, type ValueQuoting } from './replace
 export interface RewriteOptions {
   /** the compliance footer's link; an href equal to it (after trim + entity decoding) is never tracked */
   unsubscribeUrl?: string | null;
-  /** returns the tracking URL that replaces the link at `position` (0-based, in document order among the links that get rewritten) */
-  clickUrl(originalUrl: string, position: number): string;
+  /**
+   * returns the tracking URL that replaces the link at `position` (0-based, in
+   * document order among the links that get rewritten), or null to leave that
+   * link exactly as it is (a URL too long to carry in a token); positions stay
+   * contiguous over the links actually rewritten
+   */
+  clickUrl(originalUrl: string, position: number): string | null;
   /** absolute URL of the open pixel */
   pixelUrl: string;
 }
@@ -44,7 +49,10 @@ export function rewriteHtml(html: string, options: RewriteOptions): RewriteResul
   const links: RewrittenLink[] = [];
   let copiedUpTo = 0;
   let pixelPending = true;
-  sites.forEach((site, position) => {
+  for (const site of sites) {
+    const position = links.length;
+    const trackingUrl = options.clickUrl(site.url, position);
+    if (trackingUrl === null) continue;
     // The pixel sits at a `</body>` in text, never inside a tag, so it is
     // either wholly before or wholly after each value.
     if (pixelPending && pixelAt <= site.valueStart) {
@@ -52,13 +60,10 @@ export function rewriteHtml(html: string, options: RewriteOptions): RewriteResul
       copiedUpTo = pixelAt;
       pixelPending = false;
     }
-    parts.push(
-      html.slice(copiedUpTo, site.valueStart),
-      formatAttributeValue(options.clickUrl(site.url, position), site.quote),
-    );
+    parts.push(html.slice(copiedUpTo, site.valueStart), formatAttributeValue(trackingUrl, site.quote));
     copiedUpTo = site.valueEnd;
     links.push({ position, url: site.url });
-  });
+  }
   if (pixelPending) {
     parts.push(html.slice(copiedUpTo, pixelAt), pixel);
     copiedUpTo = pixelAt;

@@ -1,0 +1,135 @@
+// Records one send and its attribution in one transaction: the contact first,
+// locked, so a bounce, complaint or unsubscribe being written by a webhook
+// either lands before the check (and the send is refused) or waits until the
+// send is committed; then campaign, template, enrollment, the send, its links.
+import type { DataSource, EntityManager } from 'typeorm';
+import type { ContactStatus } from '../db/entities/contact.entity';
+import { DomainError } from '../errors';
+import type { RewrittenLink } from './rewriter';
+
+export interface SendRecord {
+  orgId: string;
+  sendId: string;
+  senderId: string;
+  senderTeamId: string | null;
+  contactId: string;
+  recipientEmail: string;
+  subject: string | null;
+  campaignId: string | null;
+  campaignName: string | null;
+  templateId: string | null;
+  templateName: string | null;
+  enrollmentId: string | null;
+  stepIndex: number | null;
+  messageId: string | null;
+  tracked: boolean;
+  /** the rewritten links, by position; empty for an untracked send */
+  links: readonly RewrittenLink[];
+}
+
+export async function recordSend(db: DataSource, send: SendRecord): Promise<void> {
+  await db.transaction(async (manager) => {
+    await upsertUnsuppressedContact(manager, send);
+    // A name without its id has nothing to name: it is not kept.
+    if (send.campaignId !== null) await upsertNamed(manager, 'campaigns', send.orgId, send.campaignId, send.campaignName);
+    if (send.templateId !== null) await upsertNamed(manager, 'templates', send.orgId, send.templateId, send.templateName);
+    if (send.enrollmentId !== null) await upsertEnrollment(manager, send, send.enrollmentId);
+    await insertSend(manager, send);
+  });
+}
+
+/**
+ * Creates the contact or brings its email up to date, and throws
+ * CONTACT_SUPPRESSED (rolling everything back) unless it is ACTIVE. The upsert
+ * always updates, so it always returns the row and holds its lock to commit.
+ */
+async function upsertUnsuppressedContact(manager: EntityManager, send: SendRecord): Promise<void> {
+  const [contact]: { status: ContactStatus }[] = await manager.query(
+    `INSERT INTO contacts (org_id, id, email) VALUES ($1, $2, $3)
+     ON CONFLICT (org_id, id) DO UPDATE
+       SET email = EXCLUDED.email,
+           updated_at = CASE WHEN contacts.email = EXCLUDED.email THEN contacts.updated_at ELSE now() END
+     RETURNING status`,
+    [send.orgId, send.contactId, send.recipientEmail],
+  );
+  if (contact!.status !== 'ACTIVE') {
+    throw new DomainError(
+      'CONTACT_SUPPRESSED',
+      `Contact "${send.contactId}" is suppressed (${contact!.status}): no email may be sent to it`,
+    );
+  }
+}
+
+/**
+ * Campaigns and templates: created on first sight; a name, when given and
+ * different, replaces the stored one; a null name never erases it. Update-if-
+ * renamed, else insert-or-nothing, rather than ON CONFLICT DO UPDATE: that
+ * one locks the row even when nothing changes, and every send of a campaign
+ * would queue behind the others on it. Two first sends racing with different
+ * names keep one of them, as any two concurrent renames would.
+ */
+async function upsertNamed(
+  manager: EntityManager,
+  table: 'campaigns' | 'templates',
+  orgId: string,
+  id: string,
+  name: string | null,
+): Promise<void> {
+  await manager.query(
+    `WITH renamed AS (
+       UPDATE ${table} SET name = $3, updated_at = now()
+       WHERE org_id = $1 AND id = $2 AND $3::text IS NOT NULL AND name IS DISTINCT FROM $3
+       RETURNING 1)
+     INSERT INTO ${table} (org_id, id, name)
+     SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM renamed)
+     ON CONFLICT (org_id, id) DO NOTHING`,
+    [orgId, id, name],
+  );
+}
+
+/**
+ * The CRM owns its enrollments: the latest send says which contact and
+ * campaign one belongs to (a null campaign keeps the known one). The status is
+ * left alone, so an enrollment a complaint ended stays UNENROLLED.
+ */
+async function upsertEnrollment(manager: EntityManager, send: SendRecord, enrollmentId: string): Promise<void> {
+  await manager.query(
+    `INSERT INTO enrollments (org_id, id, contact_id, campaign_id) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (org_id, id) DO UPDATE
+       SET contact_id = EXCLUDED.contact_id,
+           campaign_id = COALESCE(EXCLUDED.campaign_id, enrollments.campaign_id),
+           updated_at = now()
+     WHERE enrollments.contact_id IS DISTINCT FROM EXCLUDED.contact_id
+        OR enrollments.campaign_id IS DISTINCT FROM COALESCE(EXCLUDED.campaign_id, enrollments.campaign_id)`,
+    [send.orgId, enrollmentId, send.contactId, send.campaignId],
+  );
+}
+
+/** The send and all its links in one statement: the links' arrays unnest in step. */
+async function insertSend(manager: EntityManager, send: SendRecord): Promise<void> {
+  await manager.query(
+    `WITH send AS (
+       INSERT INTO sends (org_id, id, sender_id, sender_team_id, contact_id, recipient_email, subject,
+                          campaign_id, template_id, enrollment_id, step_index, message_id, tracked, tracked_links)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, cardinality($14::integer[])))
+     INSERT INTO send_links (org_id, send_id, position, url)
+     SELECT $1, $2, position, url FROM unnest($14::integer[], $15::text[]) AS link(position, url)`,
+    [
+      send.orgId,
+      send.sendId,
+      send.senderId,
+      send.senderTeamId,
+      send.contactId,
+      send.recipientEmail,
+      send.subject,
+      send.campaignId,
+      send.templateId,
+      send.enrollmentId,
+      send.stepIndex,
+      send.messageId,
+      send.tracked,
+      send.links.map((link) => link.position),
+      send.links.map((link) => link.url),
+    ],
+  );
+}
