@@ -1,0 +1,203 @@
+// Verified ingestion of Mailgun events, batched across concurrent requests:
+// requests arriving together share one send look-up and one transaction
+// (group commit), and each still gets its own answer. The whole handling of
+// an event is that one transaction, so an answer of 200 always means stored:
+// any database failure answers "unavailable" and Mailgun retries later.
+import type { EntityManager } from 'typeorm';
+import type { App } from '../app';
+import { writeEvents } from '../events/write-events';
+import { applyDeliveryEffects, type VerifiedEvent } from './apply-effects';
+import { claimEventsAndTokens, pruneTokens, releaseEvents, type Claim } from './claims';
+import type { MailgunEvent } from './map-mailgun-event';
+import { toTrackingEvent, type WebhookEventHelpers } from './map-tracking-event';
+import { findWebhookSends, type WebhookSend } from './send-lookup';
+import { verifyMailgunSignature, type MailgunSignature } from './signature';
+import { chooseSigningKey, KeyOpener } from './signing-key';
+import { hasEffect } from './status-rules';
+
+export type IngestOutcome =
+  | 'processed' // verified, effects written
+  | 'ignored' // verified, nothing to do (accepted, ..., or its send is unknown)
+  | 'duplicate' // verified, this event id was handled before
+  | 'unverified' // no key verifies the signature
+  | 'replayed' // verified, but its token already came with another event
+  | 'unavailable'; // the database failed: nothing stored
+
+interface Pending {
+  signature: MailgunSignature;
+  event: MailgunEvent;
+  resolve(outcome: IngestOutcome): void;
+}
+
+interface Candidate {
+  index: number;
+  event: MailgunEvent;
+  send: WebhookSend | null;
+  claim: Claim;
+}
+
+export interface IngestOptions {
+  /** events per transaction */
+  maxBatch: number;
+  /** transactions in flight at once */
+  concurrency: number;
+  /** events a batch needs to start while another transaction is in flight */
+  minParallelBatch: number;
+  /** events waiting for a transaction; past it new ones are answered "unavailable" at once (a stuck database) */
+  maxQueued: number;
+}
+
+/** Expired tokens are pruned on one batch in this many. */
+const PRUNE_EVERY_BATCHES = 64;
+const DEFAULT_OPTIONS: IngestOptions = { maxBatch: 500, concurrency: 2, minParallelBatch: 20, maxQueued: 10_000 };
+
+/** Failures of the connection itself: retrying event by event would only wait on them again. */
+function isConnectionError(error: unknown): boolean {
+  const code = String((error as { code?: unknown }).code ?? (error as { driverError?: { code?: unknown } }).driverError?.code ?? '');
+  if (/^(08|53|57)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
+  return /timeout|terminat|connect|Connection|ECONN/i.test(error instanceof Error ? error.message : String(error));
+}
+
+export class WebhookIngester {
+  private readonly queue: Pending[] = [];
+  private running = 0;
+  private scheduled = false;
+  private batches = 0;
+  private readonly helpers: WebhookEventHelpers;
+
+  constructor(
+    private readonly app: App,
+    private readonly options: IngestOptions = DEFAULT_OPTIONS,
+  ) {
+    this.helpers = {
+      decodeToken: (token) => app.tokens.decode(token),
+      hashIp: (sendId, ip) => app.ipHasher.hash(sendId, ip),
+      isBotUserAgent: (userAgent) => app.classifier.isBot(userAgent),
+    };
+  }
+
+  ingest(signature: MailgunSignature, event: MailgunEvent): Promise<IngestOutcome> {
+    if (this.queue.length >= this.options.maxQueued) return Promise.resolve('unavailable');
+    return new Promise((resolve) => {
+      this.queue.push({ signature, event, resolve });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Whether another transaction may start now. The first starts at once (low
+   * latency when quiet); another only for a batch worth its round trips:
+   * under load, fewer and larger transactions cost the database less per
+   * event than many small ones.
+   */
+  private mayStart(): boolean {
+    if (this.queue.length === 0 || this.running >= this.options.concurrency) return false;
+    return this.running === 0 || this.queue.length >= this.options.minParallelBatch;
+  }
+
+  /** Starts a batch on the next turn of the loop, so requests parsed in this one join it. */
+  private schedule(): void {
+    if (this.scheduled || !this.mayStart()) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.mayStart()) return;
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      this.running++;
+      void this.run(batch).finally(() => {
+        this.running--;
+        this.schedule();
+      });
+      this.schedule();
+    });
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    let outcomes: IngestOutcome[];
+    try {
+      outcomes = await this.ingestBatch(batch);
+    } catch (error) {
+      if (batch.length > 1 && !isConnectionError(error)) {
+        // Something in the batch rather than the database: isolate the culprit.
+        outcomes = [];
+        for (const pending of batch) outcomes.push(await this.ingestBatch([pending]).then(([outcome]) => outcome, (failure: unknown) => this.failed(failure)));
+      } else {
+        outcomes = batch.map(() => this.failed(error));
+      }
+    }
+    batch.forEach((pending, index) => pending.resolve(outcomes[index]));
+  }
+
+  private failed(error: unknown): IngestOutcome {
+    this.app.log.error({ err: error }, 'mailgun webhook: could not store the event, answering 503 so Mailgun retries');
+    return 'unavailable';
+  }
+
+  /** One transaction: find and lock the sends, verify, claim, apply. */
+  private async ingestBatch(batch: readonly Pending[]): Promise<IngestOutcome[]> {
+    const outcomes: IngestOutcome[] = batch.map(() => 'unverified');
+    await this.app.db.transaction(async (db) => {
+      const candidates = this.verify(batch, await findWebhookSends(db, batch.map((pending) => pending.event)));
+      if (candidates.length > 0) await this.store(db, candidates, outcomes);
+    });
+    return outcomes;
+  }
+
+  /** The events whose signature verifies with their send's key (an unknown send: the platform key). */
+  private verify(batch: readonly Pending[], sends: readonly (WebhookSend | null)[]): Candidate[] {
+    const opener = new KeyOpener(this.app.config.secretsEncryptionKey);
+    const candidates: Candidate[] = [];
+    batch.forEach(({ signature, event }, index) => {
+      const send = sends[index];
+      const choice = chooseSigningKey(send, this.app.config.mailgunWebhookSigningKey, opener);
+      if (choice.key === null) {
+        if (choice.reason === 'stored key unreadable') {
+          this.app.log.error({ orgId: send?.orgId, teamId: send?.senderTeamId }, 'mailgun webhook: stored signing key cannot be decrypted');
+        }
+        return;
+      }
+      if (!verifyMailgunSignature(choice.key, signature)) return;
+      // Events of unknown sends are claimed under '' like the platform key's tokens.
+      candidates.push({ index, event, send, claim: { orgId: send?.orgId ?? '', eventId: event.id, owner: choice.owner, token: signature.token } });
+    });
+    return candidates;
+  }
+
+  /** Claims, then effects, in the caller's transaction; fills in each candidate's outcome. */
+  private async store(db: EntityManager, candidates: readonly Candidate[], outcomes: IngestOutcome[]): Promise<void> {
+    // Repeats within the batch: the same event again, or its token with another event.
+    const events = new Set<string>();
+    const tokens = new Set<string>();
+    const distinct: Candidate[] = [];
+    for (const candidate of candidates) {
+      const { orgId, eventId, owner, token } = candidate.claim;
+      if (events.has(`${orgId}\n${eventId}`)) outcomes[candidate.index] = 'duplicate';
+      else if (tokens.has(`${owner}\n${token}`)) outcomes[candidate.index] = 'replayed';
+      else {
+        events.add(`${orgId}\n${eventId}`);
+        tokens.add(`${owner}\n${token}`);
+        distinct.push(candidate);
+      }
+    }
+    if (++this.batches % PRUNE_EVERY_BATCHES === 0) await pruneTokens(db, distinct.map((candidate) => candidate.claim.owner));
+    const results = await claimEventsAndTokens(db, distinct.map((candidate) => candidate.claim));
+
+    const replays: Claim[] = [];
+    const verified: VerifiedEvent[] = [];
+    distinct.forEach((candidate, position) => {
+      const { claimed, tokenFresh } = results[position];
+      if (!claimed) outcomes[candidate.index] = 'duplicate';
+      else if (!tokenFresh) {
+        outcomes[candidate.index] = 'replayed';
+        replays.push(candidate.claim);
+      } else {
+        outcomes[candidate.index] = candidate.send !== null && hasEffect(candidate.event) ? 'processed' : 'ignored';
+        if (candidate.send !== null) verified.push({ event: candidate.event, send: candidate.send });
+      }
+    });
+    await releaseEvents(db, replays);
+    await applyDeliveryEffects(db, verified);
+    const tracking = verified.flatMap(({ event, send }) => toTrackingEvent(event, send, this.helpers) ?? []);
+    if (tracking.length > 0) await writeEvents(db, tracking);
+  }
+}

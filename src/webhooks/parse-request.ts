@@ -1,0 +1,72 @@
+// A Mailgun webhook body -> its signature and its event-data, whichever shape
+// it came in: JSON (current webhooks) or form fields, URL-encoded or multipart
+// (legacy webhooks). No I/O beyond decoding the bytes already read.
+import { legacyWebhook, type FormFields } from './legacy-fields';
+import { isObject } from './map-mailgun-event';
+import { readSignature, type MailgunSignature } from './signature';
+
+export interface ParsedWebhook {
+  /** null when missing or unusable: the request is refused as unsigned */
+  signature: MailgunSignature | null;
+  eventData: Record<string, unknown>;
+  legacy: boolean;
+}
+
+export type ParseResult = { ok: true; webhook: ParsedWebhook } | { ok: false; problem: string };
+
+const fail = (problem: string): ParseResult => ({ ok: false, problem });
+
+export function parseJsonWebhook(text: string): ParseResult {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return fail('body is not valid JSON');
+  }
+  if (!isObject(body)) return fail('body is not a JSON object');
+  const eventData = body['event-data'];
+  if (!isObject(eventData)) return fail('missing event-data object');
+  const signature = isObject(body.signature) ? readSignature(body.signature.timestamp, body.signature.token, body.signature.signature) : null;
+  return { ok: true, webhook: { signature, eventData, legacy: false } };
+}
+
+export function parseFormWebhook(fields: FormFields): ParseResult {
+  if (fields.length === 0) return fail('empty form');
+  const legacy = legacyWebhook(fields);
+  if (typeof legacy.eventData.event !== 'string' || legacy.eventData.event === '') return fail('form has no event field');
+  return {
+    ok: true,
+    webhook: { signature: readSignature(legacy.timestamp, legacy.token, legacy.signature), eventData: legacy.eventData, legacy: true },
+  };
+}
+
+async function multipartFields(contentType: string, body: Buffer): Promise<FormFields | null> {
+  try {
+    // undici's FormData parser (built into Node) reads multipart bodies; file
+    // parts (attachments of stored messages) are not webhook fields.
+    const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+    const fields: [string, string][] = [];
+    form.forEach((value, name) => {
+      if (typeof value === 'string') fields.push([name, value]);
+    });
+    return fields;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Parses by Content-Type; a body without one is read as JSON when it looks
+ * like JSON and as URL-encoded fields otherwise.
+ */
+export async function parseWebhookBody(contentType: string | undefined, body: Buffer): Promise<ParseResult> {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const text = type === 'multipart/form-data' ? '' : body.toString('utf8');
+  if (type === 'application/json' || type.endsWith('+json') || (type === '' && /^\s*\{/.test(text))) return parseJsonWebhook(text);
+  if (type === 'application/x-www-form-urlencoded' || type === '') return parseFormWebhook([...new URLSearchParams(text)]);
+  if (type === 'multipart/form-data') {
+    const fields = await multipartFields(contentType ?? '', body);
+    return fields ? parseFormWebhook(fields) : fail('multipart body cannot be parsed');
+  }
+  return fail(`unsupported content type ${type.slice(0, 100)}`);
+}
