@@ -1,0 +1,211 @@
+// Fills one organisation with a realistic data set, fast: every row is made by
+// SQL (generate_series) inside PostgreSQL, a chunk of sends per transaction.
+// Raw events are generated first and the counters on sends and send_links are
+// summed from them, so counters and events agree as the recorder would leave
+// them. Used by the stats benchmark and meant for `npm run demo`.
+import type { DataSource, EntityManager } from 'typeorm';
+import { compactSendStats } from './compaction';
+
+export interface GenerateOptions {
+  orgId: string;
+  sends: number;
+  /** raw events to aim for; per-send counts are random around events / sends */
+  events: number;
+  /** sends are spread evenly over this many days, ending now */
+  days: number;
+  campaigns: number;
+  templates: number;
+  senders: number;
+  now?: Date;
+  /** sends per transaction */
+  chunkSize?: number;
+  /** transactions generating at once (connections used) */
+  workers?: number;
+}
+
+export interface GeneratedData {
+  sends: number;
+  events: number;
+  links: number;
+  senderIds: string[];
+  campaignIds: string[];
+  templateIds: string[];
+}
+
+const DAY_MS = 86_400_000;
+// Shares of sends: 75% in a drip campaign (4 steps, one template each), 15%
+// with a template only, 10% ad-hoc. 2% fail (no events), 1% deferred; half of
+// the delivered ones are engaged; 30% of recipients read through Apple Mail.
+const ENGAGED_SHARE = 0.5;
+const DELIVERED_SHARE = 0.98;
+
+export const senderIdOf = (index: number) => `sender-${String(index + 1).padStart(2, '0')}`;
+const campaignIdOf = (index: number) => `campaign-${String(index + 1).padStart(3, '0')}`;
+const templateIdOf = (index: number) => `template-${String(index + 1).padStart(2, '0')}`;
+
+// Send ids in the UUIDv7 layout (milliseconds of sent_at, then hash bits), as a
+// time-ordered id generator would mint them: sends are generated in time
+// order, so every primary key and index keyed by send grows at its right edge
+// instead of taking random inserts (minutes instead of seconds at 5M events).
+const TIME_ORDERED_ID = `(lpad(to_hex(floor(extract(epoch FROM sent_at) * 1000)::bigint), 12, '0') || '7'
+  || substr(md5($1 || ':' || n), 1, 3) || '8' || substr(md5($1 || ':' || n), 4, 15))::uuid`;
+
+/** The URL at a position of a send, the same in send_links and in click events. */
+const linkUrl = (sendId: string) => `CASE WHEN position = 0 THEN 'https://www.example.com/'
+  WHEN template_no IS NULL THEN 'https://example.com/news/' || (abs(hashtext(${sendId}::text)) % 50 + position)
+  ELSE 'https://example.com/t' || (template_no + 1) || '/offer-' || position END`;
+
+/** One chunk of sends [from, to): sends, their raw events, their links, in one transaction. */
+async function generateChunk(db: EntityManager, options: Required<GenerateOptions>, from: number, to: number): Promise<void> {
+  const start = new Date(options.now.getTime() - options.days * DAY_MS);
+  const engagedMean = options.events / (options.sends * DELIVERED_SHARE * ENGAGED_SHARE);
+  await db.query(`SELECT setseed($1)`, [(from / options.sends) % 1]);
+  // Bulk work: sorts and hashes in memory rather than temp files.
+  await db.query(`SET LOCAL work_mem = '128MB'`);
+  // random() is drawn once per row into the MATERIALIZED CTEs, so each draw is used consistently.
+  await db.query(
+    `CREATE TEMP TABLE gen_sends ON COMMIT DROP AS
+     WITH draws AS MATERIALIZED (
+       SELECT n, random() AS r_time, random() AS r_kind, random() AS r_campaign, random() AS r_step, random() AS r_template,
+              random() AS r_sender, random() AS r_status, random() AS r_engaged, random() AS r_events, random() AS r_apple,
+              random() AS r_links, random() AS r_contact
+       FROM generate_series($2::bigint, $3::bigint - 1) AS n
+     ), shaped AS (
+       SELECT n, $5::timestamptz + ($6::float8 * (n + r_time) / $4::bigint) * interval '1 second' AS sent_at,
+              floor(r_sender * $9::int)::int AS sender_no,
+              floor(r_contact * greatest($4::bigint / 5, 1))::bigint AS contact_no,
+              CASE WHEN r_kind < 0.75 THEN floor(power(r_campaign, 1.5) * $7::int)::int END AS campaign_no,
+              r_kind, r_step, r_template, r_status, r_engaged, r_events, r_apple < 0.3 AS apple, r_links
+       FROM draws
+     ), templated AS (
+       SELECT *, CASE WHEN campaign_no IS NOT NULL THEN (campaign_no * 7 + floor(r_step * 4)::int) % $8::int
+                      WHEN r_kind < 0.9 THEN floor(r_template * $8::int)::int END AS template_no,
+                 CASE WHEN r_status < 0.02 THEN 'FAILED' WHEN r_status < 0.03 THEN 'DEFERRED' ELSE 'SENT' END AS status
+       FROM shaped
+     )
+     SELECT *, ${TIME_ORDERED_ID} AS id,
+               CASE WHEN status = 'FAILED' OR r_engaged >= ${ENGAGED_SHARE} THEN 0
+                    ELSE 1 + floor(r_events * (2 * $10::float8 - 1))::int END AS event_count,
+               CASE WHEN template_no IS NULL THEN floor(r_links * 3)::int ELSE 1 + template_no % 4 END AS link_count
+     FROM templated`,
+    [options.orgId, from, to, options.sends, start.toISOString(), (options.days * DAY_MS) / 1000, options.campaigns, options.templates, options.senders, engagedMean],
+  );
+  // One statement: raw events (mostly within hours of the send, never after
+  // now; two clients per send for unique clickers), then the counters of
+  // sends and links summed from the events just inserted.
+  await db.query(
+    `WITH draws AS MATERIALIZED (
+       SELECT s.id, s.sent_at, s.template_no, s.link_count, s.apple, e.i,
+              random() AS r_kind, random() AS r_bot, random() AS r_mpp, random() AS r_link, random() AS r_delay, random() AS r_client
+       FROM gen_sends s CROSS JOIN LATERAL generate_series(1, s.event_count) AS e(i)
+     ), shaped AS (
+       SELECT id AS send_id, template_no, r_bot < 0.08 AS bot, apple, r_mpp,
+              least(sent_at + power(r_delay, 4) * interval '7 days', $2::timestamptz - interval '1 second') AS occurred_at,
+              CASE WHEN link_count > 0 AND r_kind < 0.15 THEN 'CLICK' ELSE 'OPEN' END AS kind,
+              CASE WHEN link_count > 0 AND r_kind < 0.15 THEN floor(r_link * link_count)::int END AS position,
+              decode(md5(id::text || ':' || floor(r_client * 2)), 'hex') AS ip_hash
+       FROM draws
+     ), events AS (
+       INSERT INTO tracking_events (org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash)
+       SELECT $1, send_id, occurred_at, gen_random_uuid(), kind, CASE kind WHEN 'CLICK' THEN 'REDIRECT' ELSE 'PIXEL' END,
+              NOT bot, bot, kind = 'OPEN' AND apple AND NOT bot AND r_mpp < 0.9, position,
+              CASE WHEN kind = 'CLICK' THEN ${linkUrl('send_id')} END,
+              CASE WHEN bot THEN 'Mozilla/5.0 (compatible; LinkScanner/2.1)' WHEN apple THEN 'Mozilla/5.0'
+                   ELSE 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15' END,
+              ip_hash
+       FROM shaped
+       RETURNING send_id, occurred_at, kind, counted, mpp, link_position, ip_hash
+     ), per_send AS (
+       SELECT send_id, count(*) FILTER (WHERE counted AND kind = 'OPEN') AS opens, count(*) FILTER (WHERE counted AND kind = 'CLICK') AS clicks,
+              count(*) FILTER (WHERE counted AND mpp) AS mpp_opens,
+              min(occurred_at) FILTER (WHERE counted AND kind = 'OPEN') AS first_open, max(occurred_at) FILTER (WHERE counted AND kind = 'OPEN') AS last_open,
+              max(occurred_at) FILTER (WHERE counted AND kind = 'CLICK') AS last_click
+       FROM events GROUP BY send_id
+     ), per_link AS (
+       SELECT send_id, link_position, count(*) AS clicks, count(DISTINCT ip_hash) AS clickers, min(occurred_at) AS first_at, max(occurred_at) AS last_at
+       FROM events WHERE counted AND kind = 'CLICK' GROUP BY send_id, link_position
+     ), links AS (
+       INSERT INTO send_links (org_id, send_id, position, url, clicks, unique_clickers, first_clicked_at, last_clicked_at)
+       SELECT $1, l.id, l.position, l.url, coalesce(c.clicks, 0), coalesce(c.clickers, 0), c.first_at, c.last_at
+       FROM (SELECT id, position, ${linkUrl('id')} AS url
+             FROM gen_sends CROSS JOIN LATERAL generate_series(0, link_count - 1) AS p(position)) l
+       LEFT JOIN per_link c ON c.send_id = l.id AND c.link_position = l.position
+       RETURNING 1
+     )
+     INSERT INTO sends (org_id, id, sent_at, sender_id, sender_team_id, contact_id, recipient_email, subject, campaign_id, template_id,
+                        enrollment_id, step_index, tracked, tracked_links, status, status_changed_at, opens, clicks, mpp_opens,
+                        first_opened_at, last_opened_at, last_clicked_at)
+     SELECT $1, s.id, s.sent_at, 'sender-' || lpad((s.sender_no + 1)::text, 2, '0'), 'team-' || (s.sender_no % 4 + 1),
+            'contact-' || s.contact_no, 'contact-' || s.contact_no || '@example.com', 'Hello from the demo',
+            'campaign-' || lpad((s.campaign_no + 1)::text, 3, '0'), 'template-' || lpad((s.template_no + 1)::text, 2, '0'),
+            CASE WHEN s.campaign_no IS NOT NULL THEN 'enrollment-' || s.campaign_no || '-' || s.contact_no END,
+            CASE WHEN s.campaign_no IS NOT NULL THEN floor(s.r_step * 4)::int END,
+            true, s.link_count, s.status, CASE WHEN s.status <> 'SENT' THEN s.sent_at + interval '1 minute' END,
+            coalesce(e.opens, 0), coalesce(e.clicks, 0), coalesce(e.mpp_opens, 0), e.first_open, e.last_open, e.last_click
+     FROM gen_sends s LEFT JOIN per_send e ON e.send_id = s.id
+     ORDER BY s.id`,
+    [options.orgId, options.now.toISOString()],
+  );
+  // Folded now, while the next chunk is being generated on the other connection.
+  await compactSendStats(db);
+}
+
+async function insertNames(db: DataSource, options: Required<GenerateOptions>): Promise<void> {
+  await db.query(
+    `INSERT INTO campaigns (org_id, id, name)
+     SELECT $1, 'campaign-' || lpad(n::text, 3, '0'), 'Campaign ' || n FROM generate_series(1, $2) AS n
+     ON CONFLICT (org_id, id) DO NOTHING`,
+    [options.orgId, options.campaigns],
+  );
+  await db.query(
+    `INSERT INTO templates (org_id, id, name)
+     SELECT $1, 'template-' || lpad(n::text, 2, '0'), 'Template ' || n FROM generate_series(1, $2) AS n
+     ON CONFLICT (org_id, id) DO NOTHING`,
+    [options.orgId, options.templates],
+  );
+  await db.query(
+    `INSERT INTO contacts (org_id, id, email)
+     SELECT $1, 'contact-' || n, 'contact-' || n || '@example.com' FROM generate_series(0, greatest($2 / 5, 1) - 1) AS n
+     ON CONFLICT (org_id, id) DO NOTHING`,
+    [options.orgId, options.sends],
+  );
+}
+
+/**
+ * Generates the data set, folds the stats deltas its sends produced and
+ * refreshes the planner's statistics. Not idempotent: run it on an
+ * organisation without sends. Uses `workers` connections of the pool.
+ */
+export async function generateStatsData(db: DataSource, input: GenerateOptions): Promise<GeneratedData> {
+  const options: Required<GenerateOptions> = { now: new Date(), chunkSize: 50_000, workers: 2, ...input };
+  const first = new Date(options.now.getTime() - options.days * DAY_MS);
+  await db.query(`SELECT ensure_tracking_event_partitions($1::date, $2::date)`, [first.toISOString().slice(0, 10), options.now.toISOString().slice(0, 10)]);
+  await insertNames(db, options);
+  let next = 0;
+  const worker = async () => {
+    while (next < options.sends) {
+      const from = next;
+      const to = Math.min(from + options.chunkSize, options.sends);
+      next = to;
+      await db.transaction((manager) => generateChunk(manager, options, from, to));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.workers) }, worker));
+  // What the stats read; vacuumed too, so index-only probes need no heap visits. Raw events
+  // are left to autovacuum: analyzing the partitioned parent samples all of them again.
+  await db.query(`VACUUM (ANALYZE) sends, send_links, send_stats_rollups, send_stats_deltas, send_link_stats, send_link_stats_deltas, campaigns, templates`);
+  const [counts]: { sends: string; events: string; links: string }[] = await db.query(
+    `SELECT (SELECT count(*) FROM sends WHERE org_id = $1) AS sends,
+            (SELECT count(*) FROM tracking_events WHERE org_id = $1) AS events,
+            (SELECT count(*) FROM send_links WHERE org_id = $1) AS links`,
+    [options.orgId],
+  );
+  return {
+    sends: Number(counts.sends),
+    events: Number(counts.events),
+    links: Number(counts.links),
+    senderIds: Array.from({ length: options.senders }, (_, index) => senderIdOf(index)),
+    campaignIds: Array.from({ length: options.campaigns }, (_, index) => campaignIdOf(index)),
+    templateIds: Array.from({ length: options.templates }, (_, index) => templateIdOf(index)),
+  };
+}

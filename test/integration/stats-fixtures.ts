@@ -1,0 +1,170 @@
+// Sends with chosen counters inserted straight into the tables, and the
+// straightforward aggregation over sends that the stats API must agree with.
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+
+export interface SendSpec {
+  sentAt: Date | string;
+  sender?: string;
+  campaign?: string | null;
+  template?: string | null;
+  status?: 'SENT' | 'DEFERRED' | 'FAILED';
+  opens?: number;
+  clicks?: number;
+  mppOpens?: number;
+  contact?: string;
+  email?: string;
+  /** per position: the original URL and its counted clicks */
+  links?: { url: string; clicks?: number }[];
+}
+
+/** Inserts the sends (one statement, so one trigger run) and returns their ids in order. */
+export async function insertSends(db: DataSource, orgId: string, specs: readonly SendSpec[]): Promise<string[]> {
+  const ids = specs.map(() => randomUUID());
+  const column = <T>(pick: (spec: SendSpec, index: number) => T) => specs.map(pick);
+  await db.query(
+    `INSERT INTO sends (org_id, id, sent_at, sender_id, contact_id, recipient_email, campaign_id, template_id, tracked,
+                        tracked_links, status, opens, clicks, mpp_opens, first_opened_at, last_clicked_at)
+     SELECT $1, id, sent_at, sender_id, contact_id, email, campaign_id, template_id, true, links, status, opens, clicks, mpp,
+            CASE WHEN opens > 0 THEN sent_at + interval '1 minute' END, CASE WHEN clicks > 0 THEN sent_at + interval '2 minutes' END
+     FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[],
+                 $10::text[], $11::int[], $12::int[], $13::int[])
+       AS s(id, sent_at, sender_id, contact_id, email, campaign_id, template_id, links, status, opens, clicks, mpp)`,
+    [
+      orgId,
+      ids,
+      column((spec) => new Date(spec.sentAt).toISOString()),
+      column((spec) => spec.sender ?? 'sender-1'),
+      column((spec, index) => spec.contact ?? `contact-${index}`),
+      column((spec, index) => spec.email ?? `person-${index}@example.com`),
+      column((spec) => spec.campaign ?? null),
+      column((spec) => spec.template ?? null),
+      column((spec) => spec.links?.length ?? 0),
+      column((spec) => spec.status ?? 'SENT'),
+      column((spec) => spec.opens ?? 0),
+      column((spec) => spec.clicks ?? 0),
+      column((spec) => spec.mppOpens ?? 0),
+    ],
+  );
+  const links = specs.flatMap((spec, index) => (spec.links ?? []).map((link, position) => ({ id: ids[index], position, ...link })));
+  if (links.length > 0) {
+    await db.query(
+      `INSERT INTO send_links (org_id, send_id, position, url, clicks, unique_clickers)
+       SELECT $1, id, position, url, clicks, least(clicks, 1) FROM unnest($2::uuid[], $3::int[], $4::text[], $5::int[]) AS l(id, position, url, clicks)`,
+      [orgId, links.map((link) => link.id), links.map((link) => link.position), links.map((link) => link.url), links.map((link) => link.clicks ?? 0)],
+    );
+  }
+  return ids;
+}
+
+export async function nameCampaign(db: DataSource, orgId: string, id: string, name: string): Promise<void> {
+  await db.query(`INSERT INTO campaigns (org_id, id, name) VALUES ($1, $2, $3) ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name`, [orgId, id, name]);
+}
+
+export async function nameTemplate(db: DataSource, orgId: string, id: string, name: string): Promise<void> {
+  await db.query(`INSERT INTO templates (org_id, id, name) VALUES ($1, $2, $3) ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name`, [orgId, id, name]);
+}
+
+export interface Figures {
+  sends: number;
+  opened: number;
+  clicked: number;
+  failed: number;
+  opens: number;
+  clicks: number;
+  mppOpens: number;
+  openRate: number;
+  clickRate: number;
+  humanOpenRate: number;
+  mppShare: number | null;
+  lastSentAt: string | null;
+}
+
+export interface Selection {
+  from?: Date | null;
+  to: Date;
+  sender?: string;
+  campaign?: string;
+  /** null: ad-hoc sends */
+  template?: string | null;
+}
+
+/** The figures computed the obvious way: one pass over the matching sends. */
+export async function directFigures(db: DataSource, orgId: string, selection: Selection): Promise<Figures> {
+  const [row] = await db.query(
+    `SELECT count(*)::int AS sends, count(*) FILTER (WHERE opens > 0)::int AS opened, count(*) FILTER (WHERE clicks > 0)::int AS clicked,
+            count(*) FILTER (WHERE status = 'FAILED')::int AS failed, coalesce(sum(opens), 0)::int AS opens,
+            coalesce(sum(clicks), 0)::int AS clicks, coalesce(sum(mpp_opens), 0)::int AS mpp_opens,
+            count(*) FILTER (WHERE opens - mpp_opens > 0)::int AS human, max(sent_at) AS last_sent_at
+     FROM sends
+     WHERE org_id = $1 AND ($2::timestamptz IS NULL OR sent_at >= $2) AND sent_at < $3
+       AND ($4::text IS NULL OR sender_id = $4) AND ($5::text IS NULL OR campaign_id = $5)
+       AND (NOT $6 OR template_id IS NOT DISTINCT FROM $7)`,
+    [
+      orgId,
+      selection.from?.toISOString() ?? null,
+      selection.to.toISOString(),
+      selection.sender ?? null,
+      selection.campaign ?? null,
+      selection.template !== undefined,
+      selection.template ?? null,
+    ],
+  );
+  const ratio = (part: number) => (row.sends === 0 ? 0 : part / row.sends);
+  return {
+    sends: row.sends,
+    opened: row.opened,
+    clicked: row.clicked,
+    failed: row.failed,
+    opens: row.opens,
+    clicks: row.clicks,
+    mppOpens: row.mpp_opens,
+    openRate: ratio(row.opened),
+    clickRate: ratio(row.clicked),
+    humanOpenRate: ratio(row.human),
+    mppShare: row.opens === 0 ? null : row.mpp_opens / row.opens,
+    lastSentAt: row.last_sent_at ? new Date(row.last_sent_at).toISOString() : null,
+  };
+}
+
+export interface LinkFigures {
+  url: string;
+  clicks: number;
+  uniqueClicks: number;
+}
+
+/** LinkStat the obvious way: per (send, URL) pair, then per URL. */
+export async function directLinks(db: DataSource, orgId: string, selection: Selection): Promise<LinkFigures[]> {
+  return db.query(
+    `SELECT url, sum(clicks)::int AS clicks, (count(*) FILTER (WHERE clicks > 0))::int AS "uniqueClicks"
+     FROM (
+       SELECT s.id, l.url, sum(l.clicks) AS clicks
+       FROM sends s JOIN send_links l ON l.org_id = s.org_id AND l.send_id = s.id
+       WHERE s.org_id = $1 AND ($2::timestamptz IS NULL OR s.sent_at >= $2) AND s.sent_at < $3
+         AND ($4::text IS NULL OR s.sender_id = $4) AND ($5::text IS NULL OR s.campaign_id = $5)
+         AND (NOT $6 OR s.template_id IS NOT DISTINCT FROM $7)
+       GROUP BY 1, 2) pairs
+     GROUP BY url ORDER BY 2 DESC, 3 DESC, url`,
+    [
+      orgId,
+      selection.from?.toISOString() ?? null,
+      selection.to.toISOString(),
+      selection.sender ?? null,
+      selection.campaign ?? null,
+      selection.template !== undefined,
+      selection.template ?? null,
+    ],
+  );
+}
+
+/** A small deterministic generator, so a failing random case can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,233 @@
+// The rollups stay exact: whatever happens to sends and links (new sends,
+// counter bumps as the recorder makes them, status changes, and even moves and
+// deletes), every figure equals a straightforward aggregation over sends, on
+// random ranges, with deltas pending and after compaction.
+import { CampaignDrillDownDocument, CampaignsDocument, OverviewDocument, TemplateDrillDownDocument, TemplatesDocument } from '../generated/graphql';
+import { compactSendStats } from '../../src/stats/compaction';
+import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
+import { gql } from '../support/graphql-client';
+import { directFigures, directLinks, insertSends, seededRandom, type SendSpec } from './stats-fixtures';
+
+let t: TestApp;
+const org = uniqueOrg('rollups');
+const random = seededRandom(20_250_601);
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+const int = (max: number) => Math.floor(random() * (max + 1));
+
+const START = Date.parse('2025-01-01T00:00:00Z');
+const SPAN = Date.parse('2025-06-01T00:00:00Z') - START;
+const DAY = 86_400_000;
+let ids: string[] = [];
+let admin: string;
+let partner: string;
+
+function randomSend(): SendSpec {
+  // A quarter of the sends sit exactly on a day boundary, where off-by-one errors live.
+  const at = START + (random() < 0.25 ? Math.floor(random() * 151) * DAY : Math.floor(random() * SPAN));
+  const opens = random() < 0.5 ? int(4) : 0;
+  return {
+    sentAt: new Date(at),
+    sender: pick(['u1', 'u2', 'u3']),
+    campaign: pick(['c1', 'c2', 'c3', null]),
+    template: pick(['t1', 't2', null]),
+    status: pick(['SENT', 'SENT', 'SENT', 'DEFERRED', 'FAILED']),
+    opens,
+    mppOpens: Math.min(opens, int(2)),
+    clicks: random() < 0.3 ? int(3) : 0,
+    // The same URL may sit at two positions of one email.
+    links: Array.from({ length: int(3) }, () => ({ url: pick(URLS), clicks: random() < 0.3 ? int(2) : 0 })),
+  };
+}
+const URLS = ['https://a.example/', 'https://b.example/x?y=1', 'https://c.example/', 'https://d.example/'];
+
+function randomRanges(count: number): { from?: string; to?: string; preset?: 'ALL_TIME' }[] {
+  const ranges: { from?: string; to?: string; preset?: 'ALL_TIME' }[] = [
+    { preset: 'ALL_TIME' },
+    { from: '2025-02-01T00:00:00.000Z', to: '2025-04-01T00:00:00.000Z' },
+    { from: '2025-01-10T00:00:00.000Z', to: '2025-05-20T00:00:00.000Z' },
+    { from: '2025-03-03T11:00:00.000Z', to: '2025-03-03T12:00:00.000Z' },
+    { to: '2025-03-15T06:30:00.000Z' },
+  ];
+  while (ranges.length < count) {
+    const from = START - 5 * DAY + Math.floor(random() * (SPAN + 10 * DAY));
+    const length = random() < 0.3 ? Math.floor(random() * 2 * DAY) + 1 : Math.floor(random() * 120 * DAY) + 1;
+    ranges.push({ from: new Date(from).toISOString(), to: new Date(from + length).toISOString() });
+  }
+  return ranges;
+}
+const ranges = randomRanges(12);
+
+const bounds = (range: { from?: string; to?: string }) => ({
+  from: range.from ? new Date(range.from) : null,
+  to: range.to ? new Date(range.to) : new Date(),
+});
+
+/** Every figure of overview, campaigns and templates, for an admin and a partner, against sends. */
+async function expectExact(): Promise<void> {
+  for (const range of ranges) {
+    const selection = bounds(range);
+    const overview = await gql(t.url, OverviewDocument, { range }, admin);
+    expect({ range, overview: overview.data?.overview }).toEqual({ range, overview: await directFigures(t.app.db, org, selection) });
+    const mine = await gql(t.url, OverviewDocument, { range }, partner);
+    expect({ range, mine: mine.data?.overview }).toEqual({ range, mine: await directFigures(t.app.db, org, { ...selection, sender: 'u1' }) });
+    const campaigns = await gql(t.url, CampaignsDocument, { range }, admin);
+    for (const row of campaigns.data?.campaigns ?? []) {
+      expect({ range, row: row.id, stats: row.stats }).toEqual({ range, row: row.id, stats: await directFigures(t.app.db, org, { ...selection, campaign: row.id }) });
+    }
+    for (const [token, sender] of [[admin, undefined], [partner, 'u1']] as const) {
+      for (const campaign of ['c1']) {
+        const drill = await gql(t.url, CampaignDrillDownDocument, { id: campaign, range }, token);
+        const expected = await directLinks(t.app.db, org, { ...selection, sender, campaign });
+        expect({ range, campaign, sender, links: drill.data?.campaign?.links ?? [] }).toEqual({ range, campaign, sender, links: expected });
+      }
+      for (const template of ['t1', 'ad-hoc']) {
+        const drill = await gql(t.url, TemplateDrillDownDocument, { id: template, range }, token);
+        const expected = await directLinks(t.app.db, org, { ...selection, sender, template: template === 'ad-hoc' ? null : template });
+        expect({ range, template, sender, links: drill.data?.template?.links ?? [] }).toEqual({ range, template, sender, links: expected });
+      }
+    }
+    const templates = await gql(t.url, TemplatesDocument, { range }, partner);
+    for (const row of templates.data?.templates ?? []) {
+      const template = row.id === 'ad-hoc' ? null : row.id;
+      const expected = await directFigures(t.app.db, org, { ...selection, sender: 'u1', template });
+      expect({ range, row: row.id, stats: row.stats }).toEqual({ range, row: row.id, stats: expected });
+    }
+  }
+}
+
+/** After compaction the rollup rows equal sends regrouped: the organisation's by day and month, each sender's by month (rows emptied by a move or delete are all zeros). */
+async function expectRollupRowsExact(): Promise<void> {
+  await compactSendStats(t.app.db);
+  const figures = `sends::int, failed::int, opened::int, clicked::int, human_opened::int, opens::int, clicks::int, mpp_opens::int, last_sent_at`;
+  const stored = await t.app.db.query(
+    `SELECT scope, sender_id, grain, bucket::text, campaign_key, template_key, ${figures}
+     FROM send_stats_rollups WHERE org_id = $1 AND sends <> 0 ORDER BY 1, 2, 3, 4, 5, 6`,
+    [org],
+  );
+  const empty = await t.app.db.query(
+    `SELECT count(*)::int AS n FROM send_stats_rollups
+     WHERE org_id = $1 AND sends = 0
+       AND ((failed, opened, clicked, human_opened, opens, clicks, mpp_opens) <> (0, 0, 0, 0, 0, 0, 0) OR last_sent_at IS NOT NULL)`,
+    [org],
+  );
+  const expected = await t.app.db.query(
+    `SELECT k.scope, k.sender_id, k.grain,
+            (CASE k.grain WHEN 'day' THEN x.day ELSE date_trunc('month', x.day)::date END)::text AS bucket,
+            coalesce(s.campaign_id, '') AS campaign_key, coalesce(s.template_id, '') AS template_key,
+            count(*)::int AS sends, count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
+            count(*) FILTER (WHERE opens > 0)::int AS opened, count(*) FILTER (WHERE clicks > 0)::int AS clicked,
+            count(*) FILTER (WHERE opens > mpp_opens)::int AS human_opened, sum(opens)::int AS opens,
+            sum(clicks)::int AS clicks, sum(mpp_opens)::int AS mpp_opens, max(sent_at) AS last_sent_at
+     FROM sends s
+     CROSS JOIN LATERAL (SELECT (s.sent_at AT TIME ZONE 'UTC')::date AS day) x
+     CROSS JOIN LATERAL (VALUES ('org', '', 'day'), ('org', '', 'month'), ('sender', s.sender_id, 'month')) AS k(scope, sender_id, grain)
+     WHERE s.org_id = $1
+     GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
+    [org],
+  );
+  expect(stored).toEqual(expected);
+  expect(empty).toEqual([{ n: 0 }]);
+}
+
+async function randomSendIds(count: number): Promise<string[]> {
+  return Array.from(new Set(Array.from({ length: count }, () => pick(ids))));
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  admin = await tokenFor(org, 'boss', 'admin');
+  partner = await tokenFor(org, 'u1', 'partner');
+  // Several statements, as instrumentEmail would make them over time.
+  for (let batch = 0; batch < 4; batch++) {
+    ids.push(...(await insertSends(t.app.db, org, Array.from({ length: 75 }, randomSend))));
+  }
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('rollups', () => {
+  it('are exact for new sends, pending and compacted', async () => {
+    await expectExact();
+    await expectRollupRowsExact();
+    await expectExact();
+  });
+
+  it('stay exact as the recorder bumps counters and webhooks change statuses', async () => {
+    for (let round = 0; round < 5; round++) {
+      const chosen = await randomSendIds(40);
+      // The recorder's statement shape: one UPDATE of many sends from unnest arrays.
+      await t.app.db.query(
+        `UPDATE sends s SET opens = s.opens + d.opens, mpp_opens = s.mpp_opens + d.mpp, clicks = s.clicks + d.clicks,
+                last_opened_at = now()
+         FROM unnest($2::uuid[], $3::int[], $4::int[], $5::int[]) AS d(id, opens, mpp, clicks)
+         WHERE s.org_id = $1 AND s.id = d.id`,
+        [org, chosen, chosen.map(() => int(3)), chosen.map(() => int(1)), chosen.map(() => int(2))],
+      );
+      await t.app.db.query(`UPDATE sends SET status = $3, status_changed_at = now() WHERE org_id = $1 AND id = ANY($2)`, [
+        org,
+        await randomSendIds(10),
+        pick(['FAILED', 'DEFERRED', 'SENT']),
+      ]);
+      // ...and its link statement: clicks on some positions.
+      const clicked: { send_id: string; position: number }[] = await t.app.db.query(
+        `SELECT send_id, position FROM send_links WHERE org_id = $1 AND send_id = ANY($2)`,
+        [org, await randomSendIds(60)],
+      );
+      await t.app.db.query(
+        `UPDATE send_links l SET clicks = l.clicks + d.clicks, last_clicked_at = now()
+         FROM unnest($2::uuid[], $3::int[], $4::int[]) AS d(send_id, position, clicks)
+         WHERE l.org_id = $1 AND l.send_id = d.send_id AND l.position = d.position`,
+        [org, clicked.map((row) => row.send_id), clicked.map((row) => row.position), clicked.map(() => 1 + int(2))],
+      );
+      if (round % 2 === 1) await compactSendStats(t.app.db);
+    }
+    await expectExact();
+    await expectRollupRowsExact();
+  });
+
+  it('stay exact when sends move in time, change hands or disappear, and links come and go', async () => {
+    await t.app.db.query(`UPDATE sends SET sent_at = sent_at + interval '17 days 3 hours' WHERE org_id = $1 AND id = ANY($2)`, [org, await randomSendIds(20)]);
+    await t.app.db.query(`UPDATE sends SET campaign_id = 'c2', sender_id = 'u1' WHERE org_id = $1 AND id = ANY($2)`, [org, await randomSendIds(20)]);
+    await t.app.db.query(`UPDATE sends SET template_id = NULL WHERE org_id = $1 AND id = ANY($2)`, [org, await randomSendIds(10)]);
+    // links added to and removed from existing sends
+    await t.app.db.query(
+      `INSERT INTO send_links (org_id, send_id, position, url, clicks)
+       SELECT $1, id, 10, 'https://a.example/', 2 FROM unnest($2::uuid[]) AS id ON CONFLICT DO NOTHING`,
+      [org, await randomSendIds(15)],
+    );
+    await t.app.db.query(`DELETE FROM send_links WHERE org_id = $1 AND send_id = ANY($2) AND position = 0`, [org, await randomSendIds(15)]);
+    const gone = await randomSendIds(20);
+    await t.app.db.query(`DELETE FROM sends WHERE org_id = $1 AND id = ANY($2)`, [org, gone]);
+    ids = ids.filter((id) => !gone.includes(id));
+    await expectExact();
+    await expectRollupRowsExact();
+  });
+
+  it('keep the latest send time right when the latest send of a day leaves it', async () => {
+    const moved = uniqueOrg('latest');
+    const token = await tokenFor(moved, 'boss', 'admin');
+    const [, late] = await insertSends(t.app.db, moved, [
+      { sentAt: '2025-04-10T10:00:00Z', sender: 'u1', campaign: 'c1', template: 't1' },
+      { sentAt: '2025-04-10T11:00:00Z', sender: 'u2', campaign: 'c1', template: 't1' },
+    ]);
+    await compactSendStats(t.app.db);
+    await t.app.db.query(`UPDATE sends SET sent_at = '2025-04-12T09:00:00Z' WHERE org_id = $1 AND id = $2`, [moved, late]);
+    const day = await gql(t.url, CampaignsDocument, { range: { from: '2025-04-10T00:00:00Z', to: '2025-04-11T00:00:00Z' } }, token);
+    expect(day.data?.campaigns[0].stats).toEqual(expect.objectContaining({ sends: 1, lastSentAt: '2025-04-10T10:00:00.000Z' }));
+    const month = await gql(t.url, CampaignsDocument, { range: { from: '2025-04-01T00:00:00Z', to: '2025-04-11T00:00:00Z' } }, token);
+    expect(month.data?.campaigns[0].stats.lastSentAt).toBe('2025-04-10T10:00:00.000Z');
+  });
+
+  it('do not change when raw events are pruned', async () => {
+    await t.app.db.query(
+      `INSERT INTO tracking_events (org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp)
+       SELECT $1, id, '2025-03-01T00:00:00Z', gen_random_uuid(), 'OPEN', 'PIXEL', true, false, false FROM unnest($2::uuid[]) AS id`,
+      [org, ids.slice(0, 50)],
+    );
+    const before = await gql(t.url, OverviewDocument, { range: { preset: 'ALL_TIME' } }, admin);
+    await t.app.db.query(`DELETE FROM tracking_events WHERE org_id = $1`, [org]);
+    const after = await gql(t.url, OverviewDocument, { range: { preset: 'ALL_TIME' } }, admin);
+    expect(after.data).toEqual(before.data);
+  });
+});
