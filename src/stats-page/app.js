@@ -1,0 +1,216 @@
+// The Stats page: wires the token, the Range control, the table and the
+// drill-down to the GraphQL API. State lives here; DOM building is in
+// render.js, the API in api.js.
+import { ApiError, CAMPAIGN_QUERY, DASHBOARD_QUERY, TEMPLATE_QUERY, graphql, resolveRange } from './api.js';
+import { formatCount, renderBreakdown, renderCards, renderDetail } from './render.js';
+import { currentToken, forgetToken, saveToken, takeTokenFromUrl } from './token.js';
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  view: 'campaigns',
+  range: resolveRange('LAST_30_DAYS'),
+  dashboard: null,
+  /** the open drill-down: { kind: 'campaign' | 'template', id } */
+  open: null,
+  /** bumped per request, so an answer overtaken by a newer one is dropped */
+  generation: { dashboard: 0, detail: 0 },
+  retry: null,
+};
+
+const VIEWS = {
+  campaigns: { kind: 'campaign', heading: 'Campaign', title: 'Campaigns' },
+  templates: { kind: 'template', heading: 'Template', title: 'Templates' },
+};
+
+function setStatus(text) {
+  $('status').textContent = text;
+}
+
+function showError(message, retry) {
+  $('error-message').textContent = message;
+  $('retry').hidden = !retry;
+  state.retry = retry;
+  $('error').hidden = false;
+}
+
+function clearError() {
+  $('error').hidden = true;
+  state.retry = null;
+}
+
+function askForToken(reason) {
+  clearError();
+  $('dashboard').hidden = true;
+  $('forget-token').hidden = true;
+  $('viewer').textContent = '';
+  $('token-reason').textContent = reason;
+  $('token-form').hidden = false;
+  setStatus(reason);
+  $('token-input').focus();
+}
+
+/** What the page does about a failed request. */
+function handleFailure(error, retry) {
+  if (error instanceof ApiError && error.kind === 'unauthenticated') {
+    forgetToken();
+    askForToken(`The server refused the token (${error.message}). Paste a valid token to continue.`);
+  } else if (error instanceof ApiError && error.kind === 'forbidden') {
+    showError(`Not allowed: ${error.message}. This token's role may not see these figures.`, null);
+  } else {
+    showError(error instanceof ApiError ? error.message : `Something went wrong: ${error}`, retry);
+  }
+  setStatus('');
+}
+
+function describeViewer(viewer) {
+  const team = viewer.team ? `, team ${viewer.team}` : '';
+  const scope = ['owner', 'admin', 'service'].includes(viewer.role) ? 'every send of the organisation' : 'only the emails you sent';
+  return `${viewer.userId} (${viewer.role.replace('_', ' ')}${team}) in ${viewer.orgId}: ${scope}`;
+}
+
+function renderTable() {
+  const view = VIEWS[state.view];
+  const rows = state.dashboard[state.view];
+  $('breakdown-name').textContent = view.heading;
+  $('breakdown-caption').textContent = `${view.title}, ${state.range.label}: ${formatCount(rows.length)}`;
+  const openId = state.open?.kind === view.kind ? state.open.id : null;
+  renderBreakdown($('breakdown').tBodies[0], view.kind, rows, openId);
+  for (const button of document.querySelectorAll('.toggle button')) {
+    button.setAttribute('aria-pressed', String(button.dataset.view === state.view));
+  }
+}
+
+async function loadDashboard() {
+  const token = currentToken();
+  if (!token) return askForToken('Paste a token to see the stats.');
+  const generation = ++state.generation.dashboard;
+  clearError();
+  setStatus(`Loading ${state.range.label}…`);
+  $('dashboard').setAttribute('aria-busy', 'true');
+  try {
+    const data = await graphql(token, DASHBOARD_QUERY, { range: state.range.input });
+    if (generation !== state.generation.dashboard) return;
+    state.dashboard = data;
+    $('token-form').hidden = true;
+    $('dashboard').hidden = false;
+    $('forget-token').hidden = false;
+    $('viewer').textContent = describeViewer(data.viewer);
+    renderCards($('cards'), data.overview);
+    renderTable();
+    setStatus(`Showing ${state.range.label}: ${formatCount(data.overview.sends)} sends.`);
+    if (state.open) await loadDetail(false);
+  } catch (error) {
+    if (generation === state.generation.dashboard) handleFailure(error, loadDashboard);
+  } finally {
+    if (generation === state.generation.dashboard) $('dashboard').removeAttribute('aria-busy');
+  }
+}
+
+async function loadDetail(moveFocus) {
+  const { kind, id } = state.open;
+  const generation = ++state.generation.detail;
+  const section = $('detail');
+  section.setAttribute('aria-busy', 'true');
+  setStatus('Loading the details…');
+  try {
+    const query = kind === 'campaign' ? CAMPAIGN_QUERY : TEMPLATE_QUERY;
+    const data = await graphql(currentToken(), query, { id, range: state.range.input });
+    if (generation !== state.generation.detail) return;
+    const item = data[kind];
+    if (!item) {
+      closeDetail();
+      setStatus('That row is no longer visible with this token.');
+      return;
+    }
+    const heading = renderDetail(section, kind, item, state.range.label, () => closeDetail(true));
+    section.hidden = false;
+    setStatus(`Showing the details of ${heading.textContent}.`);
+    if (moveFocus) {
+      heading.focus();
+      heading.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    }
+  } catch (error) {
+    if (generation === state.generation.detail) handleFailure(error, () => loadDetail(moveFocus));
+  } finally {
+    section.removeAttribute('aria-busy');
+  }
+}
+
+function openDetail(id) {
+  state.open = { kind: VIEWS[state.view].kind, id };
+  renderTable();
+  void loadDetail(true);
+}
+
+/** Back to the row the drill-down came from, so keyboard users keep their place. */
+function closeDetail(returnFocus = false) {
+  const id = state.open?.id;
+  state.open = null;
+  state.generation.detail++; // an answer still on its way must not reopen it
+  $('detail').hidden = true;
+  $('detail').replaceChildren();
+  if (!state.dashboard) return;
+  renderTable();
+  if (returnFocus) {
+    const row = [...$('breakdown').tBodies[0].rows].find((candidate) => candidate.dataset.id === id);
+    row?.querySelector('button')?.focus();
+  }
+}
+
+function applyRange() {
+  const preset = $('range-preset').value;
+  $('custom-range').hidden = preset !== 'CUSTOM';
+  const range = resolveRange(preset, $('range-from').value, $('range-to').value);
+  if (range.problem) return showError(range.problem, null);
+  state.range = range;
+  void loadDashboard();
+}
+
+function wire() {
+  $('token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = $('token-input').value;
+    if (value.trim() === '') return;
+    saveToken(value);
+    $('token-input').value = '';
+    void loadDashboard();
+  });
+  $('forget-token').addEventListener('click', () => {
+    forgetToken();
+    closeDetail();
+    askForToken('Paste another token.');
+  });
+  $('retry').addEventListener('click', () => state.retry?.());
+  $('range-preset').addEventListener('change', () => {
+    if ($('range-preset').value !== 'CUSTOM') applyRange();
+    else $('custom-range').hidden = false;
+  });
+  $('range-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    applyRange();
+  });
+  for (const button of document.querySelectorAll('.toggle button')) {
+    button.addEventListener('click', () => {
+      state.view = button.dataset.view;
+      if (state.dashboard) renderTable();
+    });
+  }
+  // Opening another #token=... link in this tab changes only the hash: no reload.
+  window.addEventListener('hashchange', () => {
+    if (!new URLSearchParams(location.hash.slice(1)).has('token')) return;
+    takeTokenFromUrl();
+    closeDetail();
+    void loadDashboard();
+  });
+  // One listener for every row: the name button (Enter, Space, click) and a
+  // click anywhere else on the row lead to the same place.
+  $('breakdown').tBodies[0].addEventListener('click', (event) => {
+    const row = event.target.closest('tr[data-id]');
+    if (row) openDetail(row.dataset.id);
+  });
+}
+
+wire();
+takeTokenFromUrl();
+void loadDashboard();
