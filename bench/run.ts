@@ -3,9 +3,12 @@
 // `npm run bench -- graphql`.
 import 'reflect-metadata';
 import { benchGraphQL } from './graphql-bench';
+import { benchInstrument } from './instrument-bench';
 import { benchRetention } from './retention-bench';
+import { benchStats } from './stats-bench';
 import { printTable, type BenchRow } from './table';
 import { benchTracking } from './tracking-bench';
+import { benchWebhooks } from './webhook-bench';
 
 type Section = () => Promise<BenchRow[]>;
 
@@ -13,6 +16,9 @@ const sections: Record<string, Section> = {
   tracking: benchTracking,
   graphql: benchGraphQL,
   retention: benchRetention,
+  instrument: benchInstrument,
+  webhooks: benchWebhooks,
+  stats: benchStats,
 };
 
 async function main(): Promise<void> {

@@ -1,5 +1,8 @@
 // Every migration, in order. Listed explicitly (not globbed) so the same list
 // serves the compiled server, ts-node scripts and Jest.
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+import { WebhookTokens1764200000000 } from './1764200000000-webhook-tokens';
+import { StatsRollups1764300000000 } from './1764300000000-stats-rollups';
+import { LinkStats1764300000001 } from './1764300000001-link-stats';
 
-export const migrations = [InitialSchema1764000000000];
+export const migrations = [InitialSchema1764000000000, WebhookTokens1764200000000, StatsRollups1764300000000, LinkStats1764300000001];

@@ -8,28 +8,41 @@ import { EventRecorder, defaultRecorderOptions, type RecorderOptions } from './e
 import { TokenCodec } from './events/tokens';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
+import { SendStatsCompactor } from './stats/compaction';
 
 export interface App {
   readonly config: Config;
   readonly db: DataSource;
+  /** where the stats queries read: a replica (DATABASE_READ_URL) or the primary itself */
+  readonly readDb: DataSource;
   readonly log: Logger;
   readonly tokens: TokenCodec;
   readonly ipHasher: IpHasher;
   readonly classifier: RequestClassifier;
   readonly recorder: EventRecorder;
   readonly metrics: Metrics;
+  /** folds stats deltas into the rollups every few seconds (figures are exact either way; this keeps reads fast) */
+  readonly compactor: SendStatsCompactor;
 }
 
-export function createApp(config: Config, db: DataSource, log: Logger, recorderOptions: Partial<RecorderOptions> = {}): App {
+export function createApp(
+  config: Config,
+  db: DataSource,
+  log: Logger,
+  recorderOptions: Partial<RecorderOptions> = {},
+  readDb: DataSource = db,
+): App {
   const recorder = new EventRecorder(db, log, { ...defaultRecorderOptions, ...recorderOptions });
   return {
     config,
     db,
+    readDb,
     log,
     tokens: new TokenCodec(config.trackingSigningSecret),
     ipHasher: new IpHasher(config.trackingSigningSecret),
     classifier: new RequestClassifier({ extraBotPatterns: config.extraBotUserAgents, countGmailProxy: config.countGmailProxy }),
     recorder,
     metrics: new Metrics(recorder),
+    compactor: new SendStatsCompactor(db, log),
   };
 }

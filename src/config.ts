@@ -8,6 +8,8 @@ export interface Config {
   readonly host: string;
   /** null: start the embedded PostgreSQL under `.data/` */
   readonly databaseUrl: string | null;
+  /** a read replica for the stats queries; null: they read the primary */
+  readonly databaseReadUrl: string | null;
   readonly embeddedPgPort: number;
   /** null: .data/pg */
   readonly embeddedPgDataDir: string | null;
@@ -138,6 +140,7 @@ export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
   const production = nodeEnv === 'production';
   const port = integer(env, 'PORT', 4000, 0, 65535);
   const databaseUrlRaw = value(env, 'DATABASE_URL');
+  const databaseReadUrlRaw = value(env, 'DATABASE_READ_URL');
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
 
@@ -147,6 +150,7 @@ export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
     port,
     host: value(env, 'HOST') ?? '127.0.0.1',
     databaseUrl: databaseUrlRaw === undefined ? null : postgresUrl('DATABASE_URL', databaseUrlRaw),
+    databaseReadUrl: databaseReadUrlRaw === undefined ? null : postgresUrl('DATABASE_READ_URL', databaseReadUrlRaw),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),
     embeddedPgDataDir: value(env, 'EMBEDDED_PG_DATA_DIR') ?? null,
     publicBaseUrl: httpUrl('PUBLIC_BASE_URL', value(env, 'PUBLIC_BASE_URL') ?? `http://localhost:${port}`),

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const database = await openDatabase(config, log, { migrate: true });
-  const app = createApp(config, database.db, log);
+  const app = createApp(config, database.db, log, {}, database.readDb);
   await ensureUpcomingPartitions(database.db);
   const server = await startServer(app);
   const retention = scheduleRetention(database.db, log, config.retentionDays);
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       await server.close();
       await retention.stop();
       await app.recorder.close();
+      await app.compactor.stop();
       await database.close();
       log.info('stopped');
       process.exit(0);

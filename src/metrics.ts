@@ -9,6 +9,7 @@ import type { EventRecorder } from './events/recorder';
 export function routeLabel(path: string): string {
   if (path.startsWith('/track/open/')) return 'pixel';
   if (path.startsWith('/track/click/')) return 'click';
+  if (path.startsWith('/stats/')) return 'stats_page';
   switch (path) {
     case '/graphql':
       return 'graphql';

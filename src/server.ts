@@ -8,6 +8,8 @@ import { createGraphQLEndpoint } from './http/graphql-handler';
 import { sendError, sendJson } from './http/respond';
 import { Router } from './http/router';
 import { routeLabel } from './metrics';
+import { registerMailgunRoutes } from './routes/mailgun';
+import { registerStatsPageRoutes } from './routes/stats-page';
 import { registerTrackingRoutes } from './routes/tracking';
 
 export interface RunningServer {
@@ -43,6 +45,8 @@ export async function startServer(
 
   router.on(['GET', 'POST', 'OPTIONS'], '/graphql', (req, res) => graphql.handle(req, res));
   registerTrackingRoutes(router, app);
+  registerMailgunRoutes(router, app);
+  registerStatsPageRoutes(router, app);
   router.on(['GET', 'HEAD'], '/healthz', async (_req, res) => {
     sendJson(res, 200, { status: 'ok', db: await health.state() });
   });

@@ -10,6 +10,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgre
 
 export interface Database {
   readonly db: DataSource;
+  /** the read replica of DATABASE_READ_URL, or `db` */
+  readonly readDb: DataSource;
   readonly embedded: EmbeddedPostgres | null;
   close(): Promise<void>;
 }
@@ -42,20 +44,27 @@ async function initialiseWithRetry(db: DataSource, log: Logger): Promise<void> {
 export async function openDatabase(config: Config, log: Logger, options: { migrate: boolean; poolSize?: number }): Promise<Database> {
   const embedded = config.databaseUrl ? null : await startEmbeddedForConfig(config, log);
   const db = createDataSource({ url: config.databaseUrl ?? embedded!.url, poolSize: options.poolSize });
+  const readDb = config.databaseReadUrl
+    ? createDataSource({ url: config.databaseReadUrl, poolSize: options.poolSize, applicationName: 'email-tracking-stats' })
+    : db;
   try {
     await initialiseWithRetry(db, log);
     if (options.migrate) {
       const applied = await migrate(db);
       if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
     }
+    if (readDb !== db) await initialiseWithRetry(readDb, log);
   } catch (error) {
+    if (db.isInitialized) await db.destroy();
     await embedded?.stop();
     throw error;
   }
   return {
     db,
+    readDb,
     embedded,
     async close() {
+      if (readDb !== db && readDb.isInitialized) await readDb.destroy();
       if (db.isInitialized) await db.destroy();
       await embedded?.stop();
     },

@@ -1,9 +1,10 @@
 // Who may call what: one graphql-shield map, deny by default. Shield guards the
 // door; resolvers and SQL also scope every read by organisation and sender.
 import { GraphQLError } from 'graphql';
-import { allow, deny, rule, shield } from 'graphql-shield';
+import { allow, chain, deny, rule, shield } from 'graphql-shield';
 import type { Context } from './context';
-import { unauthenticated } from '../errors';
+import { forbidden, unauthenticated } from '../errors';
+import { settingsOwner, type SettingsScope } from '../secrets/signing-key-rules';
 
 export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, context: Context) => {
   if (context.viewer) return true;
@@ -11,17 +12,50 @@ export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, co
   return unauthenticated(`Authentication required: ${why}`);
 });
 
+/** ORG settings for owners and admins; TEAM settings for a partner's own team. */
+const canManageSettings = rule({ cache: 'strict' })((_parent, args: { scope?: SettingsScope }, context: Context) =>
+  settingsOwner(context.viewer, args.scope ?? 'ORG') ? true : forbidden('Not allowed to manage these settings'),
+);
+const managesSettings = chain(isAuthenticated, canManageSettings);
+
 // Feature modules add their fields here as they land.
 export const permissions = shield(
   {
     Query: {
       viewer: isAuthenticated,
       send: isAuthenticated,
+      contact: isAuthenticated,
+      emailSettings: managesSettings,
+      // Stats: every role; the SQL scopes by organisation and, for partner,
+      // sales_rep and member, by sender (src/stats).
+      overview: isAuthenticated,
+      campaigns: isAuthenticated,
+      templates: isAuthenticated,
+      campaign: isAuthenticated,
+      template: isAuthenticated,
+    },
+    Mutation: {
+      setMailgunSigningKey: managesSettings,
+      clearMailgunSigningKey: managesSettings,
+      // Which sender a caller may name is decided by the instrumenter (src/instrument/instrumenter.ts).
+      instrumentEmail: isAuthenticated,
     },
     Viewer: allow,
     // Reached only through a visible send (the loader scopes by org and sender).
     Send: allow,
     TrackingEvent: allow,
+    // Reached only through a visible contact (the loader scopes by org and sender).
+    Contact: allow,
+    Enrollment: allow,
+    EmailSettings: allow,
+    InstrumentedEmail: allow,
+    // Reached only through the stats queries above, already scoped.
+    EngagementStats: allow,
+    Campaign: allow,
+    Template: allow,
+    TemplateRow: allow,
+    LinkStat: allow,
+    Recipient: allow,
   },
   {
     fallbackRule: deny,

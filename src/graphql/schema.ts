@@ -5,11 +5,26 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { applyMiddleware } from 'graphql-middleware';
 import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
 import { permissions } from './permissions';
+import { CampaignResolver } from './resolvers/campaign.resolver';
+import { ContactResolver } from './resolvers/contact.resolver';
+import { EmailSettingsResolver } from './resolvers/email-settings.resolver';
+import { InstrumentResolver } from './resolvers/instrument.resolver';
+import { OverviewResolver } from './resolvers/overview.resolver';
 import { SendResolver } from './resolvers/send.resolver';
+import { TemplateResolver } from './resolvers/template.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
 
 // type-graphql takes resolver classes as plain constructors.
-const resolvers: NonEmptyArray<Function> = [ViewerResolver, SendResolver];
+const resolvers: NonEmptyArray<Function> = [
+  ViewerResolver,
+  InstrumentResolver,
+  SendResolver,
+  ContactResolver,
+  EmailSettingsResolver,
+  OverviewResolver,
+  CampaignResolver,
+  TemplateResolver,
+];
 
 let built: GraphQLSchema | null = null;
 

@@ -67,9 +67,20 @@ export async function pruneRawEvents(db: DataSource, retentionDays: number, now 
     // long for it would queue every writer behind us, so give up and retry later.
     await manager.query(`SET LOCAL lock_timeout = '2s'`);
     const { deleted, dropped } = await prunePartitions(manager, cutoff);
+    await forgetOldWebhookIds(manager, now);
     await ensureUpcomingPartitions(manager, now);
     return { ran: true, cutoff, deleted, droppedPartitions: dropped };
   });
+}
+
+/**
+ * Mailgun retries a webhook for about 8 hours, each attempt freshly signed;
+ * after a week an event id can no longer arrive, so remembering it is useless.
+ */
+export const WEBHOOK_ID_MEMORY_DAYS = 7;
+
+async function forgetOldWebhookIds(db: EntityManager, now: Date): Promise<void> {
+  await db.query(`DELETE FROM processed_webhook_events WHERE received_at < $1`, [new Date(now.getTime() - WEBHOOK_ID_MEMORY_DAYS * DAY_MS).toISOString()]);
 }
 
 /** This month and the next three exist, so inserts never land in the default partition. */

@@ -86,6 +86,16 @@ describe('pruneRawEvents', () => {
     expect((await pruneRawEvents(scratch.db, 30)).ran).toBe(true);
   });
 
+  it('forgets Mailgun event ids after a week, when no retry can bring them back', async () => {
+    await scratch.db.query(
+      `INSERT INTO processed_webhook_events (org_id, provider, event_id, received_at)
+       VALUES ('o', 'mailgun', 'old', now() - interval '8 days'), ('o', 'mailgun', 'recent', now() - interval '1 day')`,
+    );
+    await pruneRawEvents(scratch.db, 365);
+    const rows: { event_id: string }[] = await scratch.db.query(`SELECT event_id FROM processed_webhook_events`);
+    expect(rows).toEqual([{ event_id: 'recent' }]);
+  });
+
   it('keeps partitions for the months ahead', async () => {
     await pruneRawEvents(scratch.db, 30);
     const now = new Date();

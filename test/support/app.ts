@@ -43,9 +43,23 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** sees every SQL statement the app's data source sends (e.g. to count them) */
+  onQuery?: (sql: string) => void;
+}
+
+export async function startTestApp(overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const config = testConfig({ PORT: '0', ...overrides });
   const db = await openTestDataSource();
+  const { onQuery } = options;
+  if (onQuery) {
+    // TypeORM hands every statement to its logger, whatever the logging level.
+    const logQuery = db.logger.logQuery.bind(db.logger);
+    db.logger.logQuery = (query, parameters, runner) => {
+      onQuery(query);
+      logQuery(query, parameters, runner);
+    };
+  }
   const app = createApp(config, db, createLogger(config.logLevel));
   const server = await startServer(app, 0, '127.0.0.1');
   return {
