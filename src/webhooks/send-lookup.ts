@@ -25,7 +25,6 @@ export interface WebhookSend {
 }
 
 interface Row {
-  i: number;
   org_id: string;
   id: string;
   sender_team_id: string | null;
@@ -33,64 +32,82 @@ interface Row {
   recipient_email: string;
   status: SendStatus;
   status_changed_at: Date | null;
-  team_key: Buffer | null;
-  org_key: Buffer | null;
 }
 
 // Each branch is a LATERAL probe per key, so every look-up is an index scan:
 // the primary key (org_id, id); the primary key skip-scanned on its leading
 // org_id for a send id alone (PostgreSQL 18); sends_message_id_idx for the
 // Message-Id, stored with or without angle brackets, the recipient breaking
-// ties when one message went to several contacts. The sends found are then
-// locked in key order, the order the event writer locks them in, so webhook
-// and pixel batches queue on the same rows instead of deadlocking.
-const FIND_AND_LOCK_SENDS: PreparedStatement = {
-  name: 'mailgun-find-sends-v1',
+// ties when one message went to several contacts.
+const FIND_SENDS: PreparedStatement = {
+  name: 'mailgun-find-sends-v2',
   text: `
   WITH k AS (
     SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::text[], $5::text[]) AS k(i, org_id, send_id, message_id, recipient)
-  ), found AS (
-    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-      SELECT org_id, id FROM sends WHERE org_id = k.org_id AND id = k.send_id) s
-    WHERE k.send_id IS NOT NULL AND k.org_id IS NOT NULL
-    UNION ALL
-    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-      SELECT org_id, id FROM sends WHERE id = k.send_id LIMIT 2) s
-    WHERE k.send_id IS NOT NULL AND k.org_id IS NULL
-    UNION ALL
-    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-      SELECT org_id, id FROM sends
-      WHERE org_id = k.org_id AND message_id IN (k.message_id, '<' || k.message_id || '>')
-      ORDER BY lower(recipient_email) = lower(k.recipient) DESC NULLS LAST, sent_at DESC
-      LIMIT 1) s
-    WHERE k.send_id IS NULL AND k.org_id IS NOT NULL AND k.message_id IS NOT NULL
   )
-  SELECT f.i, s.org_id, s.id, s.sender_team_id, s.contact_id, s.recipient_email, s.status, s.status_changed_at,
-         t.mailgun_signing_key_enc AS team_key, o.mailgun_signing_key_enc AS org_key
-  FROM found f
-  CROSS JOIN LATERAL (SELECT * FROM sends WHERE org_id = f.org_id AND id = f.id) s
-  LEFT JOIN email_settings t ON t.org_id = s.org_id AND t.team_id = s.sender_team_id
-  LEFT JOIN email_settings o ON o.org_id = s.org_id AND o.team_id = ''
-  ORDER BY s.org_id, s.id
-  FOR UPDATE OF s`,
+  SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
+    SELECT org_id, id FROM sends WHERE org_id = k.org_id AND id = k.send_id) s
+  WHERE k.send_id IS NOT NULL AND k.org_id IS NOT NULL
+  UNION ALL
+  SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
+    SELECT org_id, id FROM sends WHERE id = k.send_id LIMIT 2) s
+  WHERE k.send_id IS NOT NULL AND k.org_id IS NULL
+  UNION ALL
+  SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
+    SELECT org_id, id FROM sends
+    WHERE org_id = k.org_id AND message_id IN (k.message_id, '<' || k.message_id || '>')
+    ORDER BY lower(recipient_email) = lower(k.recipient) DESC NULLS LAST, sent_at DESC
+    LIMIT 1) s
+  WHERE k.send_id IS NULL AND k.org_id IS NOT NULL AND k.message_id IS NOT NULL`,
+};
+
+// Then the sends found are locked, in key order (the order the event writer
+// locks them in, so webhook and pixel batches queue on the same rows instead
+// of deadlocking), by a statement on sends alone: a locking statement that
+// joins, when a concurrent writer updates the row it waits for, can re-check
+// it into the wrong number of rows (a lost look-up, seen under load). Send
+// ids are unique, so the two ANY lists select exactly the pairs found.
+const LOCK_SENDS: PreparedStatement = {
+  name: 'mailgun-lock-sends-v1',
+  text: `
+  SELECT org_id, id, sender_team_id, contact_id, recipient_email, status, status_changed_at
+  FROM sends WHERE org_id = ANY($1::text[]) AND id = ANY($2::uuid[])
+  ORDER BY org_id, id
+  FOR UPDATE`,
+};
+
+// The sealed keys that may verify the sends' events: the teams' and the organisations'.
+const SIGNING_KEYS: PreparedStatement = {
+  name: 'mailgun-signing-keys-v1',
+  text: `
+  SELECT org_id, team_id, mailgun_signing_key_enc AS key FROM email_settings
+  WHERE org_id = ANY($1::text[]) AND mailgun_signing_key_enc IS NOT NULL`,
 };
 
 /** One answer per event, in order: its send, or null when none (or more than one) matches. */
 export async function findWebhookSends(db: EntityManager, events: readonly MailgunEvent[]): Promise<(WebhookSend | null)[]> {
   const wanted = events.map((event, i) => ({ event, i })).filter(({ event }) => event.sendId !== null || (event.orgId !== null && event.messageId !== null));
   if (wanted.length === 0) return events.map(() => null);
-  const rows = await runPrepared<Row>(db, FIND_AND_LOCK_SENDS, [
+  const matches = await runPrepared<{ i: number; org_id: string; id: string }>(db, FIND_SENDS, [
     wanted.map(({ i }) => i),
     wanted.map(({ event }) => event.orgId),
     wanted.map(({ event }) => event.sendId),
     wanted.map(({ event }) => event.messageId),
     wanted.map(({ event }) => event.recipient),
   ]);
-  const found = new Map<number, Row | 'ambiguous'>();
-  for (const row of rows) found.set(row.i, found.has(row.i) ? 'ambiguous' : row);
+  const found = new Map<number, { orgId: string; id: string } | 'ambiguous'>();
+  for (const match of matches) found.set(match.i, found.has(match.i) ? 'ambiguous' : { orgId: match.org_id, id: match.id });
+  const unique = [...found.values()].filter((match) => match !== 'ambiguous');
+  if (unique.length === 0) return events.map(() => null);
+  const orgs = [...new Set(unique.map((match) => match.orgId))];
+  const locked = await runPrepared<Row>(db, LOCK_SENDS, [orgs, [...new Set(unique.map((match) => match.id))]]);
+  const keys = await runPrepared<{ org_id: string; team_id: string; key: Buffer }>(db, SIGNING_KEYS, [orgs]);
+  const keyOf = new Map(keys.map((row) => [`${row.org_id}\n${row.team_id}`, row.key]));
+  const sends = new Map(locked.map((row) => [`${row.org_id}\n${row.id}`, row]));
   return events.map((_, i) => {
-    const row = found.get(i);
-    if (row === undefined || row === 'ambiguous') return null;
+    const match = found.get(i);
+    const row = match === undefined || match === 'ambiguous' ? undefined : sends.get(`${match.orgId}\n${match.id}`);
+    if (row === undefined) return null;
     return {
       orgId: row.org_id,
       sendId: row.id,
@@ -99,8 +116,8 @@ export async function findWebhookSends(db: EntityManager, events: readonly Mailg
       recipientEmail: row.recipient_email,
       status: row.status,
       statusChangedAt: row.status_changed_at,
-      teamKey: row.team_key,
-      orgKey: row.org_key,
+      teamKey: row.sender_team_id === null ? null : (keyOf.get(`${row.org_id}\n${row.sender_team_id}`) ?? null),
+      orgKey: keyOf.get(`${row.org_id}\n`) ?? null,
     };
   });
 }
