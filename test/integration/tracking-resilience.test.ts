@@ -1,13 +1,9 @@
 // The pixel and the redirect across instances and through a database outage.
-import path from 'node:path';
-import { rmSync } from 'node:fs';
-import { createApp, type App } from '../../src/app';
-import { createDataSource, migrate } from '../../src/db/data-source';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { createApp } from '../../src/app';
 import { createLogger } from '../../src/logger';
-import { startServer, type RunningServer } from '../../src/server';
-import { startTestApp, testConfig, uniqueOrg, type TestApp } from '../support/app';
-import { freePort, projectRoot } from '../support/processes';
+import { startServer } from '../../src/server';
+import { startTestApp, uniqueOrg, type TestApp } from '../support/app';
+import { eventually, startOutageEnvironment, type OutageEnvironment } from '../support/outage';
 import { insertSend, sendCounters, storedEvents } from '../support/sends';
 
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15';
@@ -15,14 +11,6 @@ const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/6
 function hit(baseUrl: string, route: 'open' | 'click', token: string, ip: string) {
   const url = route === 'open' ? `${baseUrl}/track/open/${token}.gif` : `${baseUrl}/track/click/${token}`;
   return fetch(url, { redirect: 'manual', headers: { 'user-agent': UA, 'x-forwarded-for': ip } });
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('two instances on one database', () => {
@@ -52,36 +40,18 @@ describe('two instances on one database', () => {
 });
 
 describe('a database outage', () => {
-  const root = path.join(projectRoot, '.data', `test-outage-${process.pid}`);
-  let embedded: EmbeddedPostgres;
-  let port: number;
-  let app: App;
-  let server: RunningServer;
-
-  const startDatabase = async () =>
-    startEmbeddedPostgres({ dir: path.join(root, 'pg'), port, database: 'outage', durable: false });
-
+  let outage: OutageEnvironment;
   beforeAll(async () => {
-    port = await freePort();
-    embedded = await startDatabase();
-    const db = createDataSource({ url: embedded.url, poolSize: 4 });
-    await db.initialize();
-    await migrate(db);
-    const config = testConfig({ DATABASE_URL: embedded.url, TRUST_PROXY: '1' });
-    app = createApp(config, db, createLogger('silent'), { retryDelayMs: 100, maxRetryDelayMs: 400 });
-    server = await startServer(app, 0, '127.0.0.1');
+    outage = await startOutageEnvironment('outage', { TRUST_PROXY: '1' });
   });
   afterAll(async () => {
-    await server.close();
-    await app.recorder.close(2_000);
-    await app.db.destroy();
-    await embedded.stop();
-    rmSync(root, { recursive: true, force: true });
+    await outage.close();
   });
 
   it('keeps answering while PostgreSQL is stopped, then writes every buffered event once it is back', async () => {
+    const { app, server } = outage;
     const send = await insertSend(app.db, { orgId: uniqueOrg(), links: ['https://example.com/during-outage'] });
-    await embedded.stop();
+    await outage.stopDatabase();
 
     const opens = await Promise.all(['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((ip) => hit(server.url, 'open', send.openToken, ip)));
     expect(opens.map((response) => response.status)).toEqual([200, 200, 200]);
@@ -94,7 +64,7 @@ describe('a database outage', () => {
     await new Promise((resolve) => setTimeout(resolve, 500)); // a few failed write attempts
     expect(app.recorder.buffered).toBe(5);
 
-    embedded = await startDatabase();
+    await outage.startDatabase();
     await eventually(async () => app.recorder.buffered === 0);
     const counters = await sendCounters(app.db, send);
     expect([counters.opens, counters.clicks]).toEqual([3, 2]);
@@ -103,6 +73,7 @@ describe('a database outage', () => {
   });
 
   it('drops new events past the buffer bound and counts them, still answering', async () => {
+    const { app } = outage;
     const send = await insertSend(app.db, { orgId: uniqueOrg() });
     const small = createApp(app.config, app.db, createLogger('silent'), { maxBuffered: 2, lingerMs: 60_000 });
     const smallServer = await startServer(small, 0, '127.0.0.1');
