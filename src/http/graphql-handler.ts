@@ -5,6 +5,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { App } from '../app';
 import { authenticate } from '../auth/jwt';
+import { isDatabaseError } from '../db/database-error';
 import { formatGraphQLError } from '../errors';
 import { createContext, type Context } from '../graphql/context';
 import { queryLimitsRule } from '../graphql/query-limits';
@@ -51,7 +52,10 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
     validationRules: [queryLimitsRule()],
     parseOptions: { maxTokens: 10_000 },
     formatError: (formatted, error) =>
-      formatGraphQLError(formatted, error, (unexpected) => app.log.error({ err: unexpected }, 'GraphQL request failed')),
+      formatGraphQLError(formatted, error, (unexpected) => {
+        if (isDatabaseError(unexpected)) app.metrics.countDatabaseError('graphql');
+        app.log.error({ err: unexpected }, 'GraphQL request failed');
+      }),
     plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })],
   });
   await apollo.start();

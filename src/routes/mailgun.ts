@@ -7,6 +7,7 @@ import type { App } from '../app';
 import { BodyTooLargeError, readBody } from '../http/body';
 import { sendError, sendJson } from '../http/respond';
 import type { Router } from '../http/router';
+import type { WebhookOutcome } from '../metrics';
 import { WebhookIngester, type IngestOutcome } from '../webhooks/ingest';
 import { mapMailgunEvent } from '../webhooks/map-mailgun-event';
 import { parseWebhookBody } from '../webhooks/parse-request';
@@ -16,36 +17,42 @@ export const MAILGUN_WEBHOOK_PATH = '/api/v1/webhooks/mailgun';
 /** Mailgun's event payloads are a few KB; stored-message notifications are not accepted here. */
 export const MAILGUN_BODY_LIMIT = 1024 * 1024;
 
-const ANSWERS: Record<IngestOutcome, { status: number; body: Record<string, string> }> = {
-  processed: { status: 200, body: { status: 'processed' } },
-  ignored: { status: 200, body: { status: 'ignored' } },
-  duplicate: { status: 200, body: { status: 'duplicate' } },
-  unverified: { status: 401, body: { error: 'signature does not verify' } },
-  replayed: { status: 401, body: { error: 'signature token already used' } },
-  unavailable: { status: 503, body: { error: 'temporarily unable to store the event; retry later' } },
+const ANSWERS: Record<IngestOutcome, { status: number; body: Record<string, string>; metric: WebhookOutcome }> = {
+  processed: { status: 200, body: { status: 'processed' }, metric: 'handled' },
+  ignored: { status: 200, body: { status: 'ignored' }, metric: 'ignored' },
+  duplicate: { status: 200, body: { status: 'duplicate' }, metric: 'repeat' },
+  unverified: { status: 401, body: { error: 'signature does not verify' }, metric: 'unauthorized' },
+  replayed: { status: 401, body: { error: 'signature token already used' }, metric: 'unauthorized' },
+  unavailable: { status: 503, body: { error: 'temporarily unable to store the event; retry later' }, metric: 'unavailable' },
 };
 
 async function receiveWebhook(app: App, ingester: WebhookIngester, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const refuse = (status: number, message: string, metric: WebhookOutcome, headers: Record<string, string> = {}) => {
+    app.metrics.countWebhook(metric);
+    sendError(res, status, message, headers);
+  };
   let body: Buffer;
   try {
     body = await readBody(req, MAILGUN_BODY_LIMIT);
   } catch (error) {
     // Close the connection rather than read the rest of an oversize body.
-    if (error instanceof BodyTooLargeError) return sendError(res, 413, 'body over 1 MiB', { connection: 'close' });
-    return sendError(res, 400, 'request body could not be read', { connection: 'close' });
+    if (error instanceof BodyTooLargeError) return refuse(413, 'body over 1 MiB', 'too_large', { connection: 'close' });
+    return refuse(400, 'request body could not be read', 'malformed', { connection: 'close' });
   }
   const receivedAt = new Date();
   const parsed = await parseWebhookBody(req.headers['content-type'], body);
-  if (!parsed.ok) return sendError(res, 400, `malformed webhook: ${parsed.problem}`);
+  if (!parsed.ok) return refuse(400, `malformed webhook: ${parsed.problem}`, 'malformed');
   const { signature, eventData } = parsed.webhook;
-  if (signature === null) return sendError(res, 401, 'signature missing');
-  if (!isFreshSignature(signature, receivedAt.getTime())) return sendError(res, 401, 'signature timestamp outside the accepted window');
+  if (signature === null) return refuse(401, 'signature missing', 'unauthorized');
+  if (!isFreshSignature(signature, receivedAt.getTime())) return refuse(401, 'signature timestamp outside the accepted window', 'unauthorized');
   const event = mapMailgunEvent(eventData, { fallbackId: `token:${signature.token}`, receivedAt });
-  if (event === null) return sendError(res, 400, 'malformed webhook: event-data has no event');
+  if (event === null) return refuse(400, 'malformed webhook: event-data has no event', 'malformed');
 
   const outcome = await ingester.ingest(signature, event);
   const answer = ANSWERS[outcome];
   const headers: Record<string, string> = outcome === 'unavailable' ? { 'retry-after': '60' } : {};
+  app.metrics.countWebhook(answer.metric);
+  if (outcome === 'unavailable') app.metrics.countDatabaseError('webhook');
   sendJson(res, answer.status, answer.body, headers);
   if (answer.status === 401) app.log.warn({ outcome, eventType: event.name }, 'mailgun webhook refused');
 }
