@@ -1,7 +1,7 @@
 // The embedded default survives what users do to it: clean restarts, a crashed
 // run's orphaned server, a stale postmaster.pid.
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,6 +33,19 @@ function isAlive(pid: number): boolean {
 
 function postmasterPid(dataDir: string): number {
   return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
+/** Adds o+x to every ancestor of `dir` that lacks it; returns what to restore. */
+function openAncestorsToOthers(dir: string): { dir: string; mode: number }[] {
+  const changed: { dir: string; mode: number }[] = [];
+  for (let current = dir; ; current = path.dirname(current)) {
+    const mode = statSync(current).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      changed.push({ dir: current, mode });
+      chmodSync(current, mode | 0o001);
+    }
+    if (path.dirname(current) === current) return changed;
+  }
 }
 
 let port: number;
@@ -110,6 +123,9 @@ describe('embedded PostgreSQL', () => {
   it('starts as an ordinary user too (as root, the test runs it as nobody)', async () => {
     const asRoot = process.getuid?.() === 0;
     const home = mkdtempSync(path.join(os.tmpdir(), 'et-user-'));
+    // nobody must reach the checkout to load the code: a clone under a private
+    // (0700) directory gets o+x on its ancestors for the test, then its modes back.
+    const opened = asRoot ? openAncestorsToOthers(projectRoot) : [];
     try {
       if (asRoot) chownSync(home, Number(spawnSync('id', ['-u', 'nobody']).stdout), Number(spawnSync('id', ['-g', 'nobody']).stdout));
       const script = `require('reflect-metadata');
@@ -128,6 +144,7 @@ describe('embedded PostgreSQL', () => {
       expect(result.stderr).toBe('');
       expect(result.stdout).toContain('user=postgres');
     } finally {
+      for (const { dir, mode } of opened) chmodSync(dir, mode);
       rmSync(home, { recursive: true, force: true });
     }
   });
