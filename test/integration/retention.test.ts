@@ -2,8 +2,13 @@
 // and so the stats, are the same before and after.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { createApp } from '../../src/app';
+import { createLogger } from '../../src/logger';
 import { pruneRawEvents } from '../../src/retention/prune';
-import { TEST_ENV } from '../support/app';
+import { startServer } from '../../src/server';
+import { CampaignsFullDocument, OverviewDocument, TemplatesFullDocument } from '../generated/graphql';
+import { TEST_ENV, testConfig, tokenFor } from '../support/app';
+import { gql } from '../support/graphql-client';
 import { spawnServer } from '../support/processes';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
 import { insertSend, linkCounters, sendCounters } from '../support/sends';
@@ -111,5 +116,55 @@ describe('npm run prune', () => {
     const cli = spawnServer({ ...TEST_ENV, DATABASE_URL: scratch.url, EMAIL_TRACKING_RETENTION_DAYS: '90' }, 'dist/src/cli/prune.js');
     expect(await cli.exited).toBe(0);
     expect(cli.output()).toMatch(/^Deleted 2 raw events older than 90 days \(before \d{4}-\d\d-\d\dT[\d:.]+Z\)/);
+  });
+});
+
+describe('stats across a prune', () => {
+  it('every figure, link breakdown and recipient row is the same before and after the raw events go', async () => {
+    const db = scratch.db;
+    const app = createApp(testConfig({ DATABASE_URL: scratch.url, TRUST_PROXY: '1' }), db, createLogger('silent'));
+    const server = await startServer(app, 0, '127.0.0.1');
+    try {
+      const orgId = 'org-prune-stats';
+      const sends = await Promise.all(
+        [
+          { campaignId: 'welcome', templateId: 'day-1', senderId: 'rep-1' },
+          { campaignId: 'welcome', templateId: 'day-2', senderId: 'rep-2' },
+          { campaignId: null, templateId: null, senderId: 'rep-1' },
+        ].map((attribution) => insertSend(db, { orgId, ...attribution, links: ['https://example.com/a', 'https://example.com/b'] })),
+      );
+      let ip = 1;
+      for (const [index, send] of sends.entries()) {
+        for (let n = 0; n <= index; n++) {
+          const headers = { 'user-agent': n === 0 ? 'Mozilla/5.0' : 'Mozilla/5.0 (Windows NT 10.0)', 'x-forwarded-for': `192.0.2.${ip++}` };
+          await fetch(`${server.url}/track/open/${send.openToken}.gif`, { headers });
+          await fetch(`${server.url}/track/click/${send.clickTokens[n % 2]}`, { headers, redirect: 'manual' });
+        }
+      }
+      await app.recorder.flush();
+      const token = await tokenFor(orgId, 'admin-1', 'admin');
+      const partner = await tokenFor(orgId, 'rep-1', 'partner');
+      const range = { preset: 'ALL_TIME' as const };
+      const snapshot = async () => ({
+        overview: await gql(server.url, OverviewDocument, { range }, token),
+        campaigns: await gql(server.url, CampaignsFullDocument, { range }, token),
+        templates: await gql(server.url, TemplatesFullDocument, { range }, token),
+        partner: await gql(server.url, CampaignsFullDocument, { range }, partner),
+        sends: await Promise.all(sends.map(async (send) => ({ ...(await sendCounters(db, send)), links: await linkCounters(db, send) }))),
+      });
+      const before = await snapshot();
+      expect(before.overview.data?.overview).toMatchObject({ sends: 3, opens: 6, clicks: 6, mppOpens: 3 });
+
+      // a cutoff a day ahead: every raw event is older than the window
+      const result = await pruneRawEvents(db, 1, new Date(Date.now() + 2 * DAY));
+      expect(result.deleted).toBe(12);
+      const [{ left }] = await db.query(`SELECT count(*)::int AS left FROM tracking_events`);
+      expect(left).toBe(0);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await server.close();
+      await app.recorder.close();
+      await app.compactor.stop();
+    }
   });
 });
