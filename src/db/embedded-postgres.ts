@@ -144,7 +144,7 @@ function initialise(dataDir: string, credentials: Credentials, runAs: RunAs, ini
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { isAlive, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { freePort, projectRoot } from '../support/processes';
 
 const root = path.join(projectRoot, '.data', `test-embedded-${process.pid}`);
@@ -22,14 +22,6 @@ async function query(url: string, sql: string): Promise<unknown[]> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function postmasterPid(dataDir: string): number {
   return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);

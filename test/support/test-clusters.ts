@@ -3,18 +3,11 @@
 // killed runs are removed by the next run.
 import { existsSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { isAlive } from '../../src/db/embedded-postgres';
 import { dataDir } from '../../src/paths';
 
 export const testClustersRoot = path.join(dataDir, 'test-pg');
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes a cluster directory (and, as root, the directory its data symlink points to), stopping any server in it. */
 export function removeCluster(runDir: string): void {

@@ -2,20 +2,10 @@
 // delivery headers (the integration tests drive the same rules through GraphQL).
 import { listUnsubscribeHeaders, mailgunVariables } from '../../src/instrument/delivery-headers';
 import { checkEmail, checkId, MAX_BODY_BYTES, validateInstrumentInput } from '../../src/instrument/validation';
-import { DomainError } from '../../src/errors';
+import { refusal } from './helpers/refusal';
 
 const minimal = { senderId: 's', contactId: 'c', recipientEmail: 'a@example.com' };
 
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).code).toBe('BAD_USER_INPUT');
-    return (error as DomainError).message;
-  }
-  throw new Error('not refused');
-}
 
 describe('validateInstrumentInput', () => {
   it('turns absent fields into null and consent into true by default', () => {

@@ -1,20 +1,10 @@
-import { DomainError } from '../../src/errors';
 import { presetRange, rangeKey, resolveRange } from '../../src/stats/range';
+import { refusal } from './helpers/refusal';
 
 const now = new Date('2025-06-15T12:34:56.789Z');
 const DAY = 86_400_000;
 const at = (iso: string) => new Date(iso);
 
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DomainError);
-    expect((error as DomainError).code).toBe('BAD_USER_INPUT');
-    return (error as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('resolveRange', () => {
   it('ends presets now, counting whole 24-hour days back', () => {
