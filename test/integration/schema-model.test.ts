@@ -54,6 +54,18 @@ describe('schema', () => {
     expect(withPrimaryKey.map((row) => row.relname).sort()).toEqual(tables);
   });
 
+  // The event writer turns hash and merge joins off for its transaction; a
+  // trigger joining its two index-less transition tables must not inherit that.
+  it('lets every trigger that joins its transition tables hash them, whatever its caller set', async () => {
+    const rows: { name: string; config: string[] | null }[] = await db.query(`
+      SELECT p.proname AS name, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = 'public' AND p.prosrc ~* '(old|new)_rows\\s+\\w+\\s+JOIN\\s+(old|new)_rows'`);
+    expect(rows.map((row) => row.name)).toContain('send_link_stats_follow_sends');
+    for (const row of rows) {
+      expect(row).toEqual({ name: row.name, config: expect.arrayContaining(['enable_hashjoin=on', 'enable_mergejoin=on']) });
+    }
+  });
+
   it('partitions raw events by month, with partitions ahead of now', async () => {
     const rows: { name: string; bound: string }[] = await db.query(`
       SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
