@@ -2,8 +2,8 @@
 // bounded in-memory buffer and are written in batches. While the database is
 // unreachable the buffer holds them and retries; past its bound, new events
 // are dropped and counted, never the answers. While requests keep the event
-// loop saturated, writing waits (up to a high-water mark): answers come first,
-// the backlog is written when the burst is over.
+// loop busy, writing waits (up to a high-water mark and a maximum age):
+// answers come first, the backlog of a burst is written when it is over.
 import { randomUUID } from 'node:crypto';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
@@ -23,10 +23,12 @@ export interface RecorderOptions {
   maxRetryDelayMs: number;
   /** bounds one batch's statements, so a stuck database cannot stall the loop */
   statementTimeoutMs: number;
-  /** event-loop utilisation above which writing waits, while the buffer is under highWater */
+  /** event-loop utilisation above which writing waits, while the buffer is under highWater and maxDeferMs */
   busyUtilisation: number;
   /** buffered events past which writing goes on however busy the loop is */
   highWater: number;
+  /** age of the oldest buffered event past which writing goes on however busy the loop is */
+  maxDeferMs: number;
 }
 
 export const defaultRecorderOptions: RecorderOptions = {
@@ -36,8 +38,12 @@ export const defaultRecorderOptions: RecorderOptions = {
   retryDelayMs: 250,
   maxRetryDelayMs: 5_000,
   statementTimeoutMs: 10_000,
-  busyUtilisation: 0.9,
+  // Half busy is several thousand requests a second: a burst. Writing a batch
+  // then would take CPU from the answers (and from PostgreSQL, where it shares
+  // the machine); a sustained load is written after 30 s anyway.
+  busyUtilisation: 0.5,
   highWater: 250_000,
+  maxDeferMs: 30_000,
 };
 
 export interface RecorderCounters {
@@ -159,12 +165,16 @@ export class EventRecorder {
     this.timer.unref();
   }
 
-  /** True while requests keep the loop saturated and the backlog is still small enough to wait. */
+  /** True while requests keep the loop busy and the backlog is still small and young enough to wait. */
   private loopIsBusy(): boolean {
     const sample = performance.eventLoopUtilization();
     const since = performance.eventLoopUtilization(sample, this.loopSample);
     this.loopSample = sample;
-    return since.utilization > this.options.busyUtilisation && this.buffer.length < this.options.highWater;
+    return (
+      since.utilization > this.options.busyUtilisation &&
+      this.buffer.length < this.options.highWater &&
+      Date.now() - this.buffer[0].at < this.options.maxDeferMs
+    );
   }
 
   /** Starts the write loop unless it runs; `draining` is cleared only after it was set. */

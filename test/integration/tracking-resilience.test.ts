@@ -89,3 +89,58 @@ describe('a database outage', () => {
     }
   });
 });
+
+// Under a burst the recorder answers first and writes later, but never later
+// than its high-water mark or its maximum age allows.
+describe('a busy event loop', () => {
+  let base: TestApp;
+  beforeAll(async () => {
+    base = await startTestApp({ TRUST_PROXY: '1' });
+  });
+  afterAll(async () => {
+    await base.close();
+  });
+
+  /** An instance whose loop always counts as busy (utilisation is never below -1). */
+  async function busyInstance(options: { maxDeferMs: number; highWater: number }) {
+    const app = createApp(base.app.config, base.app.db, createLogger('silent'), { busyUtilisation: -1, lingerMs: 0, ...options });
+    const server = await startServer(app, 0, '127.0.0.1');
+    return {
+      app,
+      server,
+      close: async () => {
+        await server.close();
+        await app.recorder.close();
+      },
+    };
+  }
+
+  it('holds events while busy, then writes them once the oldest has waited maxDeferMs', async () => {
+    const send = await insertSend(base.app.db, { orgId: uniqueOrg() });
+    const busy = await busyInstance({ maxDeferMs: 1_500, highWater: 1_000 });
+    try {
+      const started = Date.now();
+      await Promise.all(['10.2.0.1', '10.2.0.2'].map((ip) => hit(busy.server.url, 'open', send.openToken, ip)));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(busy.app.recorder.buffered).toBe(2);
+      expect((await sendCounters(base.app.db, send)).opens).toBe(0);
+      await eventually(async () => busy.app.recorder.buffered === 0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+      expect((await sendCounters(base.app.db, send)).opens).toBe(2);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('writes at once, however busy, when the backlog reaches the high-water mark', async () => {
+    const send = await insertSend(base.app.db, { orgId: uniqueOrg() });
+    const busy = await busyInstance({ maxDeferMs: 600_000, highWater: 2 });
+    try {
+      await Promise.all(['10.3.0.1', '10.3.0.2'].map((ip) => hit(busy.server.url, 'open', send.openToken, ip)));
+      await eventually(async () => busy.app.recorder.buffered === 0);
+      expect((await sendCounters(base.app.db, send)).opens).toBe(2);
+    } finally {
+      await busy.close();
+    }
+  });
+});
