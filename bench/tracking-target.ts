@@ -1,7 +1,8 @@
 // The system under load for the tracking benchmark, in its own process so the
 // load generator does not share its event loop: either the real application
 // (`app`) or a bare node:http server answering the same bytes (`bare`).
-// Prints "READY <url>"; on SIGTERM flushes the recorder, prints
+// Prints "READY <url>"; on SIGUSR2 writes the recorder's backlog and prints
+// "FLUSHED <json>"; on SIGTERM flushes the recorder, prints
 // "DONE <counters json>" and exits.
 import 'reflect-metadata';
 import { createServer } from 'node:http';
@@ -49,6 +50,15 @@ async function application(): Promise<void> {
   const app = createApp(config, db, log);
   const server = await startServer(app, 0, '127.0.0.1');
   process.stdout.write(`READY ${server.url}\n`);
+  // Between two loads: write the backlog of the first, so the second starts from an idle database.
+  process.on('SIGUSR2', () => {
+    void (async () => {
+      const backlog = app.recorder.buffered;
+      const started = Date.now();
+      await app.recorder.flush(300_000);
+      process.stdout.write(`FLUSHED ${JSON.stringify({ backlog, backlogMs: Date.now() - started })}\n`);
+    })();
+  });
   process.on('SIGTERM', () => {
     void (async () => {
       await server.close();
