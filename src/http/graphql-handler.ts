@@ -57,6 +57,11 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
         app.log.error({ err: unexpected }, 'GraphQL request failed');
       }),
     plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })],
+    // The process's shutdown (main.ts) owns SIGINT/SIGTERM and stops Apollo
+    // itself. Apollo's own handlers would race it: a second stop() while the
+    // first is under way waits for a barrier that a successful stop never
+    // releases, so the process hung on Ctrl-C.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 

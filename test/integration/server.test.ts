@@ -1,3 +1,4 @@
+import { createGraphQLEndpoint } from '../../src/http/graphql-handler';
 import { ViewerDocument } from '../generated/graphql';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { errorCodes, gql, gqlRaw } from '../support/graphql-client';
@@ -15,6 +16,23 @@ describe('GET /healthz', () => {
     const response = await fetch(`${t.url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok', db: 'up' });
+  });
+});
+
+describe('shutdown', () => {
+  // Apollo installs SIGINT/SIGTERM handlers outside NODE_ENV=test; racing the
+  // server's own shutdown, they left `npm start` hanging on Ctrl-C.
+  it('leaves SIGINT and SIGTERM to the process: the GraphQL endpoint adds no handler, whatever NODE_ENV', async () => {
+    const nodeEnv = process.env.NODE_ENV;
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    process.env.NODE_ENV = 'development';
+    try {
+      const endpoint = await createGraphQLEndpoint(t.app);
+      expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+      await endpoint.stop();
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
   });
 });
 
