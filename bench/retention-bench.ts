@@ -1,7 +1,7 @@
 // Retention at scale: 5,000,000 raw events older than the window, pruned by
 // `pruneRawEvents` (partitions dropped whole, the straddling month by range).
 import { pruneRawEvents } from '../src/retention/prune';
-import { startBenchEnvironment } from './environment';
+import { settleDatabase, startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
 
 const EVENTS = Number(process.env.BENCH_RETENTION_EVENTS ?? 5_000_000);
@@ -33,10 +33,9 @@ export async function benchRetention(): Promise<BenchRow[]> {
        FROM generate_series(1, 100000) g`,
     );
     const generateSeconds = (Date.now() - generated) / 1000;
-    // Months-old partitions are long vacuumed in a live database: let autovacuum
-    // finish here too, rather than have the drop wait for it to be cancelled.
-    await env.db.query('VACUUM (ANALYZE) tracking_events');
-    await env.db.query('CHECKPOINT');
+    // Months-old partitions are long vacuumed in a live database: so here, rather
+    // than have the drop wait for the autovacuum it provoked to be cancelled.
+    await settleDatabase(env.db, ['tracking_events']);
     const started = process.hrtime.bigint();
     const result = await pruneRawEvents(env.db, RETENTION_DAYS, new Date(now));
     const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -6,10 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import type { DataSource } from 'typeorm';
 import { TokenCodec } from '../src/events/tokens';
-import { BENCH_SECRETS, startBenchEnvironment, type BenchEnvironment } from './environment';
-
-type BenchEnvironmentDb = BenchEnvironment['db'];
+import { BENCH_SECRETS, settleDatabase, startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
 
 const DURATION_S = Number(process.env.BENCH_TRACKING_SECONDS ?? 10);
@@ -40,10 +39,13 @@ function startTarget(args: string[], env: Record<string, string>): Promise<Targe
       const reply = (line: RegExp, signal: NodeJS.Signals) =>
         new Promise<Record<string, number>>((done) => {
           output = '';
-          child.stdout?.on('data', () => {
+          const listen = () => {
             const answer = line.exec(output);
-            if (answer) done(JSON.parse(answer[1]) as Record<string, number>);
-          });
+            if (!answer) return;
+            child.stdout?.off('data', listen);
+            done(JSON.parse(answer[1]) as Record<string, number>);
+          };
+          child.stdout?.on('data', listen);
           child.kill(signal);
         });
       resolve({ url: ready[1], flush: () => reply(/FLUSHED (.*)\n/, 'SIGUSR2'), stop: () => reply(/DONE (.*)\n/, 'SIGTERM') });
@@ -103,15 +105,7 @@ function backlogRow(name: string, report: Record<string, number>, note: string):
   return { name, value: events, unit: 'events', goal: `in ${(ms / 1000).toFixed(1)} s (${Math.round((events * 1000) / Math.max(1, ms))} events/s)${note}` };
 }
 
-/**
- * Lets PostgreSQL finish the work the previous step left it (autovacuum of the
- * rows just written, a checkpoint of the pages dirtied), so no load shares
- * the two cores with housekeeping that belongs to another.
- */
-async function settle(db: BenchEnvironmentDb): Promise<void> {
-  await db.query('VACUUM (ANALYZE) sends, send_links, tracking_events');
-  await db.query('CHECKPOINT');
-}
+const settle = (db: DataSource) => settleDatabase(db, ['sends', 'send_links', 'tracking_events']);
 
 /** A route's requests/s and p99 next to the bare server's, each with the CPU steal seen during its load. */
 function routeRows(bytes: string, route: string, bare: Load, app: Load): BenchRow[] {

@@ -50,22 +50,23 @@ async function application(): Promise<void> {
   const app = createApp(config, db, log);
   const server = await startServer(app, 0, '127.0.0.1');
   process.stdout.write(`READY ${server.url}\n`);
+  /** Writes what the recorder held back; how many events that was and how long it took. */
+  const writeBacklog = async () => {
+    const backlog = app.recorder.buffered;
+    const started = Date.now();
+    await app.recorder.flush(300_000);
+    return { backlog, backlogMs: Date.now() - started };
+  };
   // Between two loads: write the backlog of the first, so the second starts from an idle database.
   process.on('SIGUSR2', () => {
-    void (async () => {
-      const backlog = app.recorder.buffered;
-      const started = Date.now();
-      await app.recorder.flush(300_000);
-      process.stdout.write(`FLUSHED ${JSON.stringify({ backlog, backlogMs: Date.now() - started })}\n`);
-    })();
+    void writeBacklog().then((written) => process.stdout.write(`FLUSHED ${JSON.stringify(written)}\n`));
   });
   process.on('SIGTERM', () => {
     void (async () => {
       await server.close();
-      const backlog = app.recorder.buffered;
-      const started = Date.now();
-      await app.recorder.close(300_000);
-      const report = { ...app.recorder.counters, backlog, backlogMs: Date.now() - started, rssMb: Math.round(process.memoryUsage().rss / 1e6) };
+      const written = await writeBacklog();
+      await app.recorder.close();
+      const report = { ...app.recorder.counters, ...written, rssMb: Math.round(process.memoryUsage().rss / 1e6) };
       process.stdout.write(`DONE ${JSON.stringify(report)}\n`);
       await db.destroy();
       process.exit(0);

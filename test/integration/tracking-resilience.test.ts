@@ -1,5 +1,6 @@
 // The pixel and the redirect across instances and through a database outage.
-import { createApp } from '../../src/app';
+import { createApp, type App } from '../../src/app';
+import type { RecorderOptions } from '../../src/events/recorder';
 import { createLogger } from '../../src/logger';
 import { startServer } from '../../src/server';
 import { startTestApp, uniqueOrg, type TestApp } from '../support/app';
@@ -11,6 +12,20 @@ const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/6
 function hit(baseUrl: string, route: 'open' | 'click', token: string, ip: string) {
   const url = route === 'open' ? `${baseUrl}/track/open/${token}.gif` : `${baseUrl}/track/click/${token}`;
   return fetch(url, { redirect: 'manual', headers: { 'user-agent': UA, 'x-forwarded-for': ip } });
+}
+
+/** A second instance on `base`'s database and configuration, with recorder options of its own. */
+async function instanceWith(base: App, options: Partial<RecorderOptions>) {
+  const app = createApp(base.config, base.db, createLogger('silent'), options);
+  const server = await startServer(app, 0, '127.0.0.1');
+  return {
+    app,
+    url: server.url,
+    close: async () => {
+      await server.close();
+      await app.recorder.close();
+    },
+  };
 }
 
 describe('two instances on one database', () => {
@@ -75,17 +90,15 @@ describe('a database outage', () => {
   it('drops new events past the buffer bound and counts them, still answering', async () => {
     const { app } = outage;
     const send = await insertSend(app.db, { orgId: uniqueOrg() });
-    const small = createApp(app.config, app.db, createLogger('silent'), { maxBuffered: 2, lingerMs: 60_000 });
-    const smallServer = await startServer(small, 0, '127.0.0.1');
+    const small = await instanceWith(app, { maxBuffered: 2, lingerMs: 60_000 });
     try {
-      const responses = await Promise.all(['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4'].map((ip) => hit(smallServer.url, 'open', send.openToken, ip)));
+      const responses = await Promise.all(['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4'].map((ip) => hit(small.url, 'open', send.openToken, ip)));
       expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200]);
-      expect(small.recorder.counters.dropped).toBe(2);
-      await small.recorder.flush();
+      expect(small.app.recorder.counters.dropped).toBe(2);
+      await small.app.recorder.flush();
       expect((await sendCounters(app.db, send)).opens).toBe(2);
     } finally {
-      await smallServer.close();
-      await small.recorder.close();
+      await small.close();
     }
   });
 });
@@ -102,25 +115,14 @@ describe('a busy event loop', () => {
   });
 
   /** An instance whose loop always counts as busy (utilisation is never below -1). */
-  async function busyInstance(options: { maxDeferMs: number; highWater: number }) {
-    const app = createApp(base.app.config, base.app.db, createLogger('silent'), { busyUtilisation: -1, lingerMs: 0, ...options });
-    const server = await startServer(app, 0, '127.0.0.1');
-    return {
-      app,
-      server,
-      close: async () => {
-        await server.close();
-        await app.recorder.close();
-      },
-    };
-  }
+  const busyInstance = (options: { maxDeferMs: number; highWater: number }) => instanceWith(base.app, { busyUtilisation: -1, lingerMs: 0, ...options });
 
   it('holds events while busy, then writes them once the oldest has waited maxDeferMs', async () => {
     const send = await insertSend(base.app.db, { orgId: uniqueOrg() });
     const busy = await busyInstance({ maxDeferMs: 1_500, highWater: 1_000 });
     try {
       const started = Date.now();
-      await Promise.all(['10.2.0.1', '10.2.0.2'].map((ip) => hit(busy.server.url, 'open', send.openToken, ip)));
+      await Promise.all(['10.2.0.1', '10.2.0.2'].map((ip) => hit(busy.url, 'open', send.openToken, ip)));
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(busy.app.recorder.buffered).toBe(2);
       expect((await sendCounters(base.app.db, send)).opens).toBe(0);
@@ -136,7 +138,7 @@ describe('a busy event loop', () => {
     const send = await insertSend(base.app.db, { orgId: uniqueOrg() });
     const busy = await busyInstance({ maxDeferMs: 600_000, highWater: 2 });
     try {
-      await Promise.all(['10.3.0.1', '10.3.0.2'].map((ip) => hit(busy.server.url, 'open', send.openToken, ip)));
+      await Promise.all(['10.3.0.1', '10.3.0.2'].map((ip) => hit(busy.url, 'open', send.openToken, ip)));
       await eventually(async () => busy.app.recorder.buffered === 0);
       expect((await sendCounters(base.app.db, send)).opens).toBe(2);
     } finally {
