@@ -112,6 +112,7 @@ function eventInputs(orgId: string, plan: DemoPlan, options: SeedOptions): Track
         occurredAt: event.at,
         countable: verdict.countable,
         bot: verdict.bot,
+        botReason: verdict.botReason,
         mpp: verdict.mpp,
         linkPosition: event.linkPosition,
         url: event.linkPosition === null ? null : send.links[event.linkPosition],

@@ -1,10 +1,13 @@
 // Who fetched a pixel or followed a link: a person, Apple's privacy proxy, or
 // a machine (preview bots, link scanners). Pure, so every rule is unit-tested.
+import type { BotReason } from './event';
 
 export interface Classification {
   /** fed to the stats: false for HEAD, prefetches and bots */
   countable: boolean;
   bot: boolean;
+  /** why `bot` is set; null when it is not */
+  botReason: BotReason | null;
   /** Apple Mail Privacy Protection fetched the pixel: counted, and flagged */
   mpp: boolean;
 }
@@ -96,9 +99,9 @@ export class RequestClassifier {
    * (and not recorded). Bots are recorded, never counted.
    */
   classify(method: string, userAgent: string | undefined, purpose: string | undefined, kind: 'open' | 'click'): Classification {
-    if (method === 'HEAD' || isPrefetch(purpose)) return { countable: false, bot: false, mpp: false };
-    if (this.isBot(userAgent)) return { countable: false, bot: true, mpp: false };
-    return { countable: true, bot: false, mpp: kind === 'open' && isMppProxy(userAgent) };
+    if (method === 'HEAD' || isPrefetch(purpose)) return { countable: false, bot: false, botReason: null, mpp: false };
+    if (this.isBot(userAgent)) return { countable: false, bot: true, botReason: 'USER_AGENT', mpp: false };
+    return { countable: true, bot: false, botReason: null, mpp: kind === 'open' && isMppProxy(userAgent) };
   }
 }
 

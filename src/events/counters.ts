@@ -1,5 +1,5 @@
 // The counters an event batch moves: opens, clicks and MPP opens with their
-// first/last times on sends; clicks and unique clickers on send_links. Kept
+// first/last times, and bot opens and clicks, on sends; clicks and unique clickers on send_links. Kept
 // forever: retention never touches them.
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
@@ -12,12 +12,14 @@ const BUMP_SENDS = {
            opens = s.opens + d.opens,
            clicks = s.clicks + d.clicks,
            mpp_opens = s.mpp_opens + d.mpp_opens,
+           bot_opens = s.bot_opens + d.bot_opens,
+           bot_clicks = s.bot_clicks + d.bot_clicks,
            first_opened_at = LEAST(s.first_opened_at, d.first_open),
            last_opened_at = GREATEST(s.last_opened_at, d.last_open),
            last_clicked_at = GREATEST(s.last_clicked_at, d.last_click)
          FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[],
-                     $6::timestamptz[], $7::timestamptz[], $8::timestamptz[])
-           AS d(org_id, id, opens, clicks, mpp_opens, first_open, last_open, last_click)
+                     $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::integer[], $10::integer[])
+           AS d(org_id, id, opens, clicks, mpp_opens, first_open, last_open, last_click, bot_opens, bot_clicks)
          WHERE s.org_id = d.org_id AND s.id = d.id`,
 };
 // Over all retained events of those clients: tracking_events_client_idx.
@@ -48,6 +50,8 @@ interface SendDelta {
   opens: number;
   clicks: number;
   mppOpens: number;
+  botOpens: number;
+  botClicks: number;
   firstOpen: number | null;
   lastOpen: number | null;
   lastClick: number | null;
@@ -57,14 +61,26 @@ const iso = (time: number | null) => (time === null ? null : new Date(time).toIS
 const earliest = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
 const latest = (a: number | null, b: number) => (a === null ? b : Math.max(a, b));
 
-export async function bumpSendCounters(db: EntityManager, events: readonly TrackingEventInput[], counts: readonly boolean[]): Promise<void> {
+/** `counts`: stored and counted, per event; `bots`: stored bot events, per event. */
+export async function bumpSendCounters(
+  db: EntityManager,
+  events: readonly TrackingEventInput[],
+  counts: readonly boolean[],
+  bots: readonly boolean[],
+): Promise<void> {
   const deltas = new Map<string, SendDelta>();
   events.forEach((event, index) => {
-    if (!counts[index]) return;
+    if (!counts[index] && !bots[index]) return;
     const key = sendKey(event.orgId, event.sendId);
     const delta = deltas.get(key) ?? {
-      orgId: event.orgId, sendId: event.sendId, opens: 0, clicks: 0, mppOpens: 0, firstOpen: null, lastOpen: null, lastClick: null,
+      orgId: event.orgId, sendId: event.sendId, opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0, firstOpen: null, lastOpen: null, lastClick: null,
     };
+    deltas.set(key, delta);
+    if (!counts[index]) {
+      if (event.kind === 'OPEN') delta.botOpens += 1;
+      else delta.botClicks += 1;
+      return;
+    }
     const at = event.occurredAt.getTime();
     if (event.kind === 'OPEN') {
       delta.opens += 1;
@@ -75,7 +91,6 @@ export async function bumpSendCounters(db: EntityManager, events: readonly Track
       delta.clicks += 1;
       delta.lastClick = latest(delta.lastClick, at);
     }
-    deltas.set(key, delta);
   });
   if (deltas.size === 0) return;
   const rows = [...deltas.values()];
@@ -88,6 +103,8 @@ export async function bumpSendCounters(db: EntityManager, events: readonly Track
     rows.map((row) => iso(row.firstOpen)),
     rows.map((row) => iso(row.lastOpen)),
     rows.map((row) => iso(row.lastClick)),
+    rows.map((row) => row.botOpens),
+    rows.map((row) => row.botClicks),
   ]);
 }
 

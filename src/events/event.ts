@@ -4,6 +4,8 @@ import { createHmac, hash } from 'node:crypto';
 
 export type EventKind = 'OPEN' | 'CLICK';
 export type EventSource = 'PIXEL' | 'REDIRECT' | 'WEBHOOK';
+/** Why an event is a machine's (contract section 4); null for a person's. */
+export type BotReason = 'USER_AGENT' | 'NETWORK' | 'BURST' | 'TRAP' | 'MAILGUN';
 
 /**
  * An event as the pixel and the redirect hand it to the recorder: compact,
@@ -18,6 +20,8 @@ export interface PendingEvent {
   at: number;
   countable: boolean;
   bot: boolean;
+  /** set with `bot`; TRAP on the trap link's click, which also marks its client a machine for the send */
+  botReason: BotReason | null;
   mpp: boolean;
   linkPosition: number | null;
   url: string | null;
@@ -36,6 +40,7 @@ export function toEventInput(event: PendingEvent): TrackingEventInput {
     occurredAt: new Date(event.at),
     countable: event.countable,
     bot: event.bot,
+    botReason: event.botReason,
     mpp: event.mpp,
     linkPosition: event.linkPosition,
     url: event.url,
@@ -55,6 +60,7 @@ export interface TrackingEventInput {
   /** false for bots: recorded, never counted */
   countable: boolean;
   bot: boolean;
+  botReason: BotReason | null;
   mpp: boolean;
   linkPosition: number | null;
   url: string | null;

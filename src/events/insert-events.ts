@@ -10,12 +10,13 @@ import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
 import type { TrackingEventInput } from './event';
 
-const COLUMNS = 'org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash';
+const COLUMNS = 'org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash, bot_reason';
 const INSERT_IGNORING_REPEATS = {
   name: 'events_insert_ignoring_repeats',
   text: `INSERT INTO tracking_events (${COLUMNS})
          SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[],
-                              $7::boolean[], $8::boolean[], $9::boolean[], $10::integer[], $11::text[], $12::text[], $13::bytea[])
+                              $7::boolean[], $8::boolean[], $9::boolean[], $10::integer[], $11::text[], $12::text[], $13::bytea[],
+                              $14::text[])
          ON CONFLICT DO NOTHING
          RETURNING id`,
 };
@@ -45,6 +46,7 @@ function copyRow(event: TrackingEventInput, id: string, counted: boolean): strin
     copyText(event.url),
     copyText(event.userAgent),
     event.ipHash ? `\\\\x${event.ipHash.toString('hex')}` : '\\N',
+    event.botReason ?? '\\N',
   ].join('\t');
 }
 
@@ -78,6 +80,7 @@ async function insertIgnoringRepeats(
     events.map((event) => (event.url === null ? null : clean(event.url))),
     events.map((event) => (event.userAgent === null ? null : clean(event.userAgent))),
     events.map((event) => event.ipHash),
+    events.map((event) => event.botReason),
   ]);
   if (rows.length === ids.length) return ids.map(() => true);
   const inserted = new Set(rows.map((row) => row.id));

@@ -179,7 +179,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   const inserted = await insertEvents(db, events, decided);
   // A repeat of a stored event neither counts nor bumps anything again.
   const counts = decided.map((flag, index) => flag && inserted[index]);
-  await bumpSendCounters(db, events, counts);
+  await bumpSendCounters(db, events, counts, events.map((event, index) => event.bot && inserted[index]));
   await bumpLinkCounters(db, linkDeltas(events, counts, clickers));
 
   let next = 0;

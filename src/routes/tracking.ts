@@ -88,6 +88,7 @@ function recordEvent(
     at: Date.now(),
     countable: verdict.countable,
     bot: verdict.bot,
+    botReason: verdict.botReason,
     mpp: verdict.mpp,
     linkPosition: target.position,
     url: target.url,

@@ -4,7 +4,7 @@
 // Mailgun's event id so storing it twice is a no-op. Pure given its helpers.
 import { hash } from 'node:crypto';
 import { isMppProxy } from '../events/classify';
-import type { EventKind, TrackingEventInput } from '../events/event';
+import type { BotReason, EventKind, TrackingEventInput } from '../events/event';
 import type { TrackingToken } from '../events/tokens';
 import type { MailgunEvent } from './map-mailgun-event';
 
@@ -34,6 +34,7 @@ export function webhookEventUuid(orgId: string, eventId: string): string {
 export interface WebhookClient {
   countable: boolean;
   bot: boolean;
+  botReason: BotReason | null;
   mpp: boolean;
 }
 
@@ -44,9 +45,10 @@ export interface WebhookClient {
  * make a bot here: Mailgun saw the client and left its own verdict empty.
  */
 export function classifyWebhookClient(kind: EventKind, clientBot: string | null, userAgent: string | null, isBot: (ua: string) => boolean): WebhookClient {
-  if (clientBot === 'apple') return { countable: true, bot: false, mpp: kind === 'OPEN' };
-  if (clientBot !== null || (userAgent !== null && isBot(userAgent))) return { countable: false, bot: true, mpp: false };
-  return { countable: true, bot: false, mpp: kind === 'OPEN' && isMppProxy(userAgent ?? undefined) };
+  if (clientBot === 'apple') return { countable: true, bot: false, botReason: null, mpp: kind === 'OPEN' };
+  if (clientBot !== null) return { countable: false, bot: true, botReason: 'MAILGUN', mpp: false };
+  if (userAgent !== null && isBot(userAgent)) return { countable: false, bot: true, botReason: 'USER_AGENT', mpp: false };
+  return { countable: true, bot: false, botReason: null, mpp: kind === 'OPEN' && isMppProxy(userAgent ?? undefined) };
 }
 
 const TRACKING_PATH = /\/track\/click\/([A-Za-z0-9_-]+)\/?(?:[?#].*)?$/;
@@ -80,6 +82,7 @@ export function toTrackingEvent(event: MailgunEvent, send: SendRef, helpers: Web
     occurredAt: event.occurredAt,
     countable: client.countable,
     bot: client.bot,
+    botReason: client.botReason,
     mpp: client.mpp,
     linkPosition: target.position,
     url: target.url,

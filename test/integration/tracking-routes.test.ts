@@ -2,7 +2,7 @@
 import { SendDocument } from '../generated/graphql';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gql } from '../support/graphql-client';
-import { insertSend, linkCounters, sendCounters, storedEvents, testTokens } from '../support/sends';
+import { insertSend, linkCounters, sendCounters, storedEvents, storedReasons, testTokens } from '../support/sends';
 
 const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)';
 
@@ -196,12 +196,16 @@ describe('GET /track/click/{token}', () => {
     expect(response.headers.get('location')).toBe('https://example.com/caf%C3%A9?q=a%20b&x=%41#frag');
   });
 
-  it('records link scanners as bots', async () => {
+  it('records link scanners as bots, with their reason, in the bot counters', async () => {
     const send = await newSend();
     await click(send.clickTokens[0], { ua: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' });
+    await open(send.openToken, { ua: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' });
     await t.app.recorder.flush();
-    expect((await sendCounters(t.app.db, send)).clicks).toBe(0);
-    expect(await storedEvents(t.app.db, send)).toEqual([{ kind: 'CLICK', source: 'REDIRECT', counted: false, bot: true, mpp: false }]);
+    expect(await sendCounters(t.app.db, send)).toMatchObject({ opens: 0, clicks: 0, bot_opens: 1, bot_clicks: 1 });
+    expect(await storedReasons(t.app.db, send)).toEqual([
+      { kind: 'CLICK', source: 'REDIRECT', counted: false, bot: true, mpp: false, bot_reason: 'USER_AGENT' },
+      { kind: 'OPEN', source: 'PIXEL', counted: false, bot: true, mpp: false, bot_reason: 'USER_AGENT' },
+    ]);
   });
 });
 

@@ -44,7 +44,7 @@ it('the event writer stores a batch for a send a webhook is updating', async () 
   const send = await insertSend(db, { orgId: uniqueOrg() });
   const open = {
     orgId: send.orgId, sendId: send.sendId, kind: 'OPEN' as const, source: 'PIXEL' as const, occurredAt: new Date(), countable: true,
-    bot: false, mpp: false, linkPosition: null, url: null, userAgent: 'Mozilla/5.0 (X11)', ipHash: null,
+    bot: false, botReason: null, mpp: false, linkPosition: null, url: null, userAgent: 'Mozilla/5.0 (X11)', ipHash: null,
   };
   const outcome = await behindAConcurrentUpdate(send.orgId, send.sendId, () =>
     db.transaction((manager) => writeEvents(manager, [open, { ...open, occurredAt: new Date(Date.now() + 10_000) }])),

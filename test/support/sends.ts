@@ -68,6 +68,8 @@ export interface SendCounters {
   opens: number;
   clicks: number;
   mpp_opens: number;
+  bot_opens: number;
+  bot_clicks: number;
   first_opened_at: Date | null;
   last_opened_at: Date | null;
   last_clicked_at: Date | null;
@@ -75,7 +77,7 @@ export interface SendCounters {
 
 export async function sendCounters(db: DataSource, send: TestSend): Promise<SendCounters> {
   const [row] = await db.query(
-    `SELECT opens, clicks, mpp_opens, first_opened_at, last_opened_at, last_clicked_at FROM sends WHERE org_id = $1 AND id = $2`,
+    `SELECT opens, clicks, mpp_opens, bot_opens, bot_clicks, first_opened_at, last_opened_at, last_clicked_at FROM sends WHERE org_id = $1 AND id = $2`,
     [send.orgId, send.sendId],
   );
   return row as SendCounters;
@@ -88,9 +90,25 @@ export async function linkCounters(db: DataSource, send: TestSend): Promise<{ po
   );
 }
 
-export async function storedEvents(db: DataSource, send: TestSend): Promise<{ kind: string; source: string; counted: boolean; bot: boolean; mpp: boolean }[]> {
+export interface StoredEvent {
+  kind: string;
+  source: string;
+  counted: boolean;
+  bot: boolean;
+  mpp: boolean;
+}
+
+export async function storedEvents(db: DataSource, send: TestSend): Promise<StoredEvent[]> {
   return db.query(
     `SELECT kind, source, counted, bot, mpp FROM tracking_events WHERE org_id = $1 AND send_id = $2 ORDER BY occurred_at, id`,
+    [send.orgId, send.sendId],
+  );
+}
+
+/** The stored events with why each machine's is one: clicks first, then opens, each oldest first. */
+export async function storedReasons(db: DataSource, send: TestSend): Promise<(StoredEvent & { bot_reason: string | null })[]> {
+  return db.query(
+    `SELECT kind, source, counted, bot, mpp, bot_reason FROM tracking_events WHERE org_id = $1 AND send_id = $2 ORDER BY kind, occurred_at, id`,
     [send.orgId, send.sendId],
   );
 }

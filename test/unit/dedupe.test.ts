@@ -7,7 +7,7 @@ const t0 = Date.parse('2026-01-01T00:00:00Z');
 
 function event(overrides: Partial<TrackingEventInput>): TrackingEventInput {
   return {
-    orgId: 'o', sendId: 's1', kind: 'OPEN', source: 'PIXEL', occurredAt: new Date(t0), countable: true, bot: false, mpp: false,
+    orgId: 'o', sendId: 's1', kind: 'OPEN', source: 'PIXEL', occurredAt: new Date(t0), countable: true, bot: false, botReason: null, mpp: false,
     linkPosition: null, url: null, userAgent: null, ipHash: ipA, ...overrides,
   };
 }

@@ -40,19 +40,19 @@ function event(overrides: Partial<MailgunEvent>): MailgunEvent {
 describe('classifyWebhookClient', () => {
   const isBot = (ua: string) => classifier.isBot(ua);
   it('apple: counted, MPP for opens only', () => {
-    expect(classifyWebhookClient('OPEN', 'apple', 'Mozilla/5.0', isBot)).toEqual({ countable: true, bot: false, mpp: true });
-    expect(classifyWebhookClient('CLICK', 'apple', BROWSER, isBot)).toEqual({ countable: true, bot: false, mpp: false });
+    expect(classifyWebhookClient('OPEN', 'apple', 'Mozilla/5.0', isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: true });
+    expect(classifyWebhookClient('CLICK', 'apple', BROWSER, isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
   });
   it('generic or any other bot flag: a bot', () => {
-    for (const flag of ['generic', 'gmail', 'true']) expect(classifyWebhookClient('OPEN', flag, BROWSER, isBot)).toEqual({ countable: false, bot: true, mpp: false });
+    for (const flag of ['generic', 'gmail', 'true']) expect(classifyWebhookClient('OPEN', flag, BROWSER, isBot)).toEqual({ countable: false, bot: true, botReason: 'MAILGUN', mpp: false });
   });
   it("applies the pixel's user-agent rules: bot list, and Apple's bare Mozilla/5.0", () => {
     expect(classifyWebhookClient('CLICK', null, 'Mozilla/5.0 (compatible; Barracuda)', isBot).bot).toBe(true);
-    expect(classifyWebhookClient('OPEN', null, 'Mozilla/5.0', isBot)).toEqual({ countable: true, bot: false, mpp: true });
-    expect(classifyWebhookClient('OPEN', null, BROWSER, isBot)).toEqual({ countable: true, bot: false, mpp: false });
+    expect(classifyWebhookClient('OPEN', null, 'Mozilla/5.0', isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: true });
+    expect(classifyWebhookClient('OPEN', null, BROWSER, isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
   });
   it('does not call a client without a user agent a bot on that ground alone', () => {
-    expect(classifyWebhookClient('OPEN', null, null, isBot)).toEqual({ countable: true, bot: false, mpp: false });
+    expect(classifyWebhookClient('OPEN', null, null, isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
   });
 });
 
@@ -81,6 +81,7 @@ describe('toTrackingEvent', () => {
       occurredAt: new Date('2026-01-01T10:00:00Z'),
       countable: true,
       bot: false,
+      botReason: null,
       mpp: false,
       linkPosition: null,
       url: null,

@@ -12,6 +12,7 @@ export interface TrackingEventRow {
   occurred_at: Date;
   counted: boolean;
   bot: boolean;
+  bot_reason: 'USER_AGENT' | 'NETWORK' | 'BURST' | 'TRAP' | 'MAILGUN' | null;
   mpp: boolean;
   url: string | null;
   user_agent: string | null;
@@ -46,7 +47,7 @@ export function createSendLoaders(app: App, viewer: Viewer | null): SendLoaders 
   // Only called for sends the viewer already reached through sendById.
   const eventsBySend = new DataLoader<string, TrackingEventRow[]>(async (sendIds) => {
     const rows: TrackingEventRow[] = await app.db.query(
-      `SELECT send_id, kind, source, occurred_at, counted, bot, mpp, url, user_agent
+      `SELECT send_id, kind, source, occurred_at, counted, bot, bot_reason, mpp, url, user_agent
        FROM tracking_events
        WHERE org_id = $1 AND send_id = ANY($2::uuid[])
        ORDER BY send_id, occurred_at, id`,

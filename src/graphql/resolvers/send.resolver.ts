@@ -3,7 +3,7 @@
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { SendRow } from '../../db/entities';
 import { viewerOf, type Context } from '../context';
-import { EventKind, EventSource, SendStatus, SendType, TrackingEventType } from '../types/send.type';
+import { BotReason, EventKind, EventSource, SendStatus, SendType, TrackingEventType } from '../types/send.type';
 
 export function toSendType(row: SendRow): SendType {
   return {
@@ -43,6 +43,7 @@ export class SendResolver {
       occurredAt: row.occurred_at,
       counted: row.counted,
       bot: row.bot,
+      botReason: row.bot_reason === null ? null : BotReason[row.bot_reason],
       mpp: row.mpp,
       url: row.url,
       userAgent: row.user_agent,

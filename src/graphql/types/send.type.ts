@@ -16,9 +16,17 @@ export enum EventSource {
   REDIRECT = 'REDIRECT',
   WEBHOOK = 'WEBHOOK',
 }
+export enum BotReason {
+  USER_AGENT = 'USER_AGENT',
+  NETWORK = 'NETWORK',
+  BURST = 'BURST',
+  TRAP = 'TRAP',
+  MAILGUN = 'MAILGUN',
+}
 registerEnumType(SendStatus, { name: 'SendStatus' });
 registerEnumType(EventKind, { name: 'EventKind' });
 registerEnumType(EventSource, { name: 'EventSource' });
+registerEnumType(BotReason, { name: 'BotReason' });
 
 @ObjectType('TrackingEvent')
 export class TrackingEventType {
@@ -36,6 +44,9 @@ export class TrackingEventType {
 
   @Field({ description: 'a preview bot or link scanner: recorded, never counted' })
   bot!: boolean;
+
+  @Field(() => BotReason, { nullable: true, description: 'why the event is a machine\'s; null for a person' })
+  botReason!: BotReason | null;
 
   @Field({ description: "fetched by Apple Mail Privacy Protection's proxy" })
   mpp!: boolean;
