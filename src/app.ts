@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from './config';
 import { RequestClassifier } from './events/classify';
 import { IpHasher } from './events/event';
+import { defaultJournalOptions, type JournalOptions } from './events/journal/journal';
 import { EventRecorder, defaultRecorderOptions, type RecorderOptions } from './events/recorder';
 import { TokenCodec } from './events/tokens';
 import type { Logger } from './logger';
@@ -25,14 +26,18 @@ export interface App {
   readonly compactor: SendStatsCompactor;
 }
 
-export function createApp(
-  config: Config,
-  db: DataSource,
-  log: Logger,
-  recorderOptions: Partial<RecorderOptions> = {},
-  readDb: DataSource = db,
-): App {
-  const recorder = new EventRecorder(db, log, { ...defaultRecorderOptions, ...recorderOptions });
+export interface AppOptions {
+  /** where the stats queries read: a replica; the primary when absent */
+  readDb?: DataSource;
+  /** tuning, for tests and benchmarks */
+  recorder?: Partial<RecorderOptions>;
+  journal?: Partial<JournalOptions>;
+}
+
+export function createApp(config: Config, db: DataSource, log: Logger, options: AppOptions = {}): App {
+  const readDb = options.readDb ?? db;
+  const journal = { ...defaultJournalOptions, root: config.spoolDir, maxBytes: config.spoolMaxBytes, ...options.journal };
+  const recorder = new EventRecorder(db, log, journal, { ...defaultRecorderOptions, ...options.recorder });
   return {
     config,
     db,

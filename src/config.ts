@@ -1,5 +1,7 @@
 // Environment -> one validated, typed, frozen Config. Every variable of the
 // contract's table is read here and nowhere else; a bad value names its variable.
+import path from 'node:path';
+import { dataDir } from './paths';
 
 export interface Config {
   readonly nodeEnv: string;
@@ -24,6 +26,10 @@ export interface Config {
   readonly trustProxy: number;
   readonly extraBotUserAgents: readonly string[];
   readonly countGmailProxy: boolean;
+  /** EMAIL_TRACKING_SPOOL_DIR: the journal's root; each process takes a directory under it */
+  readonly spoolDir: string;
+  /** EMAIL_TRACKING_SPOOL_MAX_MB, in bytes */
+  readonly spoolMaxBytes: number;
   readonly logLevel: string;
 }
 
@@ -163,6 +169,8 @@ export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
     trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 32),
     extraBotUserAgents: Object.freeze(list(env, 'EMAIL_TRACKING_BOT_USER_AGENTS')),
     countGmailProxy: boolean(env, 'EMAIL_TRACKING_COUNT_GMAIL_PROXY', false),
+    spoolDir: path.resolve(value(env, 'EMAIL_TRACKING_SPOOL_DIR') ?? path.join(dataDir, 'spool')),
+    spoolMaxBytes: integer(env, 'EMAIL_TRACKING_SPOOL_MAX_MB', 2048, 1, 1_048_576) * 1024 * 1024,
     logLevel,
   };
   return Object.freeze(config);

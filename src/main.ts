@@ -1,5 +1,5 @@
 // npm start: config -> database (embedded unless DATABASE_URL) -> migrations ->
-// server.listen; SIGINT/SIGTERM stop it gracefully.
+// journal -> server.listen; SIGINT/SIGTERM stop it gracefully within 10 s.
 import 'reflect-metadata';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
@@ -8,7 +8,14 @@ import { devSecretsUnlessProduction } from './dev-secrets';
 import { createLogger } from './logger';
 import { ensureUpcomingPartitions } from './retention/prune';
 import { scheduleRetention } from './retention/scheduler';
+import { SpoolDirectoryError } from './events/journal/spool-directory';
 import { startServer } from './server';
+
+/** The contract: a SIGTERM ends the process within 10 s. */
+const SHUTDOWN_MS = 10_000;
+const IN_FLIGHT_GRACE_MS = 3_000;
+/** kept for closing the pool and stopping the embedded PostgreSQL */
+const DATABASE_CLOSE_MS = 2_500;
 
 async function main(): Promise<void> {
   let config;
@@ -23,7 +30,17 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const database = await openDatabase(config, log, { migrate: true });
-  const app = createApp(config, database.db, log, {}, database.readDb);
+  let app;
+  try {
+    app = createApp(config, database.db, log, { readDb: database.readDb });
+  } catch (error) {
+    if (error instanceof SpoolDirectoryError) {
+      process.stderr.write(`Configuration error: EMAIL_TRACKING_SPOOL_DIR: ${error.message}\n`);
+      await database.close();
+      process.exit(1);
+    }
+    throw error;
+  }
   await ensureUpcomingPartitions(database.db);
   const server = await startServer(app);
   const retention = scheduleRetention(database.db, log, config.retentionDays);
@@ -37,10 +54,18 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // Within 10 s whatever happens; the journal keeps what was not written.
+    const started = Date.now();
+    setTimeout(() => {
+      log.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_MS - 200).unref();
     try {
-      await server.close();
+      // No new connections; requests in flight get a few seconds to finish.
+      await server.close(IN_FLIGHT_GRACE_MS);
       await retention.stop();
-      await app.recorder.close();
+      // The journal is synced first, then the writer writes what fits.
+      await app.recorder.close(Math.max(0, SHUTDOWN_MS - DATABASE_CLOSE_MS - (Date.now() - started)));
       await app.compactor.stop();
       await database.close();
       log.info('stopped');

@@ -55,7 +55,7 @@ export class Metrics {
     const counters = recorder.counters;
     new Counter({
       name: 'tracking_events_total',
-      help: 'Pixel and redirect events, by what became of them (counted, bot, deduped, dropped at the buffer bound, orphaned: no such send)',
+      help: 'Pixel and redirect events, by what became of them (counted, bot, deduped, dropped at the journal bound, orphaned: no such send, or its contact withdrew consent)',
       labelNames: ['outcome'] as const,
       registers: [this.registry],
       collect() {
@@ -67,12 +67,67 @@ export class Metrics {
         this.inc({ outcome: 'orphaned' }, counters.orphaned);
       },
     });
+    const journal = recorder.journal;
     new Gauge({
       name: 'tracking_events_buffered',
-      help: 'Events answered but not yet written to the database',
+      help: 'Events answered but not yet written to the database (in the journal, or in memory while the disk fails)',
       registers: [this.registry],
       collect() {
         this.set(recorder.buffered);
+      },
+    });
+    new Gauge({
+      name: 'tracking_journal_bytes',
+      help: 'Bytes of journal segment files not yet removed (bounded by EMAIL_TRACKING_SPOOL_MAX_MB)',
+      registers: [this.registry],
+      collect() {
+        this.set(journal.bytes);
+      },
+    });
+    new Gauge({
+      name: 'tracking_journal_oldest_event_age_seconds',
+      help: 'Age of the oldest event not yet written to the database (0 when none waits)',
+      registers: [this.registry],
+      collect() {
+        const oldest = journal.oldestWaitingAt();
+        this.set(oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'tracking_events_written_per_second',
+      help: 'Events written to the database per second, over the last 10 s',
+      registers: [this.registry],
+      collect() {
+        this.set(recorder.rate.perSecond());
+      },
+    });
+    new Counter({
+      name: 'tracking_events_written_total',
+      help: 'Events the writer committed (rate() of it is the write throughput)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(recorder.rate.total);
+      },
+    });
+    new Counter({
+      name: 'tracking_journal_events_total',
+      help: 'Journal events by what happened to them: unjournaled (kept in memory while the disk failed), adopted (from a process that is gone)',
+      labelNames: ['outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc({ outcome: 'unjournaled' }, journal.counters.unjournaled);
+        this.inc({ outcome: 'adopted' }, journal.counters.adopted);
+      },
+    });
+    new Counter({
+      name: 'tracking_journal_skipped_bytes_total',
+      help: 'Journal bytes skipped as torn or damaged records',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(journal.counters.skippedBytes);
       },
     });
     new Counter({

@@ -15,8 +15,8 @@ import { registerTrackingRoutes } from './routes/tracking';
 export interface RunningServer {
   readonly http: Server;
   readonly url: string;
-  /** stops accepting, lets in-flight requests finish, then releases Apollo */
-  close(): Promise<void>;
+  /** stops accepting, lets in-flight requests finish (cut off after `graceMs`), then releases Apollo */
+  close(graceMs?: number): Promise<void>;
 }
 
 function pathOf(url: string): string {
@@ -100,11 +100,11 @@ export async function startServer(
   return {
     http,
     url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
-    async close() {
+    async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       // Requests still running after the grace period are cut off.
-      const force = setTimeout(() => http.closeAllConnections(), 10_000);
+      const force = setTimeout(() => http.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(force);
       await graphql.stop();

@@ -1,8 +1,8 @@
 // Inserting a batch of raw events. Pixel and redirect batches go through COPY
 // (one text stream, parsed by PostgreSQL far faster than bound arrays); a
-// batch that may repeat stored events (webhooks, or a retry after an
-// ambiguous failure) goes through INSERT ... ON CONFLICT DO NOTHING, which
-// tells which rows were new.
+// batch that may repeat stored events (webhooks, a retry after an ambiguous
+// failure, a journal adopted after a crash) goes through INSERT ... ON
+// CONFLICT DO NOTHING, which tells which rows were new.
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -87,27 +87,23 @@ async function insertIgnoringRepeats(
   return ids.map((id) => inserted.has(id));
 }
 
-const UNIQUE_VIOLATION = '23505';
-
 /**
  * Inserts the events inside the caller's transaction; returns, per event,
  * whether it was new (a repeat of a stored event is skipped).
  */
-export async function insertEvents(db: EntityManager, events: readonly TrackingEventInput[], counted: readonly boolean[]): Promise<boolean[]> {
+export async function insertEvents(
+  db: EntityManager,
+  events: readonly TrackingEventInput[],
+  counted: readonly boolean[],
+  maybeRepeated: boolean,
+): Promise<boolean[]> {
   const ids = events.map((event) => event.id ?? randomUUID());
-  if (events.some((event) => event.source === 'WEBHOOK') || !db.queryRunner) {
+  if (maybeRepeated || events.some((event) => event.source === 'WEBHOOK') || !db.queryRunner) {
     return insertIgnoringRepeats(db, events, ids, counted);
   }
+  // Events journaled by this process and never written before cannot be
+  // stored already: COPY them, without a savepoint's round trips.
   const client = (await db.queryRunner.connect()) as PoolClient;
-  await client.query('SAVEPOINT copy_events');
-  try {
-    await copyEvents(client, events, ids, counted);
-    await client.query('RELEASE SAVEPOINT copy_events');
-    return ids.map(() => true);
-  } catch (error) {
-    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-    // A retried batch whose first attempt was committed after all.
-    await client.query('ROLLBACK TO SAVEPOINT copy_events');
-    return insertIgnoringRepeats(db, events, ids, counted);
-  }
+  await copyEvents(client, events, ids, counted);
+  return ids.map(() => true);
 }

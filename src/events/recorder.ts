@@ -1,49 +1,46 @@
-// The pixel and the redirect answer first and record later: events wait in a
-// bounded in-memory buffer and are written in batches. While the database is
-// unreachable the buffer holds them and retries; past its bound, new events
-// are dropped and counted, never the answers. While requests keep the event
-// loop busy, writing waits (up to a high-water mark and a maximum age):
-// answers come first, the backlog of a burst is written when it is over.
+// The pixel and the redirect answer first and record later: each event goes
+// to the journal on local disk as it is answered (see journal/), and reaches
+// PostgreSQL from there in batches. Writing never delays or fails an answer;
+// while the database is unreachable the journal holds the events and writing
+// is retried. While requests keep the event loop busy, writing may wait a
+// little: answers come first.
 import { randomUUID } from 'node:crypto';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger';
 import { toEventInput, type PendingEvent } from './event';
+import { Journal, type JournalBatch, type JournalOptions } from './journal/journal';
+import { isTransient } from './transient-errors';
 import { writeEvents } from './write-events';
+import { splitBySend, WriteRate } from './write-lanes';
 
 export interface RecorderOptions {
-  /** events kept while the database is slow or down; past it new events are dropped */
-  maxBuffered: number;
-  /** events per transaction */
+  /** events taken from the journal at once, spread over the lanes */
   batchSize: number;
+  /** writer transactions in flight at once, each on its own sends */
+  lanes: number;
   /** how long an event may wait for companions before a batch is written */
   lingerMs: number;
   /** first wait after a failed write; doubles up to maxRetryDelayMs */
   retryDelayMs: number;
   maxRetryDelayMs: number;
-  /** bounds one batch's statements, so a stuck database cannot stall the loop */
+  /** bounds one batch's statements, so a stuck database cannot stall the writer */
   statementTimeoutMs: number;
-  /** event-loop utilisation above which writing waits, while the buffer is under highWater and maxDeferMs */
+  /** event-loop utilisation above which writing waits, for at most maxDeferMs */
   busyUtilisation: number;
-  /** buffered events past which writing goes on however busy the loop is */
-  highWater: number;
-  /** age of the oldest buffered event past which writing goes on however busy the loop is */
+  /** how long writing may wait for a busy loop (0: never) */
   maxDeferMs: number;
 }
 
 export const defaultRecorderOptions: RecorderOptions = {
-  maxBuffered: 500_000,
-  batchSize: 1_000,
+  batchSize: 4_000,
+  lanes: 2,
   lingerMs: 10,
   retryDelayMs: 250,
   maxRetryDelayMs: 5_000,
   statementTimeoutMs: 10_000,
-  // Half busy is several thousand requests a second: a burst. Writing a batch
-  // then would take CPU from the answers (and from PostgreSQL, where it shares
-  // the machine); a sustained load is written after 30 s anyway.
-  busyUtilisation: 0.5,
-  highWater: 250_000,
-  maxDeferMs: 30_000,
+  busyUtilisation: 0.9,
+  maxDeferMs: 0,
 };
 
 export interface RecorderCounters {
@@ -53,102 +50,88 @@ export interface RecorderCounters {
   bots: number;
   deduped: number;
   dropped: number;
-  /** events whose send does not exist */
+  /** events whose send does not exist, or whose contact withdrew consent or was erased */
   orphaned: number;
   writeFailures: number;
 }
 
-/** Errors after which retrying the same batch later can succeed. */
-function isTransient(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? (error as { driverError?: { code?: string } }).driverError?.code ?? '';
-  if (/^(08|53|57|58)/.test(code) || code === '40001' || code === '40P01' || code === '55P03') return true;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
-  const message = error instanceof Error ? error.message : String(error);
-  return /timeout|terminat|connect|Connection|closed|ECONN/i.test(message);
-}
-
-/** How soon a writer that waited for a busy loop looks again. */
 const BUSY_RECHECK_MS = 100;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Waits for `work`, or until the deadline, whichever is first, leaving no timer behind. */
-async function withDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-  });
-  await Promise.race([work, expired]);
-  clearTimeout(timer);
-}
+/** Raised inside the write loop when shutdown's deadline has passed. */
+class DeadlinePassed extends Error {}
 
 export class EventRecorder {
   readonly counters: RecorderCounters = { recorded: 0, written: 0, counted: 0, bots: 0, deduped: 0, dropped: 0, orphaned: 0, writeFailures: 0 };
-  private buffer: PendingEvent[] = [];
+  readonly journal: Journal;
+  readonly rate = new WriteRate();
   private loopSample: EventLoopUtilization = performance.eventLoopUtilization();
+  private deferringSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private retryDelay: number;
   private outage = false;
   private lastDropLog = 0;
   private closed = false;
-  /** an explicit flush writes whatever the load */
-  private flushing = false;
+  /** during flush() and close(): write whatever the load, give up at this time */
+  private deadline: number | null = null;
 
   constructor(
     private readonly db: DataSource,
     private readonly log: Logger,
+    journalOptions: JournalOptions,
     private readonly options: RecorderOptions = defaultRecorderOptions,
   ) {
     this.retryDelay = options.retryDelayMs;
+    this.journal = Journal.open(journalOptions, log, () => this.schedule(this.options.lingerMs));
   }
 
+  /** Events answered and not yet written (in the journal, or in memory while the disk fails). */
   get buffered(): number {
-    return this.buffer.length;
+    return this.journal.waiting;
   }
 
-  /** Queues an event; O(1), never throws, never waits. False when the buffer is full and the event was dropped. */
+  /** Journals an event; O(1), never throws, never waits. False when it was dropped (a bound was reached). */
   record(event: PendingEvent): boolean {
-    if (this.buffer.length >= this.options.maxBuffered) {
+    event.id = randomUUID();
+    if (this.journal.append(event) === 'dropped') {
       this.counters.dropped++;
       const now = Date.now();
       if (now - this.lastDropLog > 10_000) {
         this.lastDropLog = now;
-        this.log.error({ dropped: this.counters.dropped, buffered: this.buffer.length }, 'event buffer full: dropping new events');
+        this.log.error({ dropped: this.counters.dropped, waiting: this.journal.waiting, bytes: this.journal.bytes }, 'event journal full: dropping new events');
       }
       return false;
     }
-    this.buffer.push(event);
     this.counters.recorded++;
-    this.schedule(this.options.lingerMs);
     return true;
   }
 
-  /** Writes everything buffered, waiting at most `deadlineMs`; resolves either way. */
+  /** Writes everything answered so far, waiting at most `deadlineMs`; resolves either way. */
   async flush(deadlineMs = 10_000): Promise<void> {
     const deadline = Date.now() + deadlineMs;
-    this.flushing = true;
+    this.deadline = deadline;
     try {
-      while (this.buffer.length > 0 && Date.now() < deadline) {
+      this.journal.flush();
+      while (this.journal.waiting > 0 && Date.now() < deadline) {
         this.clearTimer();
-        await withDeadline(this.startDrain(), deadline);
-        if (this.outage) await sleep(Math.min(this.retryDelay, Math.max(0, deadline - Date.now())));
+        await this.startDrain();
+        if (this.journal.waiting > 0 && !this.outage) await sleep(5); // a batch another drain holds
       }
     } finally {
-      this.flushing = false;
+      this.deadline = null;
     }
   }
 
-  /** Graceful shutdown: stop the timer and flush what is buffered. */
+  /** Graceful shutdown: sync the journal, write what fits before the deadline, close the journal; the rest stays in it. */
   async close(deadlineMs = 10_000): Promise<void> {
+    this.journal.sync();
     await this.flush(deadlineMs);
     this.closed = true;
     this.clearTimer();
-    if (this.buffer.length > 0) {
-      this.log.error({ lost: this.buffer.length }, 'shutdown: buffered events could not be written before the deadline');
-    }
+    const left = this.journal.close();
+    if (left > 0) this.log.warn({ left, directory: this.journal.directory }, 'shutdown: events left in the journal for the next start');
   }
 
   private clearTimer(): void {
@@ -165,16 +148,18 @@ export class EventRecorder {
     this.timer.unref();
   }
 
-  /** True while requests keep the loop busy and the backlog is still small and young enough to wait. */
-  private loopIsBusy(): boolean {
+  /** True while requests keep the loop busy and writing has not waited for maxDeferMs yet. */
+  private shouldDefer(): boolean {
+    if (this.deadline !== null || this.options.maxDeferMs <= 0) return false;
     const sample = performance.eventLoopUtilization();
-    const since = performance.eventLoopUtilization(sample, this.loopSample);
+    const busy = performance.eventLoopUtilization(sample, this.loopSample).utilization > this.options.busyUtilisation;
     this.loopSample = sample;
-    return (
-      since.utilization > this.options.busyUtilisation &&
-      this.buffer.length < this.options.highWater &&
-      Date.now() - this.buffer[0].at < this.options.maxDeferMs
-    );
+    if (!busy) {
+      this.deferringSince = null;
+      return false;
+    }
+    this.deferringSince ??= Date.now();
+    return Date.now() - this.deferringSince < this.options.maxDeferMs;
   }
 
   /** Starts the write loop unless it runs; `draining` is cleared only after it was set. */
@@ -182,60 +167,83 @@ export class EventRecorder {
     if (!this.draining) {
       this.draining = this.drain().then((wait) => {
         this.draining = null;
-        if (this.buffer.length > 0) this.schedule(wait);
+        if (wait !== null) this.schedule(wait);
       });
     }
     return this.draining;
   }
 
-  /** Writes batches until the buffer is empty; returns how long to wait before trying again. */
-  private async drain(): Promise<number> {
-    while (this.buffer.length > 0) {
-      if (!this.flushing && this.loopIsBusy()) return BUSY_RECHECK_MS;
-      const batch = this.buffer.slice(0, this.options.batchSize);
-      // The id is fixed now, so a batch retried after an ambiguous failure
-      // (committed, but the answer lost) is not stored or counted twice.
-      for (const event of batch) event.id ??= randomUUID();
+  /** Writes batches until the journal is empty; returns how long to wait before looking again (null: nothing left). */
+  private async drain(): Promise<number | null> {
+    for (;;) {
+      if (this.shouldDefer()) return BUSY_RECHECK_MS;
+      const batch = this.journal.takeBatch(this.options.batchSize);
+      if (batch === null) return null;
       try {
-        await this.writeBatch(batch).catch((error: unknown) => {
+        await this.writeJournalBatch(batch);
+      } catch (error) {
+        if (error instanceof DeadlinePassed) return null;
+        throw error;
+      }
+      this.journal.ack(batch);
+    }
+  }
+
+  /** Writes a batch over the lanes; each lane retries until it commits or the deadline passes. */
+  private async writeJournalBatch(batch: JournalBatch): Promise<void> {
+    const lanes = splitBySend(batch.events, this.options.lanes);
+    await Promise.all(lanes.map((lane) => this.writeUntilCommitted(lane, batch.maybeRepeated)));
+  }
+
+  private async writeUntilCommitted(events: PendingEvent[], maybeRepeated: boolean): Promise<void> {
+    let repeated = maybeRepeated;
+    for (;;) {
+      if (this.deadline !== null && Date.now() >= this.deadline) throw new DeadlinePassed();
+      try {
+        await this.writeBatch(events, repeated).catch((error: unknown) => {
           if (isTransient(error)) throw error;
           // Not the database's state but something in the batch: isolate the culprit.
           this.counters.writeFailures++;
-          return this.writeOneByOne(batch);
+          return this.writeOneByOne(events);
         });
+        this.noteRecovery();
+        return;
       } catch (error) {
         this.counters.writeFailures++;
         this.noteOutage(error);
-        return this.retryDelay; // keep the batch; retry after the delay
-      }
-      this.buffer.splice(0, batch.length);
-      if (this.outage) {
-        this.outage = false;
-        this.retryDelay = this.options.retryDelayMs;
-        this.log.info({ buffered: this.buffer.length }, 'database reachable again: writing buffered events');
+        // The failure may have come after the commit: the retry must not store twice.
+        repeated = true;
+        await sleep(this.deadline === null ? this.retryDelay : Math.min(this.retryDelay, Math.max(0, this.deadline - Date.now())));
       }
     }
-    return 0;
   }
 
   private noteOutage(error: unknown): void {
     if (!this.outage) {
-      this.log.warn({ err: error, buffered: this.buffer.length }, 'cannot write events: keeping them buffered and retrying');
+      this.log.warn({ err: error, waiting: this.journal.waiting }, 'cannot write events: keeping them in the journal and retrying');
     }
     this.outage = true;
     this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxRetryDelayMs);
   }
 
-  private async writeBatch(batch: PendingEvent[]): Promise<void> {
+  private noteRecovery(): void {
+    if (!this.outage) return;
+    this.outage = false;
+    this.retryDelay = this.options.retryDelayMs;
+    this.log.info({ waiting: this.journal.waiting }, 'database reachable again: writing journaled events');
+  }
+
+  private async writeBatch(batch: PendingEvent[], maybeRepeated: boolean): Promise<void> {
     const outcome = await this.db.transaction(async (manager) => {
-      // Telemetry, not money: a database crash may lose the last instants of
-      // commits, in exchange for not waiting on each WAL flush.
-      await manager.query(`SET LOCAL statement_timeout = ${Math.floor(this.options.statementTimeoutMs)}; SET LOCAL synchronous_commit = off`);
-      return writeEvents(manager, batch.map(toEventInput));
+      // A durable commit: the journal lets go of these events once it returns.
+      // Batches are large, so the WAL flush is paid once per thousands of events.
+      await manager.query(`SET LOCAL statement_timeout = ${Math.floor(this.options.statementTimeoutMs)}`);
+      return writeEvents(manager, batch.map(toEventInput), { maybeRepeated });
     });
+    this.rate.note(batch.length);
     batch.forEach((event, index) => {
       if (!outcome.stored[index]) {
-        this.counters.orphaned++;
+        if (!maybeRepeated) this.counters.orphaned++;
         return;
       }
       this.counters.written++;
@@ -248,7 +256,7 @@ export class EventRecorder {
   private async writeOneByOne(batch: PendingEvent[]): Promise<void> {
     for (const event of batch) {
       try {
-        await this.writeBatch([event]);
+        await this.writeBatch([event], true);
       } catch (error) {
         if (isTransient(error)) throw error;
         this.counters.dropped++;

@@ -161,7 +161,12 @@ async function resolveLinkPositions(db: EntityManager, events: TrackingEventInpu
  * own statements to the same transaction). Events of sends that do not exist
  * are skipped.
  */
-export async function writeEvents(db: EntityManager, batch: readonly TrackingEventInput[]): Promise<WriteOutcome> {
+export interface WriteOptions {
+  /** some events may be stored already (a retry, or a journal adopted after a crash): insert idempotently */
+  maybeRepeated?: boolean;
+}
+
+export async function writeEvents(db: EntityManager, batch: readonly TrackingEventInput[], options: WriteOptions = {}): Promise<WriteOutcome> {
   // Every statement below joins a batch of keys (unnest) against tables of
   // millions of rows: index probes are always the right plan, while the
   // planner, seeing thousands of keys, would hash the whole table.
@@ -176,7 +181,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   const history = [...(await sameClientHistory(db, events, activity)), ...(await webhookHistory(db, events, activity))].map(toCounted);
   const decided = decideCounted(events, history);
   const clickers = await knownClickers(db, events.filter((event, index) => decided[index] && isLinkClick(event)));
-  const inserted = await insertEvents(db, events, decided);
+  const inserted = await insertEvents(db, events, decided, options.maybeRepeated ?? true);
   // A repeat of a stored event neither counts nor bumps anything again.
   const counts = decided.map((flag, index) => flag && inserted[index]);
   await bumpSendCounters(db, events, counts, events.map((event, index) => event.bot && inserted[index]));
