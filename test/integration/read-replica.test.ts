@@ -25,7 +25,7 @@ let app: App;
 let server: RunningServer;
 beforeAll(async () => {
   [primary, replica] = await Promise.all([openTestDataSource(), openTestDataSource()]);
-  app = createApp(testConfig(), primary, createLogger('silent'), {}, replica);
+  app = createApp(testConfig(), primary, createLogger('silent'), { readDb: replica });
   server = await startServer(app, 0, '127.0.0.1');
 });
 afterAll(async () => {

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
 import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server';
+import { freshSpoolRoot } from './spool';
 import { getTestDatabase } from './test-database-state';
 
 export const TEST_ENV: Record<string, string> = {
@@ -21,8 +22,9 @@ export const TEST_ENV: Record<string, string> = {
   LOG_LEVEL: 'silent',
 };
 
+/** Every configuration gets a journal root of its own unless a test shares one on purpose. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ ...TEST_ENV, DATABASE_URL: getTestDatabase().url, ...overrides });
+  return loadConfig({ ...TEST_ENV, DATABASE_URL: getTestDatabase().url, EMAIL_TRACKING_SPOOL_DIR: freshSpoolRoot(), ...overrides });
 }
 
 /** A fresh organisation id per test keeps parallel test files apart on one database. */

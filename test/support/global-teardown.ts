@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Client } from 'pg';
 import type { EmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { removeStaleSpoolRoots } from './spool';
 import { removeCluster, testClustersRoot } from './test-clusters';
 import { getTestDatabase } from './test-database-state';
 
@@ -11,6 +12,7 @@ export default async function globalTeardown(): Promise<void> {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(state.database)} WITH (FORCE)`);
   await admin.end();
+  removeStaleSpoolRoots();
   const embedded = (globalThis as { __embeddedTestPostgres?: EmbeddedPostgres }).__embeddedTestPostgres;
   if (embedded) {
     await embedded.stop();

@@ -31,7 +31,7 @@ export async function startOutageEnvironment(
   const db = createDataSource({ url: embedded.url, poolSize: 4 });
   await db.initialize();
   await migrate(db);
-  const app = createApp(testConfig({ DATABASE_URL: embedded.url, ...env }), db, createLogger('silent'), recorder);
+  const app = createApp(testConfig({ DATABASE_URL: embedded.url, ...env }), db, createLogger('silent'), { recorder });
   const server = await startServer(app, 0, '127.0.0.1');
   return {
     app,

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { freshSpoolRoot } from './spool';
 
 export const projectRoot = path.resolve(__dirname, '../..');
 
@@ -24,10 +25,11 @@ export interface ServerProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
+/** Starts the server; unless `env` names one, with a journal root of its own. */
 export function spawnServer(env: Record<string, string>, script = 'dist/src/main.js'): ServerProcess {
   const child = spawn(process.execPath, [script], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', EMAIL_TRACKING_SPOOL_DIR: freshSpoolRoot(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
