@@ -55,6 +55,8 @@ export interface RecorderCounters {
   dropped: number;
   /** events whose send does not exist */
   orphaned: number;
+  /** events not recorded because their contact withdrew tracking consent or was erased */
+  withheld: number;
   writeFailures: number;
 }
 
@@ -85,7 +87,7 @@ async function withDeadline(work: Promise<unknown>, deadline: number): Promise<v
 }
 
 export class EventRecorder {
-  readonly counters: RecorderCounters = { recorded: 0, written: 0, counted: 0, bots: 0, deduped: 0, dropped: 0, orphaned: 0, writeFailures: 0 };
+  readonly counters: RecorderCounters = { recorded: 0, written: 0, counted: 0, bots: 0, deduped: 0, dropped: 0, orphaned: 0, withheld: 0, writeFailures: 0 };
   private buffer: PendingEvent[] = [];
   private loopSample: EventLoopUtilization = performance.eventLoopUtilization();
   private timer: NodeJS.Timeout | null = null;
@@ -235,7 +237,8 @@ export class EventRecorder {
     });
     batch.forEach((event, index) => {
       if (!outcome.stored[index]) {
-        this.counters.orphaned++;
+        if (outcome.withheld[index]) this.counters.withheld++;
+        else this.counters.orphaned++;
         return;
       }
       this.counters.written++;
