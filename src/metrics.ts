@@ -55,7 +55,7 @@ export class Metrics {
     const counters = recorder.counters;
     new Counter({
       name: 'tracking_events_total',
-      help: 'Pixel and redirect events, by what became of them (counted, bot, deduped, dropped at the journal bound, orphaned: no such send, or its contact withdrew consent)',
+      help: 'Pixel and redirect events, by what became of them (counted, bot, deduped, dropped at the journal bound, orphaned: no such send, withheld: the contact withdrew consent or was erased)',
       labelNames: ['outcome'] as const,
       registers: [this.registry],
       collect() {
@@ -65,6 +65,7 @@ export class Metrics {
         this.inc({ outcome: 'deduped' }, counters.deduped);
         this.inc({ outcome: 'dropped' }, counters.dropped);
         this.inc({ outcome: 'orphaned' }, counters.orphaned);
+        this.inc({ outcome: 'withheld' }, counters.withheld);
       },
     });
     const journal = recorder.journal;

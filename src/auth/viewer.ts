@@ -23,3 +23,8 @@ export function seesWholeOrganisation(viewer: Viewer): boolean {
 export function senderScope(viewer: Viewer): string | null {
   return seesWholeOrganisation(viewer) ? null : viewer.userId;
 }
+
+/** The audit trail of consent changes and erasures is for the organisation's people in charge, not its services. */
+export function readsPrivacyAudit(viewer: Viewer): boolean {
+  return viewer.role === 'owner' || viewer.role === 'admin';
+}

@@ -50,8 +50,10 @@ export interface RecorderCounters {
   bots: number;
   deduped: number;
   dropped: number;
-  /** events whose send does not exist, or whose contact withdrew consent or was erased */
+  /** events whose send does not exist */
   orphaned: number;
+  /** events not recorded because their contact withdrew tracking consent or was erased */
+  withheld: number;
   writeFailures: number;
 }
 
@@ -63,9 +65,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 class DeadlinePassed extends Error {}
 
 export class EventRecorder {
-  readonly counters: RecorderCounters = { recorded: 0, written: 0, counted: 0, bots: 0, deduped: 0, dropped: 0, orphaned: 0, writeFailures: 0 };
-  readonly journal: Journal;
+  readonly counters: RecorderCounters = { recorded: 0, written: 0, counted: 0, bots: 0, deduped: 0, dropped: 0, orphaned: 0, withheld: 0, writeFailures: 0 };
   readonly rate = new WriteRate();
+  readonly journal: Journal;
   private loopSample: EventLoopUtilization = performance.eventLoopUtilization();
   private deferringSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -243,7 +245,8 @@ export class EventRecorder {
     this.rate.note(batch.length);
     batch.forEach((event, index) => {
       if (!outcome.stored[index]) {
-        if (!maybeRepeated) this.counters.orphaned++;
+        if (outcome.withheld[index]) this.counters.withheld++;
+        else if (!maybeRepeated) this.counters.orphaned++;
         return;
       }
       this.counters.written++;

@@ -12,8 +12,10 @@ import { insertEvents } from './insert-events';
 export interface WriteOutcome {
   /** per input event: stored and counted */
   counted: boolean[];
-  /** per input event: stored (false: its send does not exist, or a repeat of a stored event) */
+  /** per input event: stored (false: its send does not exist, is withheld, or a repeat of a stored event) */
   stored: boolean[];
+  /** per input event: not stored because its contact withdrew consent or was erased */
+  withheld: boolean[];
 }
 
 interface StoredRow {
@@ -33,9 +35,19 @@ interface SendActivity {
 }
 
 // The batch statements, prepared once per connection (see db/prepared.ts).
+// A send is withheld when its contact withdrew tracking consent or was erased
+// (contract section 7): locked like any other, then treated as unknown. The
+// contact is probed by contacts_pkey per send. An erased send also has an
+// empty address: when this statement waits on a send that forgetContact has
+// locked, PostgreSQL re-checks only the send's new version (the contact is
+// read as of the statement's start), and the blank address is what it sees.
 const LOCK_SENDS = {
-  name: 'events_lock_sends',
-  text: `SELECT s.org_id, s.id, s.last_opened_at, s.last_clicked_at FROM sends s
+  name: 'events_lock_sends_v2',
+  text: `SELECT s.org_id, s.id, s.last_opened_at, s.last_clicked_at,
+                s.recipient_email = '' OR EXISTS (
+                  SELECT FROM contacts c
+                  WHERE c.org_id = s.org_id AND c.id = s.contact_id AND (NOT c.tracking_consent OR c.status = 'ERASED')) AS withheld
+         FROM sends s
          JOIN unnest($1::text[], $2::uuid[]) AS k(org_id, id) ON s.org_id = k.org_id AND s.id = k.id
          ORDER BY s.org_id, s.id
          FOR UPDATE OF s`,
@@ -91,18 +103,20 @@ function timeBounds(events: readonly TrackingEventInput[], margin: number): [str
 
 /**
  * Locks the batch's sends in key order (so concurrent writers cannot deadlock
- * on them) and returns those that exist, with their latest counted activity.
+ * on them) and returns those whose events may be recorded, with their latest
+ * counted activity, and the keys of those withheld.
  */
-async function lockSends(db: EntityManager, events: readonly TrackingEventInput[]): Promise<Map<string, SendActivity>> {
+async function lockSends(db: EntityManager, events: readonly TrackingEventInput[]): Promise<{ activity: Map<string, SendActivity>; withheld: Set<string> }> {
   const keys = [...new Set(events.map((event) => sendKey(event.orgId, event.sendId)))].sort();
-  const rows = await runPrepared<{ org_id: string; id: string; last_opened_at: Date | null; last_clicked_at: Date | null }>(db, LOCK_SENDS, [keys.map((key) => key.slice(0, key.lastIndexOf('/'))), keys.map((key) => key.slice(key.lastIndexOf('/') + 1))],
+  const rows = await runPrepared<{ org_id: string; id: string; last_opened_at: Date | null; last_clicked_at: Date | null; withheld: boolean }>(db, LOCK_SENDS, [keys.map((key) => key.slice(0, key.lastIndexOf('/'))), keys.map((key) => key.slice(key.lastIndexOf('/') + 1))],
   );
-  return new Map(
-    rows.map((row) => [
-      sendKey(row.org_id, row.id),
-      { lastOpen: row.last_opened_at?.getTime() ?? null, lastClick: row.last_clicked_at?.getTime() ?? null },
-    ]),
-  );
+  const activity = new Map<string, SendActivity>();
+  const withheld = new Set<string>();
+  for (const row of rows) {
+    if (row.withheld) withheld.add(sendKey(row.org_id, row.id));
+    else activity.set(sendKey(row.org_id, row.id), { lastOpen: row.last_opened_at?.getTime() ?? null, lastClick: row.last_clicked_at?.getTime() ?? null });
+  }
+  return { activity, withheld };
 }
 
 /**
@@ -158,8 +172,8 @@ async function resolveLinkPositions(db: EntityManager, events: TrackingEventInpu
 
 /**
  * Writes a batch within the caller's transaction (the webhook path adds its
- * own statements to the same transaction). Events of sends that do not exist
- * are skipped.
+ * own statements to the same transaction). Events of sends that do not exist,
+ * or whose contact withdrew consent or was erased, are skipped.
  */
 export interface WriteOptions {
   /** some events may be stored already (a retry, or a journal adopted after a crash): insert idempotently */
@@ -171,10 +185,14 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   // millions of rows: index probes are always the right plan, while the
   // planner, seeing thousands of keys, would hash the whole table.
   await db.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
-  const activity = await lockSends(db, batch);
+  const { activity, withheld } = await lockSends(db, batch);
   const known = batch.map((event) => activity.has(sendKey(event.orgId, event.sendId)));
   const events = batch.filter((_, index) => known[index]).map((event) => ({ ...event }));
-  const outcome: WriteOutcome = { counted: batch.map(() => false), stored: batch.map(() => false) };
+  const outcome: WriteOutcome = {
+    counted: batch.map(() => false),
+    stored: batch.map(() => false),
+    withheld: batch.map((event) => withheld.has(sendKey(event.orgId, event.sendId))),
+  };
   if (events.length === 0) return outcome;
 
   await resolveLinkPositions(db, events);

@@ -3,6 +3,7 @@
 import { GraphQLError } from 'graphql';
 import { allow, chain, deny, rule, shield } from 'graphql-shield';
 import type { Context } from './context';
+import { readsPrivacyAudit, seesWholeOrganisation } from '../auth/viewer';
 import { forbidden, unauthenticated } from '../errors';
 import { settingsOwner, type SettingsScope } from '../secrets/signing-key-rules';
 
@@ -17,6 +18,17 @@ const canManageSettings = rule({ cache: 'strict' })((_parent, args: { scope?: Se
   settingsOwner(context.viewer, args.scope ?? 'ORG') ? true : forbidden('Not allowed to manage these settings'),
 );
 const managesSettings = chain(isAuthenticated, canManageSettings);
+
+/** Consent and erasure: owner, admin and service (the CRM). */
+const canManageContactPrivacy = rule({ cache: 'contextual' })((_parent, _args, context: Context) =>
+  seesWholeOrganisation(context.viewer!) ? true : forbidden('Only owners, admins and services manage tracking consent and erasure'),
+);
+const managesContactPrivacy = chain(isAuthenticated, canManageContactPrivacy);
+/** Their audit trail: owner and admin. */
+const canReadPrivacyAudit = rule({ cache: 'contextual' })((_parent, _args, context: Context) =>
+  readsPrivacyAudit(context.viewer!) ? true : forbidden('Only owners and admins read the privacy audit trail'),
+);
+const readsPrivacyAuditTrail = chain(isAuthenticated, canReadPrivacyAudit);
 
 // Feature modules add their fields here as they land.
 export const permissions = shield(
@@ -33,12 +45,15 @@ export const permissions = shield(
       templates: isAuthenticated,
       campaign: isAuthenticated,
       template: isAuthenticated,
+      contactPrivacyActions: readsPrivacyAuditTrail,
     },
     Mutation: {
       setMailgunSigningKey: managesSettings,
       clearMailgunSigningKey: managesSettings,
       // Which sender a caller may name is decided by the instrumenter (src/instrument/instrumenter.ts).
       instrumentEmail: isAuthenticated,
+      setContactTrackingConsent: managesContactPrivacy,
+      forgetContact: managesContactPrivacy,
     },
     Viewer: allow,
     // Reached only through a visible send (the loader scopes by org and sender).
@@ -47,6 +62,8 @@ export const permissions = shield(
     // Reached only through a visible contact (the loader scopes by org and sender).
     Contact: allow,
     Enrollment: allow,
+    // Reached only through contactPrivacyActions (owner and admin, scoped to the organisation in SQL).
+    ContactPrivacyAction: allow,
     EmailSettings: allow,
     InstrumentedEmail: allow,
     // Reached only through the stats queries above, already scoped.

@@ -6,6 +6,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
 import { permissions } from './permissions';
 import { CampaignResolver } from './resolvers/campaign.resolver';
+import { ContactPrivacyResolver } from './resolvers/contact-privacy.resolver';
 import { ContactResolver } from './resolvers/contact.resolver';
 import { EmailSettingsResolver } from './resolvers/email-settings.resolver';
 import { InstrumentResolver } from './resolvers/instrument.resolver';
@@ -20,6 +21,7 @@ const resolvers: NonEmptyArray<Function> = [
   InstrumentResolver,
   SendResolver,
   ContactResolver,
+  ContactPrivacyResolver,
   EmailSettingsResolver,
   OverviewResolver,
   CampaignResolver,

@@ -34,12 +34,14 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
   const request = validateInstrumentInput(input);
   // Minted here, not by the database: the tokens written into the HTML carry it.
   const sendId = randomUUID();
-  // Rewritten before the transaction, so no row stays locked during CPU work.
+  // Rewritten before the transaction, so no row stays locked during CPU work;
+  // the transaction reads the contact's own consent and may still record the
+  // send untracked, which then drops the rewrite.
   const rewrite =
     request.html !== null && tracks(app, request)
       ? rewriteForSend(app, viewer.orgId, sendId, request.html, request.unsubscribeUrl)
       : null;
-  await recordSend(app.db, {
+  const recorded = await recordSend(app.db, {
     orgId: viewer.orgId,
     sendId,
     senderId: request.senderId,
@@ -57,12 +59,13 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
     tracked: rewrite !== null,
     links: rewrite?.links ?? [],
   });
+  const kept = recorded.tracked ? rewrite : null;
   return {
     sendId,
-    html: rewrite?.html ?? request.html,
+    html: kept?.html ?? request.html,
     text: request.text,
-    tracked: rewrite !== null,
-    trackedLinks: rewrite?.links.length ?? 0,
+    tracked: kept !== null,
+    trackedLinks: kept?.links.length ?? 0,
     mailgunVariables: mailgunVariables(viewer.orgId, sendId),
     headers: listUnsubscribeHeaders(request.unsubscribeUrl),
   };
@@ -84,7 +87,7 @@ function assertMaySendAs(viewer: Viewer, senderId: string, senderTeamId: string 
   }
 }
 
-/** Tracking is on for the deployment and the recipient has not declined it. */
+/** Tracking is on for the deployment and the recipient has not declined it for this send (the contact's own consent is read when the send is recorded). */
 function tracks(app: App, request: InstrumentRequest): boolean {
   return app.config.trackingEnabled && request.trackingConsent;
 }

@@ -1,7 +1,8 @@
 // Records one send and its attribution in one transaction: the contact first,
-// locked, so a bounce, complaint or unsubscribe being written by a webhook
-// either lands before the check (and the send is refused) or waits until the
-// send is committed; then campaign, template, enrollment, the send, its links.
+// locked, so a bounce, complaint, unsubscribe, consent withdrawal or erasure
+// being written at the same time either lands before the check (and the send
+// is refused, or recorded untracked) or waits until the send is committed;
+// then campaign, template, enrollment, the send, its links.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ContactStatus } from '../db/entities/contact.entity';
 import { DomainError } from '../errors';
@@ -27,14 +28,21 @@ export interface SendRecord {
   links: readonly RewrittenLink[];
 }
 
-export async function recordSend(db: DataSource, send: SendRecord): Promise<void> {
-  await db.transaction(async (manager) => {
-    await upsertUnsuppressedContact(manager, send);
+/**
+ * Returns whether the send was recorded tracked: a send rewritten for tracking
+ * is recorded untracked, without its links, when the contact has withdrawn its
+ * consent (the caller then hands back the HTML as it came).
+ */
+export async function recordSend(db: DataSource, send: SendRecord): Promise<{ tracked: boolean }> {
+  return db.transaction(async (manager) => {
+    const consenting = await upsertUnsuppressedContact(manager, send);
+    const recorded = consenting ? send : { ...send, tracked: false, links: [] };
     // A name without its id has nothing to name: it is not kept.
     if (send.campaignId !== null) await upsertNamed(manager, 'campaigns', send.orgId, send.campaignId, send.campaignName);
     if (send.templateId !== null) await upsertNamed(manager, 'templates', send.orgId, send.templateId, send.templateName);
     if (send.enrollmentId !== null) await upsertEnrollment(manager, send, send.enrollmentId);
-    await insertSend(manager, send);
+    await insertSend(manager, recorded);
+    return { tracked: recorded.tracked };
   });
 }
 
@@ -42,14 +50,17 @@ export async function recordSend(db: DataSource, send: SendRecord): Promise<void
  * Creates the contact or brings its email up to date, and throws
  * CONTACT_SUPPRESSED (rolling everything back) unless it is ACTIVE. The upsert
  * always updates, so it always returns the row and holds its lock to commit.
+ * A suppressed contact's address is left as it is even in the row version the
+ * refusal rolls back, so an erased one never holds an address again, not even
+ * in a dead tuple or the WAL. Returns the contact's tracking consent.
  */
-async function upsertUnsuppressedContact(manager: EntityManager, send: SendRecord): Promise<void> {
-  const [contact]: { status: ContactStatus }[] = await manager.query(
+async function upsertUnsuppressedContact(manager: EntityManager, send: SendRecord): Promise<boolean> {
+  const [contact]: { status: ContactStatus; tracking_consent: boolean }[] = await manager.query(
     `INSERT INTO contacts (org_id, id, email) VALUES ($1, $2, $3)
      ON CONFLICT (org_id, id) DO UPDATE
-       SET email = EXCLUDED.email,
-           updated_at = CASE WHEN contacts.email = EXCLUDED.email THEN contacts.updated_at ELSE now() END
-     RETURNING status`,
+       SET email = CASE WHEN contacts.status = 'ACTIVE' THEN EXCLUDED.email ELSE contacts.email END,
+           updated_at = CASE WHEN contacts.status <> 'ACTIVE' OR contacts.email = EXCLUDED.email THEN contacts.updated_at ELSE now() END
+     RETURNING status, tracking_consent`,
     [send.orgId, send.contactId, send.recipientEmail],
   );
   if (contact!.status !== 'ACTIVE') {
@@ -58,6 +69,7 @@ async function upsertUnsuppressedContact(manager: EntityManager, send: SendRecor
       `Contact "${send.contactId}" is suppressed (${contact!.status}): no email may be sent to it`,
     );
   }
+  return contact!.tracking_consent;
 }
 
 /**

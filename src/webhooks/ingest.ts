@@ -183,7 +183,7 @@ export class WebhookIngester {
     const results = await claimEventsAndTokens(db, distinct.map((candidate) => candidate.claim));
 
     const replays: Claim[] = [];
-    const verified: VerifiedEvent[] = [];
+    const verified: (VerifiedEvent & { index: number })[] = [];
     distinct.forEach((candidate, position) => {
       const { claimed, tokenFresh } = results[position];
       if (!claimed) outcomes[candidate.index] = 'duplicate';
@@ -191,13 +191,24 @@ export class WebhookIngester {
         outcomes[candidate.index] = 'replayed';
         replays.push(candidate.claim);
       } else {
-        outcomes[candidate.index] = candidate.send !== null && hasEffect(candidate.event) ? 'processed' : 'ignored';
-        if (candidate.send !== null) verified.push({ event: candidate.event, send: candidate.send });
+        // A send of an erased contact has no address left (privacy/forget-contact.ts): like an unknown
+        // send, nothing about it is recorded any more, neither status nor suppression nor event.
+        const send = candidate.send !== null && candidate.send.recipientEmail !== '' ? candidate.send : null;
+        outcomes[candidate.index] = send !== null && hasEffect(candidate.event) ? 'processed' : 'ignored';
+        if (send !== null) verified.push({ event: candidate.event, send, index: candidate.index });
       }
     });
     await releaseEvents(db, replays);
     await applyDeliveryEffects(db, verified);
-    const tracking = verified.flatMap(({ event, send }) => toTrackingEvent(event, send, this.helpers) ?? []);
-    if (tracking.length > 0) await writeEvents(db, tracking);
+    const tracking = verified.flatMap(({ event, send, index }) => {
+      const input = toTrackingEvent(event, send, this.helpers);
+      return input ? [{ input, index }] : [];
+    });
+    if (tracking.length === 0) return;
+    const written = await writeEvents(db, tracking.map(({ input }) => input));
+    // An open or click of a contact who withdrew consent or was erased is answered like one of an unknown send.
+    tracking.forEach(({ index }, position) => {
+      if (written.withheld[position]) outcomes[index] = 'ignored';
+    });
   }
 }

@@ -47,8 +47,12 @@ export function nextSendState(current: SendState, outcomes: readonly DeliveryOut
   return state;
 }
 
-/** Suppression states from least to most severe; webhooks only ever move a contact up. */
-export const CONTACT_STATUS_LADDER: readonly ContactStatus[] = ['ACTIVE', 'UNSUBSCRIBED', 'BOUNCED', 'COMPLAINED'];
+/**
+ * Suppression states from least to most severe; webhooks only ever move a
+ * contact up. ERASED (forgetContact) tops it and no event leads to it, so no
+ * late bounce, complaint or unsubscribe ever overwrites an erasure.
+ */
+export const CONTACT_STATUS_LADDER: readonly ContactStatus[] = ['ACTIVE', 'UNSUBSCRIBED', 'BOUNCED', 'COMPLAINED', 'ERASED'];
 
 export function contactStatusOf(event: MailgunEvent): ContactStatus | null {
   if (event.type === 'failed' && event.severity === 'permanent') return 'BOUNCED';

@@ -24,6 +24,7 @@ describe('schema', () => {
     expect(await applicationTables()).toEqual(
       expect.arrayContaining([
         'campaigns',
+        'contact_privacy_actions',
         'contacts',
         'email_settings',
         'enrollments',

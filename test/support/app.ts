@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createApp, type App } from '../../src/app';
+import type { RecorderOptions } from '../../src/events/recorder';
 import { signToken } from '../../src/auth/jwt';
 import type { Role } from '../../src/auth/viewer';
 import { loadConfig, type Config } from '../../src/config';
@@ -48,6 +49,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** sees every SQL statement the app's data source sends (e.g. to count them) */
   onQuery?: (sql: string) => void;
+  /** e.g. a long linger, to hold answered events in the buffer until the test flushes them */
+  recorder?: Partial<RecorderOptions>;
 }
 
 export async function startTestApp(overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -62,7 +65,7 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
       logQuery(query, parameters, runner);
     };
   }
-  const app = createApp(config, db, createLogger(config.logLevel));
+  const app = createApp(config, db, createLogger(config.logLevel), { recorder: options.recorder });
   const server = await startServer(app, 0, '127.0.0.1');
   return {
     app,

@@ -5,7 +5,7 @@ import { IpHasher } from '../../src/events/event';
 import { TokenCodec } from '../../src/events/tokens';
 import type { MailgunEvent } from '../../src/webhooks/map-mailgun-event';
 import { classifyWebhookClient, resolveClickTarget, toTrackingEvent, webhookEventUuid } from '../../src/webhooks/map-tracking-event';
-import { contactStatusOf, moreSevere, nextSendState, type SendState } from '../../src/webhooks/status-rules';
+import { CONTACT_STATUS_LADDER, contactStatusOf, moreSevere, nextSendState, type SendState } from '../../src/webhooks/status-rules';
 
 const tokens = new TokenCodec('unit-test-tracking-secret-0123456789');
 const hasher = new IpHasher('unit-test-tracking-secret-0123456789');
@@ -146,5 +146,10 @@ describe('contact statuses', () => {
     expect(moreSevere('BOUNCED', 'UNSUBSCRIBED')).toBe('BOUNCED');
     expect(moreSevere('BOUNCED', 'COMPLAINED')).toBe('COMPLAINED');
     expect(moreSevere('COMPLAINED', 'BOUNCED')).toBe('COMPLAINED');
+  });
+
+  it('never moves an erased contact: ERASED tops the ladder and no event leads to it', () => {
+    for (const status of ['UNSUBSCRIBED', 'BOUNCED', 'COMPLAINED'] as const) expect(moreSevere('ERASED', status)).toBe('ERASED');
+    expect(CONTACT_STATUS_LADDER.at(-1)).toBe('ERASED');
   });
 });

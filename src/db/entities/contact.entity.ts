@@ -1,7 +1,7 @@
-// A recipient as the CRM knows it, with its suppression state.
+// A recipient as the CRM knows it, with its suppression state and tracking consent.
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type ContactStatus = 'ACTIVE' | 'BOUNCED' | 'COMPLAINED' | 'UNSUBSCRIBED';
+export type ContactStatus = 'ACTIVE' | 'BOUNCED' | 'COMPLAINED' | 'UNSUBSCRIBED' | 'ERASED';
 export type EnrollmentStatus = 'ACTIVE' | 'UNENROLLED';
 
 @Entity('contacts')
@@ -20,6 +20,10 @@ export class ContactRow {
 
   @Column({ name: 'status_changed_at', type: 'timestamptz', nullable: true })
   statusChangedAt!: Date | null;
+
+  /** false: no open or click of any of its emails is recorded, and new ones are sent untracked */
+  @Column({ name: 'tracking_consent', type: 'boolean' })
+  trackingConsent!: boolean;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -9,6 +9,7 @@ export interface ContactRecord {
   id: string;
   email: string;
   status: ContactStatus;
+  trackingConsent: boolean;
 }
 
 export interface EnrollmentRecord {
@@ -33,7 +34,7 @@ export function createContactLoaders(app: App, viewer: Viewer | null): ContactLo
     if (!viewer) return ids.map(() => null);
     // The sender check rides sends_contact_idx (org_id, contact_id, sent_at).
     const rows: ContactRecord[] = await app.db.query(
-      `SELECT c.id, c.email, c.status FROM contacts c
+      `SELECT c.id, c.email, c.status, c.tracking_consent AS "trackingConsent" FROM contacts c
        WHERE c.org_id = $1 AND c.id = ANY($2::text[])
          AND ($3::text IS NULL OR EXISTS (
            SELECT 1 FROM sends s WHERE s.org_id = c.org_id AND s.contact_id = c.id AND s.sender_id = $3))`,

@@ -2,7 +2,7 @@
 // the organisation's admins (or a sender who emailed it) may see it.
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { viewerOf, type Context } from '../context';
-import { ContactStatus, ContactType, EnrollmentStatus, EnrollmentType } from '../types/contact.type';
+import { contactTypeOf, ContactType, EnrollmentStatus, EnrollmentType } from '../types/contact.type';
 
 @Resolver(() => ContactType)
 export class ContactResolver {
@@ -10,7 +10,7 @@ export class ContactResolver {
   async contact(@Arg('id', () => ID) id: string, @Ctx() context: Context): Promise<ContactType | null> {
     viewerOf(context);
     const row = await context.loaders.contactById.load(id);
-    return row ? { id: row.id, email: row.email, status: row.status as ContactStatus } : null;
+    return row ? contactTypeOf(row) : null;
   }
 
   @FieldResolver(() => [EnrollmentType], { description: "the contact's drip enrollments, oldest first" })
