@@ -1,5 +1,6 @@
 // Environment -> one validated, typed, frozen Config. Every variable of the
 // contract's table is read here and nowhere else; a bad value names its variable.
+import { canonicalNetwork } from './events/bot-networks';
 
 export interface Config {
   readonly nodeEnv: string;
@@ -24,6 +25,10 @@ export interface Config {
   readonly trustProxy: number;
   readonly extraBotUserAgents: readonly string[];
   readonly countGmailProxy: boolean;
+  /** EMAIL_TRACKING_BOT_NETWORKS in canonical CIDR form, on top of the built-in scanner networks */
+  readonly botNetworks: readonly string[];
+  /** EMAIL_TRACKING_TRAP_LINK: instrumented emails carry the hidden trap link */
+  readonly trapLink: boolean;
   readonly logLevel: string;
 }
 
@@ -135,6 +140,14 @@ function list(env: Env, name: string): string[] {
     .filter((entry) => entry.length > 0);
 }
 
+function networks(env: Env, name: string): string[] {
+  return list(env, name).map((entry) => {
+    const network = canonicalNetwork(entry);
+    if (network === null) throw new ConfigError(name, `"${entry}" is not a CIDR (expected e.g. 192.0.2.0/24 or 2001:db8::/32)`);
+    return network;
+  });
+}
+
 export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
   const nodeEnv = value(env, 'NODE_ENV') ?? 'development';
   const production = nodeEnv === 'production';
@@ -163,6 +176,8 @@ export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
     trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 32),
     extraBotUserAgents: Object.freeze(list(env, 'EMAIL_TRACKING_BOT_USER_AGENTS')),
     countGmailProxy: boolean(env, 'EMAIL_TRACKING_COUNT_GMAIL_PROXY', false),
+    botNetworks: Object.freeze(networks(env, 'EMAIL_TRACKING_BOT_NETWORKS')),
+    trapLink: boolean(env, 'EMAIL_TRACKING_TRAP_LINK', true),
     logLevel,
   };
   return Object.freeze(config);

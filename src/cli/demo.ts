@@ -8,7 +8,7 @@ import { DEMO_DAYS, DEMO_USERS } from '../demo/demo-cast';
 import { DEMO_ROLE_PEOPLE, demoAccessLinks } from '../demo/demo-access';
 import { DEMO_ORG, seedDemoOrganisation } from '../demo/seed-demo';
 import { devSecretsUnlessProduction } from '../dev-secrets';
-import { RequestClassifier } from '../events/classify';
+import { classifierFor } from '../events/classify';
 import { IpHasher } from '../events/event';
 import { createLogger } from '../logger';
 import { fail } from './args';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     summary = await seedDemoOrganisation(database.db, {
       orgId: DEMO_ORG,
       // The running server's own rules, so the demo counts what it would count.
-      classifier: new RequestClassifier({ extraBotPatterns: config.extraBotUserAgents, countGmailProxy: config.countGmailProxy }),
+      classifier: classifierFor(config),
       ipHasher: new IpHasher(config.trackingSigningSecret),
     });
   } finally {

@@ -77,9 +77,10 @@ function recordEvent(
 ): void {
   const userAgent = header(req, 'user-agent');
   const purpose = header(req, 'sec-purpose') ?? header(req, 'purpose') ?? header(req, 'x-moz');
-  const verdict = app.classifier.classify(req.method ?? 'GET', userAgent, purpose, kind === 'OPEN' ? 'open' : 'click');
-  if (!verdict.countable && !verdict.bot) return; // HEAD and prefetch: answered, not recorded
+  // The plain address serves the network rule here and is hashed below; it is never kept.
   const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], app.config.trustProxy);
+  const verdict = app.classifier.classify(req.method ?? 'GET', userAgent, purpose, kind === 'OPEN' ? 'open' : 'click', ip || undefined);
+  if (!verdict.countable && !verdict.bot) return; // HEAD and prefetch: answered, not recorded
   app.recorder.record({
     orgId: organisations.intern(target.orgId),
     sendId: target.sendId,

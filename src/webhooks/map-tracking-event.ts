@@ -12,6 +12,8 @@ export interface WebhookEventHelpers {
   decodeToken(token: string): TrackingToken | null;
   hashIp(sendId: string, ip: string): Buffer;
   isBotUserAgent(userAgent: string): boolean;
+  /** the plain `event-data.ip` lies in a mail-security scanning network */
+  isBotNetwork(ip: string): boolean;
 }
 
 export interface SendRef {
@@ -41,13 +43,21 @@ export interface WebhookClient {
 /**
  * Mailgun's client-info.bot first: "apple" is Apple's privacy proxy (an open,
  * counted and flagged MPP); any other value is a bot. Then the user agent
- * through the same rules as the pixel. A missing user agent alone does not
- * make a bot here: Mailgun saw the client and left its own verdict empty.
+ * and the client's network through the same rules as the pixel. A missing
+ * user agent alone does not make a bot here: Mailgun saw the client and left
+ * its own verdict empty.
  */
-export function classifyWebhookClient(kind: EventKind, clientBot: string | null, userAgent: string | null, isBot: (ua: string) => boolean): WebhookClient {
+export function classifyWebhookClient(
+  kind: EventKind,
+  clientBot: string | null,
+  userAgent: string | null,
+  isBot: (ua: string) => boolean,
+  fromBotNetwork = false,
+): WebhookClient {
   if (clientBot === 'apple') return { countable: true, bot: false, botReason: null, mpp: kind === 'OPEN' };
   if (clientBot !== null) return { countable: false, bot: true, botReason: 'MAILGUN', mpp: false };
   if (userAgent !== null && isBot(userAgent)) return { countable: false, bot: true, botReason: 'USER_AGENT', mpp: false };
+  if (fromBotNetwork) return { countable: false, bot: true, botReason: 'NETWORK', mpp: false };
   return { countable: true, bot: false, botReason: null, mpp: kind === 'OPEN' && isMppProxy(userAgent ?? undefined) };
 }
 
@@ -72,7 +82,8 @@ export function resolveClickTarget(url: string | null, send: SendRef, decode: (t
 export function toTrackingEvent(event: MailgunEvent, send: SendRef, helpers: WebhookEventHelpers): TrackingEventInput | null {
   if (event.type !== 'opened' && event.type !== 'clicked') return null;
   const kind: EventKind = event.type === 'opened' ? 'OPEN' : 'CLICK';
-  const client = classifyWebhookClient(kind, event.clientBot, event.userAgent, helpers.isBotUserAgent);
+  const fromBotNetwork = event.ip !== null && helpers.isBotNetwork(event.ip);
+  const client = classifyWebhookClient(kind, event.clientBot, event.userAgent, helpers.isBotUserAgent, fromBotNetwork);
   const target = kind === 'CLICK' ? resolveClickTarget(event.url, send, helpers.decodeToken) : { url: null, position: null };
   return {
     orgId: send.orgId,

@@ -53,7 +53,8 @@ describe('GET /track/open/{token}.gif', () => {
     const tampered = send.openToken.slice(0, -2) + (send.openToken.endsWith('AA') ? 'BB' : 'AA');
     const paths = [`${tampered}.gif`, 'nope.gif', `${'A'.repeat(10_240)}.gif`, '.gif', '%00.gif', '..%2F..%2Fetc%2Fpasswd.gif', send.openToken];
     for (const path of paths) {
-      const response = await fetch(`${t.url}/track/open/${path}`);
+      // a browser's user agent: fetch's own ("node") is an HTTP library, a bot
+      const response = await fetch(`${t.url}/track/open/${path}`, { headers: { 'user-agent': BROWSER } });
       expect(response.status).toBe(200);
       expect(Buffer.from(await response.arrayBuffer()).length).toBe(43);
     }
@@ -206,6 +207,35 @@ describe('GET /track/click/{token}', () => {
       { kind: 'CLICK', source: 'REDIRECT', counted: false, bot: true, mpp: false, bot_reason: 'USER_AGENT' },
       { kind: 'OPEN', source: 'PIXEL', counted: false, bot: true, mpp: false, bot_reason: 'USER_AGENT' },
     ]);
+  });
+});
+
+describe('mail-security scanner networks', () => {
+  it('records pixels and clicks from Exchange Online Protection as NETWORK bots, IPv4, IPv4-mapped and IPv6', async () => {
+    const send = await newSend();
+    await open(send.openToken, { ip: '40.92.17.4' });
+    await click(send.clickTokens[0], { ip: '::ffff:104.47.3.9' });
+    await click(send.clickTokens[1], { ip: '2a01:111:f400:fe0a::12' });
+    await t.app.recorder.flush();
+    expect(await sendCounters(t.app.db, send)).toMatchObject({ opens: 0, clicks: 0, bot_opens: 1, bot_clicks: 2 });
+    expect((await storedReasons(t.app.db, send)).map((event) => [event.kind, event.counted, event.bot, event.bot_reason])).toEqual([
+      ['CLICK', false, true, 'NETWORK'],
+      ['CLICK', false, true, 'NETWORK'],
+      ['OPEN', false, true, 'NETWORK'],
+    ]);
+    expect(await linkCounters(t.app.db, send)).toEqual([
+      { position: 0, clicks: 0, unique_clickers: 0 },
+      { position: 1, clicks: 0, unique_clickers: 0 },
+    ]);
+  });
+
+  it('lets the user agent rule win, and counts the address next door', async () => {
+    const send = await newSend();
+    await open(send.openToken, { ip: '40.107.0.1', ua: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' });
+    await open(send.openToken, { ip: '40.106.255.255' });
+    await t.app.recorder.flush();
+    // Requests a millisecond apart may share a timestamp: compare regardless of order.
+    expect((await storedReasons(t.app.db, send)).map((event) => `${event.counted} ${event.bot_reason}`).sort()).toEqual(['false USER_AGENT', 'true null']);
   });
 });
 
