@@ -210,6 +210,50 @@ describe('GET /track/click/{token}', () => {
   });
 });
 
+describe('the trap link', () => {
+  it('redirects to PUBLIC_BASE_URL/ and records a TRAP click of no link, whatever the client says it is', async () => {
+    const send = await newSend();
+    for (const ua of [BROWSER, 'curl/8.5.0']) {
+      const response = await click(send.trapToken, { ua, ip: '203.0.113.77' });
+      expect(response.status).toBe(302);
+      expect(response.headers.get('location')).toBe(`${t.app.config.publicBaseUrl}/`);
+      expect(response.headers.get('cache-control')).toBe('no-store, no-cache, must-revalidate, private');
+    }
+    await t.app.recorder.flush();
+    expect(await sendCounters(t.app.db, send)).toMatchObject({ clicks: 0, bot_clicks: 2, last_clicked_at: null });
+    const events = await t.app.db.query(
+      `SELECT kind, source, counted, bot, bot_reason, link_position, url FROM tracking_events WHERE org_id = $1 AND send_id = $2`,
+      [send.orgId, send.sendId],
+    );
+    expect(events).toEqual([
+      { kind: 'CLICK', source: 'REDIRECT', counted: false, bot: true, bot_reason: 'TRAP', link_position: null, url: null },
+      { kind: 'CLICK', source: 'REDIRECT', counted: false, bot: true, bot_reason: 'TRAP', link_position: null, url: null },
+    ]);
+    expect(await linkCounters(t.app.db, send)).toEqual([
+      { position: 0, clicks: 0, unique_clickers: 0 },
+      { position: 1, clicks: 0, unique_clickers: 0 },
+    ]);
+  });
+
+  it('answers HEAD and prefetches the same way and records nothing for them', async () => {
+    const send = await newSend();
+    for (const init of [{ method: 'HEAD' }, { headers: { 'sec-purpose': 'prefetch' } }]) {
+      const response = await click(send.trapToken, init);
+      expect([response.status, response.headers.get('location')]).toEqual([302, `${t.app.config.publicBaseUrl}/`]);
+    }
+    await t.app.recorder.flush();
+    expect(await storedEvents(t.app.db, send)).toEqual([]);
+  });
+
+  it("refuses a trap token of another secret with 404, as any forged token", async () => {
+    const send = await newSend();
+    const otherKey = new (testTokens.constructor as typeof import('../../src/events/tokens').TokenCodec)('another-secret-0123456789abcdef01234');
+    const response = await click(otherKey.encodeTrap(send.orgId, send.sendId));
+    expect(response.status).toBe(404);
+    expect(response.headers.get('location')).toBeNull();
+  });
+});
+
 describe('mail-security scanner networks', () => {
   it('records pixels and clicks from Exchange Online Protection as NETWORK bots, IPv4, IPv4-mapped and IPv6', async () => {
     const send = await newSend();

@@ -106,6 +106,19 @@ describe('toTrackingEvent', () => {
       });
     }
   });
+  it("maps a click on this send's trap link to a TRAP bot click of no link; another send's trap is just a URL", () => {
+    const trapUrl = `https://t.example/track/click/${tokens.encodeTrap(SEND.orgId, SEND.sendId)}`;
+    expect(toTrackingEvent(event({ type: 'clicked', name: 'clicked', url: trapUrl }), SEND, helpers)).toMatchObject({
+      kind: 'CLICK',
+      countable: false,
+      bot: true,
+      botReason: 'TRAP',
+      linkPosition: null,
+      url: null,
+    });
+    const otherTrap = `https://t.example/track/click/${tokens.encodeTrap(SEND.orgId, '11111111-1111-4111-8111-111111111111')}`;
+    expect(resolveClickTarget(otherTrap, SEND, helpers.decodeToken)).toEqual({ url: otherTrap, position: null });
+  });
   it('maps a click on a plain URL without a position (the writer resolves it)', () => {
     expect(toTrackingEvent(event({ type: 'clicked', name: 'clicked', url: 'https://example.com/a' }), SEND, helpers)).toMatchObject({ kind: 'CLICK', url: 'https://example.com/a', linkPosition: null });
   });
