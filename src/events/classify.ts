@@ -69,6 +69,15 @@ export class RequestClassifier {
     if (clientIp !== undefined && this.networks.contains(clientIp)) return botVerdict('NETWORK');
     return kind === 'open' && isMppProxy(userAgent) ? { ...PERSON, mpp: true } : { ...PERSON };
   }
+
+  /**
+   * A request for the hidden trap link: only a machine follows it, whatever
+   * its user agent or network says; HEAD and prefetches stay unrecorded.
+   */
+  classifyTrap(method: string, purpose: string | undefined): Classification {
+    if (method === 'HEAD' || isPrefetch(purpose)) return { ...NOT_RECORDED };
+    return botVerdict('TRAP');
+  }
 }
 
 /** The classifier the configuration asks for: the server and `npm run demo` use the same. */

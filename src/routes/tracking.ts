@@ -4,7 +4,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app';
 import { clientIp } from '../events/client-ip';
-import { botVerdict, type Classification } from '../events/classify';
 import type { EventKind, EventSource } from '../events/event';
 import type { Router } from '../http/router';
 
@@ -80,10 +79,11 @@ function recordEvent(
   const purpose = header(req, 'sec-purpose') ?? header(req, 'purpose') ?? header(req, 'x-moz');
   // The plain address serves the network rule here and is hashed below; it is never kept.
   const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], app.config.trustProxy);
-  const classified = app.classifier.classify(req.method ?? 'GET', userAgent, purpose, kind === 'OPEN' ? 'open' : 'click', ip || undefined);
-  if (!classified.countable && !classified.bot) return; // HEAD and prefetch: answered, not recorded
-  // Only a machine follows the hidden trap link, whatever it calls itself.
-  const verdict: Classification = target.trap ? botVerdict('TRAP') : classified;
+  const method = req.method ?? 'GET';
+  const verdict = target.trap
+    ? app.classifier.classifyTrap(method, purpose)
+    : app.classifier.classify(method, userAgent, purpose, kind === 'OPEN' ? 'open' : 'click', ip || undefined);
+  if (!verdict.countable && !verdict.bot) return; // HEAD and prefetch: answered, not recorded
   app.recorder.record({
     orgId: organisations.intern(target.orgId),
     sendId: target.sendId,
