@@ -88,6 +88,14 @@ describe('RequestClassifier: user agents', () => {
   });
 });
 
+describe('RequestClassifier: the trap link', () => {
+  it('is a TRAP bot whatever the client says, and HEAD or a prefetch stays unrecorded', () => {
+    expect(classifier.classifyTrap('GET', undefined)).toEqual({ countable: false, bot: true, botReason: 'TRAP', mpp: false });
+    expect(classifier.classifyTrap('HEAD', undefined).bot).toBe(false);
+    expect(classifier.classifyTrap('GET', 'prefetch')).toEqual({ countable: false, bot: false, botReason: null, mpp: false });
+  });
+});
+
 describe('RequestClassifier: scanner networks', () => {
   const withExtra = new RequestClassifier({ extraBotPatterns: [], countGmailProxy: false, extraBotNetworks: ['192.0.2.0/24', '2001:db8:5::/48'] });
 
