@@ -2,6 +2,7 @@
 // a table next to its goal or baseline. Sections can be picked by name:
 // `npm run bench -- graphql`.
 import 'reflect-metadata';
+import { benchClassify } from './classify-bench';
 import { benchGraphQL } from './graphql-bench';
 import { benchInstrument } from './instrument-bench';
 import { benchRetention } from './retention-bench';
@@ -14,6 +15,7 @@ type Section = () => Promise<BenchRow[]>;
 
 const sections: Record<string, Section> = {
   tracking: benchTracking,
+  classify: benchClassify,
   graphql: benchGraphQL,
   retention: benchRetention,
   instrument: benchInstrument,

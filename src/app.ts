@@ -2,7 +2,7 @@
 // from the configuration and the database.
 import type { DataSource } from 'typeorm';
 import type { Config } from './config';
-import { RequestClassifier } from './events/classify';
+import { classifierFor, type RequestClassifier } from './events/classify';
 import { IpHasher } from './events/event';
 import { defaultJournalOptions, type JournalOptions } from './events/journal/journal';
 import { EventRecorder, defaultRecorderOptions, type RecorderOptions } from './events/recorder';
@@ -45,7 +45,7 @@ export function createApp(config: Config, db: DataSource, log: Logger, options: 
     log,
     tokens: new TokenCodec(config.trackingSigningSecret),
     ipHasher: new IpHasher(config.trackingSigningSecret),
-    classifier: new RequestClassifier({ extraBotPatterns: config.extraBotUserAgents, countGmailProxy: config.countGmailProxy }),
+    classifier: classifierFor(config),
     recorder,
     metrics: new Metrics(recorder),
     compactor: new SendStatsCompactor(db, log),

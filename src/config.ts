@@ -2,6 +2,7 @@
 // contract's table is read here and nowhere else; a bad value names its variable.
 import path from 'node:path';
 import { dataDir } from './paths';
+import { canonicalNetwork } from './events/bot-networks';
 
 export interface Config {
   readonly nodeEnv: string;
@@ -30,6 +31,10 @@ export interface Config {
   readonly spoolDir: string;
   /** EMAIL_TRACKING_SPOOL_MAX_MB, in bytes */
   readonly spoolMaxBytes: number;
+  /** EMAIL_TRACKING_BOT_NETWORKS in canonical CIDR form, on top of the built-in scanner networks */
+  readonly botNetworks: readonly string[];
+  /** EMAIL_TRACKING_TRAP_LINK: instrumented emails carry the hidden trap link */
+  readonly trapLink: boolean;
   readonly logLevel: string;
 }
 
@@ -141,6 +146,14 @@ function list(env: Env, name: string): string[] {
     .filter((entry) => entry.length > 0);
 }
 
+function networks(env: Env, name: string): string[] {
+  return list(env, name).map((entry) => {
+    const network = canonicalNetwork(entry);
+    if (network === null) throw new ConfigError(name, `"${entry}" is not a CIDR (expected e.g. 192.0.2.0/24 or 2001:db8::/32)`);
+    return network;
+  });
+}
+
 export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
   const nodeEnv = value(env, 'NODE_ENV') ?? 'development';
   const production = nodeEnv === 'production';
@@ -171,6 +184,8 @@ export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
     countGmailProxy: boolean(env, 'EMAIL_TRACKING_COUNT_GMAIL_PROXY', false),
     spoolDir: path.resolve(value(env, 'EMAIL_TRACKING_SPOOL_DIR') ?? path.join(dataDir, 'spool')),
     spoolMaxBytes: integer(env, 'EMAIL_TRACKING_SPOOL_MAX_MB', 2048, 1, 1_048_576) * 1024 * 1024,
+    botNetworks: Object.freeze(networks(env, 'EMAIL_TRACKING_BOT_NETWORKS')),
+    trapLink: boolean(env, 'EMAIL_TRACKING_TRAP_LINK', true),
     logLevel,
   };
   return Object.freeze(config);

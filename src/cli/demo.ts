@@ -8,12 +8,18 @@ import { DEMO_DAYS, DEMO_USERS } from '../demo/demo-cast';
 import { DEMO_ROLE_PEOPLE, demoAccessLinks } from '../demo/demo-access';
 import { DEMO_ORG, seedDemoOrganisation } from '../demo/seed-demo';
 import { devSecretsUnlessProduction } from '../dev-secrets';
-import { RequestClassifier } from '../events/classify';
+import { classifierFor } from '../events/classify';
 import { IpHasher } from '../events/event';
 import { createLogger } from '../logger';
 import { fail } from './args';
 
 const count = (value: number) => value.toLocaleString('en-US');
+const REASON_NAMES: Record<string, string> = {
+  USER_AGENT: 'user agent (bots, named scanners, Gmail\'s image proxy)',
+  NETWORK: 'scanner network (Safe Links)',
+  TRAP: 'the trap link',
+  BURST: 'burst',
+};
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, devSecretsUnlessProduction(process.env));
@@ -24,7 +30,7 @@ async function main(): Promise<void> {
     summary = await seedDemoOrganisation(database.db, {
       orgId: DEMO_ORG,
       // The running server's own rules, so the demo counts what it would count.
-      classifier: new RequestClassifier({ extraBotPatterns: config.extraBotUserAgents, countGmailProxy: config.countGmailProxy }),
+      classifier: classifierFor(config),
       ipHasher: new IpHasher(config.trackingSigningSecret),
     });
   } finally {
@@ -33,7 +39,9 @@ async function main(): Promise<void> {
 
   const out: string[] = [
     `${count(summary.sends)} sends to ${count(summary.contacts)} contacts over ${DEMO_DAYS} days; ${count(summary.events)} pixel and link requests,`,
-    `${count(summary.countedEvents)} of them counted (the rest: bots, link scanners, Gmail's image proxy);`,
+    `${count(summary.countedEvents)} of them counted; machine requests: ${Object.entries(summary.botEventsByReason)
+      .map(([reason, events]) => `${count(events)} by ${REASON_NAMES[reason] ?? reason}`)
+      .join(', ')};`,
     `${count(summary.bounced)} contacts bounced, ${count(summary.complained)} complained.`,
     '',
     `With the server running (npm start), open the Stats page as:`,

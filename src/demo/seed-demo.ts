@@ -33,6 +33,8 @@ export interface SeedSummary {
   bounced: number;
   complained: number;
   sendsBySender: Record<string, number>;
+  /** machine requests by the reason the classifier gave (BURST comes from the event writer) */
+  botEventsByReason: Record<string, number>;
 }
 
 /** Rows per INSERT and events per writer batch (the recorder's own batch size). */
@@ -103,7 +105,10 @@ async function insertPlan(db: EntityManager, orgId: string, plan: DemoPlan): Pro
 function eventInputs(orgId: string, plan: DemoPlan, options: SeedOptions): TrackingEventInput[] {
   const inputs = plan.sends.flatMap((send) =>
     send.events.map((event): TrackingEventInput => {
-      const verdict = options.classifier.classify('GET', event.userAgent, undefined, event.kind === 'OPEN' ? 'open' : 'click');
+      // As the routes decide it: the trap link by itself, everything else by user agent and plain address.
+      const verdict = event.trap
+        ? options.classifier.classifyTrap('GET', undefined)
+        : options.classifier.classify('GET', event.userAgent, undefined, event.kind === 'OPEN' ? 'open' : 'click', event.clientIp);
       return {
         orgId,
         sendId: send.id,
@@ -149,6 +154,8 @@ export async function seedDemoOrganisation(db: DataSource, options: SeedOptions)
 
   const sendsBySender: Record<string, number> = {};
   for (const send of plan.sends) sendsBySender[send.senderId] = (sendsBySender[send.senderId] ?? 0) + 1;
+  const botEventsByReason: Record<string, number> = {};
+  for (const { botReason } of events) if (botReason !== null) botEventsByReason[botReason] = (botEventsByReason[botReason] ?? 0) + 1;
   return {
     sends: plan.sends.length,
     events: events.length,
@@ -157,5 +164,6 @@ export async function seedDemoOrganisation(db: DataSource, options: SeedOptions)
     bounced: plan.contacts.filter((contact) => contact.status === 'BOUNCED').length,
     complained: plan.contacts.filter((contact) => contact.status === 'COMPLAINED').length,
     sendsBySender,
+    botEventsByReason,
   };
 }

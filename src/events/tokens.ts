@@ -1,7 +1,8 @@
-// Pixel and click tokens: the payload itself (organisation, send, link position
-// and, for clicks, the original URL) followed by a 128-bit HMAC-SHA256 tag,
-// base64url-encoded. The redirect needs no database to find its URL, and a
-// token that fails verification costs no query. Only [A-Za-z0-9_-] appear.
+// Pixel, click and trap tokens: the payload itself (organisation, send, link
+// position and, for clicks, the original URL) followed by a 128-bit
+// HMAC-SHA256 tag, base64url-encoded. The redirect needs no database to find
+// its URL, and a token that fails verification costs no query. Only
+// [A-Za-z0-9_-] appear.
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export interface OpenToken {
@@ -18,10 +19,19 @@ export interface ClickToken {
   url: string;
 }
 
-export type TrackingToken = OpenToken | ClickToken;
+/** The hidden trap link of a send (contract section 3 rule 4): only machines follow it. */
+export interface TrapToken {
+  kind: 'trap';
+  orgId: string;
+  sendId: string;
+}
+
+export type TrackingToken = OpenToken | ClickToken | TrapToken;
 
 const OPEN = 0x01;
 const CLICK = 0x02;
+// Signed like the others, so a trap cannot be forged to brand a send's clients machines.
+const TRAP = 0x03;
 const TAG_BYTES = 16;
 /** Longer tokens are refused before any decoding work (URLs over ~12 KB are not links). */
 export const MAX_TOKEN_LENGTH = 16_384;
@@ -72,6 +82,10 @@ export class TokenCodec {
     return this.seal(this.header(OPEN, orgId, sendId));
   }
 
+  encodeTrap(orgId: string, sendId: string): string {
+    return this.seal(this.header(TRAP, orgId, sendId));
+  }
+
   encodeClick(orgId: string, sendId: string, position: number, url: string): string {
     const bytes = this.header(CLICK, orgId, sendId);
     writeVarint(position, bytes);
@@ -94,6 +108,7 @@ export class TokenCodec {
     const orgEnd = orgLength[1] + orgLength[0];
     const orgId = payload.subarray(orgLength[1], orgEnd).toString('utf8');
     if (kind === OPEN && orgEnd === payload.length) return { kind: 'open', orgId, sendId };
+    if (kind === TRAP && orgEnd === payload.length) return { kind: 'trap', orgId, sendId };
     if (kind !== CLICK) return null;
     const position = readVarint(payload, orgEnd);
     if (!position) return null;

@@ -97,6 +97,7 @@ function rewriteForSend(app: App, orgId: string, sendId: string, html: string, u
   return rewriteHtml(html, {
     unsubscribeUrl,
     pixelUrl: `${base}${OPEN_PREFIX}${app.tokens.encodeOpen(orgId, sendId)}.gif`,
+    trapUrl: app.config.trapLink ? `${base}${CLICK_PREFIX}${app.tokens.encodeTrap(orgId, sendId)}` : null,
     clickUrl: (url, position) => {
       const token = app.tokens.encodeClick(orgId, sendId, position, url);
       return token.length <= MAX_CLICK_TOKEN_LENGTH ? `${base}${CLICK_PREFIX}${token}` : null;

@@ -1,5 +1,5 @@
 // The only markup the rewriter writes: a replacement attribute value escaped for
-// the quoting it lands in, and the open-tracking pixel.
+// the quoting it lands in, the open-tracking pixel and the hidden trap link.
 
 /** How an attribute value is delimited in the source. */
 export type ValueQuoting = 'double' | 'single' | 'unquoted';
@@ -48,4 +48,17 @@ export function openPixelTag(pixelUrl: string): string {
     `<img src="${escapeDoubleQuoted(pixelUrl)}" width="1" height="1" alt=""` +
     ` style="display:block;width:1px;height:1px;border:0;" />`
   );
+}
+
+/**
+ * The trap link (contract section 3 rule 4; docs/trap-link.md says which
+ * client needs which part): empty, so no client that drops styles can show
+ * or offer anything; `display:none` for the standards-based clients and
+ * `mso-hide:all` for Outlook's Word engine, which takes them out of layout,
+ * tab order and the accessibility tree; `aria-hidden` and `tabindex="-1"`
+ * for a client that strips the style but keeps the element. Machines that
+ * follow every href of the HTML still find it.
+ */
+export function trapLinkTag(trapUrl: string): string {
+  return `<a href="${escapeDoubleQuoted(trapUrl)}" aria-hidden="true" tabindex="-1" style="display:none;mso-hide:all;"></a>`;
 }

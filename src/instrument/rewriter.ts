@@ -1,8 +1,9 @@
 // The pure HTML rewriter (contract section 3): trackable link targets become
-// tracking URLs and the open pixel goes in; every other character stays as it was.
+// tracking URLs and the open pixel (with the trap link) goes in; every other
+// character stays as it was.
 import { decodeHrefValue, trimHtmlWhitespace } from './link-rules';
 import { scanLinks } from './link-scanner';
-import { formatAttributeValue, openPixelTag } from './replacement-markup';
+import { formatAttributeValue, openPixelTag, trapLinkTag } from './replacement-markup';
 
 export {
   decodeHrefValue,
@@ -11,7 +12,7 @@ export {
   isTrackableHref,
   mentionsUnsubscribe,
 } from './link-rules';
-export { formatAttributeValue, openPixelTag, type ValueQuoting } from './replacement-markup';
+export { formatAttributeValue, openPixelTag, trapLinkTag, type ValueQuoting } from './replacement-markup';
 
 export interface RewriteOptions {
   /** the compliance footer's link; an href equal to it (after trim + entity decoding) is never tracked */
@@ -25,6 +26,11 @@ export interface RewriteOptions {
   clickUrl(originalUrl: string, position: number): string | null;
   /** absolute URL of the open pixel */
   pixelUrl: string;
+  /**
+   * absolute URL of the hidden trap link, inserted right after the pixel; not
+   * a link of the email (no position, not in `links`). Absent or null: no trap.
+   */
+  trapUrl?: string | null;
 }
 
 export interface RewrittenLink {
@@ -44,7 +50,7 @@ export function rewriteHtml(html: string, options: RewriteOptions): RewriteResul
   // <a> is decided first; positions follow the document.
   sites.sort((a, b) => a.valueStart - b.valueStart);
   const pixelAt = bodyCloseAt >= 0 ? bodyCloseAt : html.length;
-  const pixel = openPixelTag(options.pixelUrl);
+  const pixel = openPixelTag(options.pixelUrl) + (options.trapUrl ? trapLinkTag(options.trapUrl) : '');
   const parts: string[] = [];
   const links: RewrittenLink[] = [];
   let copiedUpTo = 0;
@@ -53,8 +59,8 @@ export function rewriteHtml(html: string, options: RewriteOptions): RewriteResul
     const position = links.length;
     const trackingUrl = options.clickUrl(site.url, position);
     if (trackingUrl === null) continue;
-    // The pixel sits at a `</body>` in text, never inside a tag, so it is
-    // either wholly before or wholly after each value.
+    // The pixel (and trap) sits at a `</body>` in text, never inside a tag,
+    // so it is either wholly before or wholly after each value.
     if (pixelPending && pixelAt <= site.valueStart) {
       parts.push(html.slice(copiedUpTo, pixelAt), pixel);
       copiedUpTo = pixelAt;

@@ -73,13 +73,17 @@ function recordEvent(
   req: IncomingMessage,
   kind: EventKind,
   source: EventSource,
-  target: { orgId: string; sendId: string; position: number | null; url: string | null },
+  target: { orgId: string; sendId: string; position: number | null; url: string | null; trap?: boolean },
 ): void {
   const userAgent = header(req, 'user-agent');
   const purpose = header(req, 'sec-purpose') ?? header(req, 'purpose') ?? header(req, 'x-moz');
-  const verdict = app.classifier.classify(req.method ?? 'GET', userAgent, purpose, kind === 'OPEN' ? 'open' : 'click');
-  if (!verdict.countable && !verdict.bot) return; // HEAD and prefetch: answered, not recorded
+  // The plain address serves the network rule here and is hashed below; it is never kept.
   const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], app.config.trustProxy);
+  const method = req.method ?? 'GET';
+  const verdict = target.trap
+    ? app.classifier.classifyTrap(method, purpose)
+    : app.classifier.classify(method, userAgent, purpose, kind === 'OPEN' ? 'open' : 'click', ip || undefined);
+  if (!verdict.countable && !verdict.bot) return; // HEAD and prefetch: answered, not recorded
   app.recorder.record({
     orgId: organisations.intern(target.orgId),
     sendId: target.sendId,
@@ -108,6 +112,10 @@ function servePixel(app: App, req: IncomingMessage, res: ServerResponse, path: s
 
 function redirectClick(app: App, req: IncomingMessage, res: ServerResponse, path: string): void {
   const decoded = app.tokens.decode(path.slice(CLICK_PREFIX.length));
+  if (decoded?.kind === 'trap') {
+    followTrap(app, req, res, decoded);
+    return;
+  }
   if (decoded?.kind !== 'click') {
     res.writeHead(404, NOT_FOUND_HEADERS);
     res.end(req.method === 'HEAD' ? undefined : NOT_FOUND_BODY);
@@ -121,6 +129,13 @@ function redirectClick(app: App, req: IncomingMessage, res: ServerResponse, path
     position: decoded.position,
     url: decoded.url,
   });
+}
+
+/** The trap link leads to the service's own front page, and tells the recorder a machine was here. */
+function followTrap(app: App, req: IncomingMessage, res: ServerResponse, trap: { orgId: string; sendId: string }): void {
+  res.writeHead(302, { location: `${app.config.publicBaseUrl}/`, 'cache-control': NO_STORE, 'content-length': '0' });
+  res.end();
+  recordEvent(app, req, 'CLICK', 'REDIRECT', { orgId: trap.orgId, sendId: trap.sendId, position: null, url: null, trap: true });
 }
 
 export function registerTrackingRoutes(router: Router, app: App): void {

@@ -3,7 +3,7 @@
 // behind our tracking URL, a keyed IP pseudonym, and an id derived from
 // Mailgun's event id so storing it twice is a no-op. Pure given its helpers.
 import { hash } from 'node:crypto';
-import { isMppProxy } from '../events/classify';
+import { botVerdict, isMppProxy } from '../events/classify';
 import type { BotReason, EventKind, TrackingEventInput } from '../events/event';
 import type { TrackingToken } from '../events/tokens';
 import type { MailgunEvent } from './map-mailgun-event';
@@ -12,6 +12,8 @@ export interface WebhookEventHelpers {
   decodeToken(token: string): TrackingToken | null;
   hashIp(sendId: string, ip: string): Buffer;
   isBotUserAgent(userAgent: string): boolean;
+  /** the plain `event-data.ip` lies in a mail-security scanning network */
+  isBotNetwork(ip: string): boolean;
 }
 
 export interface SendRef {
@@ -41,30 +43,45 @@ export interface WebhookClient {
 /**
  * Mailgun's client-info.bot first: "apple" is Apple's privacy proxy (an open,
  * counted and flagged MPP); any other value is a bot. Then the user agent
- * through the same rules as the pixel. A missing user agent alone does not
- * make a bot here: Mailgun saw the client and left its own verdict empty.
+ * and the client's network through the same rules as the pixel. A missing
+ * user agent alone does not make a bot here: Mailgun saw the client and left
+ * its own verdict empty.
  */
-export function classifyWebhookClient(kind: EventKind, clientBot: string | null, userAgent: string | null, isBot: (ua: string) => boolean): WebhookClient {
+export function classifyWebhookClient(
+  kind: EventKind,
+  clientBot: string | null,
+  userAgent: string | null,
+  isBot: (ua: string) => boolean,
+  fromBotNetwork = false,
+): WebhookClient {
   if (clientBot === 'apple') return { countable: true, bot: false, botReason: null, mpp: kind === 'OPEN' };
   if (clientBot !== null) return { countable: false, bot: true, botReason: 'MAILGUN', mpp: false };
   if (userAgent !== null && isBot(userAgent)) return { countable: false, bot: true, botReason: 'USER_AGENT', mpp: false };
+  if (fromBotNetwork) return { countable: false, bot: true, botReason: 'NETWORK', mpp: false };
   return { countable: true, bot: false, botReason: null, mpp: kind === 'OPEN' && isMppProxy(userAgent ?? undefined) };
 }
 
 const TRACKING_PATH = /\/track\/click\/([A-Za-z0-9_-]+)\/?(?:[?#].*)?$/;
 
+export interface ClickTarget {
+  url: string | null;
+  position: number | null;
+  /** the send's hidden trap link: no link of the email, and only machines follow it */
+  trap?: true;
+}
+
 /**
  * Mailgun reports the href it saw, which is usually our tracking URL: the
- * token then gives the original URL and link position, provided it belongs
- * to this very send. Any other URL is taken as it is (the writer looks its
- * position up among the send's links).
+ * token then gives the original URL and link position (or the trap link),
+ * provided it belongs to this very send. Any other URL is taken as it is
+ * (the writer looks its position up among the send's links).
  */
-export function resolveClickTarget(url: string | null, send: SendRef, decode: (token: string) => TrackingToken | null): { url: string | null; position: number | null } {
+export function resolveClickTarget(url: string | null, send: SendRef, decode: (token: string) => TrackingToken | null): ClickTarget {
   const token = url === null ? null : TRACKING_PATH.exec(url)?.[1];
   const decoded = token ? decode(token) : null;
-  if (decoded?.kind === 'click' && decoded.orgId === send.orgId && decoded.sendId === send.sendId) {
-    return { url: decoded.url, position: decoded.position };
-  }
+  if (decoded === null || decoded.orgId !== send.orgId || decoded.sendId !== send.sendId) return { url, position: null };
+  if (decoded.kind === 'click') return { url: decoded.url, position: decoded.position };
+  if (decoded.kind === 'trap') return { url: null, position: null, trap: true };
   return { url, position: null };
 }
 
@@ -72,8 +89,11 @@ export function resolveClickTarget(url: string | null, send: SendRef, decode: (t
 export function toTrackingEvent(event: MailgunEvent, send: SendRef, helpers: WebhookEventHelpers): TrackingEventInput | null {
   if (event.type !== 'opened' && event.type !== 'clicked') return null;
   const kind: EventKind = event.type === 'opened' ? 'OPEN' : 'CLICK';
-  const client = classifyWebhookClient(kind, event.clientBot, event.userAgent, helpers.isBotUserAgent);
-  const target = kind === 'CLICK' ? resolveClickTarget(event.url, send, helpers.decodeToken) : { url: null, position: null };
+  const target: ClickTarget = kind === 'CLICK' ? resolveClickTarget(event.url, send, helpers.decodeToken) : { url: null, position: null };
+  const fromBotNetwork = event.ip !== null && helpers.isBotNetwork(event.ip);
+  const client = target.trap
+    ? botVerdict('TRAP')
+    : classifyWebhookClient(kind, event.clientBot, event.userAgent, helpers.isBotUserAgent, fromBotNetwork);
   return {
     orgId: send.orgId,
     sendId: send.sendId,

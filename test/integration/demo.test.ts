@@ -100,6 +100,32 @@ test('MPP opens and bots are there, classified by the server rules, and the coun
   expect(linkMismatches).toBe(0);
 });
 
+test('scanners the user agent does not give away: Safe Links from EOP networks, bursts, and the trap link', async () => {
+  const byReason = await rows<{ bot_reason: string; kind: string; events: string; browser_like: string; without_link: string }>(
+    `SELECT bot_reason, kind, count(*) AS events, count(*) FILTER (WHERE user_agent LIKE 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)%Edg/%') AS browser_like,
+            count(*) FILTER (WHERE link_position IS NULL AND url IS NULL) AS without_link
+     FROM tracking_events WHERE org_id = $1 AND bot GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  const find = (reason: string, kind: string) => byReason.find((row) => row.bot_reason === reason && row.kind === kind);
+  // Safe Links: a browser's user agent, caught by its network alone, on pixels and links
+  for (const kind of ['OPEN', 'CLICK']) {
+    expect(Number(find('NETWORK', kind)?.events)).toBeGreaterThan(50);
+    expect(find('NETWORK', kind)?.browser_like).toBe(find('NETWORK', kind)?.events);
+  }
+  // the trap link: clicks of no link, from named and disguised scanners alike
+  expect(Number(find('TRAP', 'CLICK')?.events)).toBeGreaterThan(50);
+  expect(find('TRAP', 'CLICK')?.without_link).toBe(find('TRAP', 'CLICK')?.events);
+  expect(Number(find('TRAP', 'CLICK')?.browser_like)).toBeGreaterThan(0);
+  expect(summary.botEventsByReason).toEqual(Object.fromEntries(['NETWORK', 'TRAP', 'USER_AGENT'].map((reason) => [reason, byReason.filter((row) => row.bot_reason === reason).reduce((sum, row) => sum + Number(row.events), 0)])));
+  // bursts: one client following two or more links of one send within a second
+  const bursts = await one(
+    `SELECT count(DISTINCT send_id) FROM tracking_events a WHERE org_id = $1 AND kind = 'CLICK' AND link_position IS NOT NULL AND EXISTS (
+       SELECT 1 FROM tracking_events b WHERE b.org_id = a.org_id AND b.send_id = a.send_id AND b.ip_hash = a.ip_hash AND b.kind = 'CLICK'
+         AND b.link_position IS NOT NULL AND b.link_position <> a.link_position AND abs(extract(epoch FROM b.occurred_at - a.occurred_at)) < 1)`,
+  );
+  expect(bursts).toBeGreaterThan(50);
+});
+
 test('a link per role, each with a token the server accepts for that role', async () => {
   const links = await demoAccessLinks('http://localhost:4000/', orgId, TEST_ENV.AUTH_JWT_SECRET, summary.sendsBySender);
   expect(links.map((link) => link.role).sort()).toEqual([...ROLES].sort());

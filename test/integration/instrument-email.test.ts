@@ -4,10 +4,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SendDocument } from '../generated/graphql';
 import { locationHeader } from '../../src/routes/tracking';
-import { openPixelTag } from '../../src/instrument/rewriter';
+import { openPixelTag, trapLinkTag } from '../../src/instrument/rewriter';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gql } from '../support/graphql-client';
-import { clickTokens, emailInput, instrument, PIXEL_URL, storedLinks, TRACKING_ORIGIN } from '../support/instrument';
+import { clickTokens, emailInput, instrument, PIXEL_URL, storedLinks, TRACKING_ORIGIN, trapTokens } from '../support/instrument';
 import { testTokens } from '../support/sends';
 import { consultOracle } from '../unit/helpers/link-oracle';
 import { diffRewrite, TRACKING_PREFIX } from '../unit/helpers/rewrite-diff';
@@ -33,19 +33,22 @@ const visit = (url: string) =>
 
 /**
  * Checks, from the outside, that `output` is `input` with only tracking URLs
- * put in href values and one pixel added: each click token is swapped for the
- * position it carries, and the unit tests' diff then undoes every edit.
+ * put in href values and one pixel with its trap link added: each click token
+ * is swapped for the position it carries, and the unit tests' diff then
+ * undoes every edit.
  */
 function expectOnlyTrackingEdits(input: string, output: string, orgId: string, sendId: string): string[] {
   const urls: string[] = [];
-  const normalised = output.replace(new RegExp(`${TRACKING_ORIGIN}/track/click/([A-Za-z0-9_-]+)`, 'g'), (_match, token: string) => {
+  const trapUrl = `${TRACKING_ORIGIN}/track/click/${testTokens.encodeTrap(orgId, sendId)}`;
+  const normalised = output.replace(new RegExp(`${TRACKING_ORIGIN}/track/click/([A-Za-z0-9_-]+)`, 'g'), (match, token: string) => {
     const decoded = testTokens.decode(token);
+    if (decoded?.kind === 'trap' && match === trapUrl) return match; // part of the inserted markup, checked below
     if (decoded?.kind !== 'click' || decoded.orgId !== orgId || decoded.sendId !== sendId) throw new Error(`foreign token ${token}`);
     expect(decoded.position).toBe(urls.length);
     urls.push(decoded.url);
     return `${TRACKING_PREFIX}${decoded.position}`;
   });
-  const pixel = openPixelTag(`${TRACKING_ORIGIN}/track/open/${testTokens.encodeOpen(orgId, sendId)}.gif`);
+  const pixel = openPixelTag(`${TRACKING_ORIGIN}/track/open/${testTokens.encodeOpen(orgId, sendId)}.gif`) + trapLinkTag(trapUrl);
   diffRewrite(input, normalised, pixel, (position) => `${TRACKING_PREFIX}${position}`);
   return urls;
 }
@@ -142,5 +145,38 @@ describe('awkward input through JSON and GraphQL', () => {
       { position: 0, url: 'https://e.com/1' },
       { position: 1, url: 'https://e.com/3' },
     ]);
+  });
+});
+
+describe('the trap link', () => {
+  it('goes in with the pixel, leads to PUBLIC_BASE_URL/, and is no link of the email', async () => {
+    const orgId = uniqueOrg();
+    const token = await tokenFor(orgId, 'crm', 'service');
+    const email = (await instrument(t.url, token, emailInput())).data!.instrumentEmail;
+    expect(email.trackedLinks).toBe(1);
+    expect(await storedLinks(t.app.db, orgId, email.sendId)).toEqual([{ position: 0, url: 'https://example.com/a?x=1&y=2' }]);
+    const [trap] = trapTokens(email.html!);
+    expect(testTokens.decode(trap!)).toEqual({ kind: 'trap', orgId, sendId: email.sendId });
+    expect(email.html).toContain(`.gif" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;" />${trapLinkTag(`${TRACKING_ORIGIN}/track/click/${trap}`)}</body>`);
+
+    const response = await visit(`${TRACKING_ORIGIN}/track/click/${trap}`);
+    expect([response.status, response.headers.get('location')]).toEqual([302, `${TRACKING_ORIGIN}/`]);
+    await t.app.recorder.flush();
+    const seen = await gql(t.url, SendDocument, { id: email.sendId }, token);
+    expect(seen.data?.send).toMatchObject({ clicks: 0, events: [{ kind: 'CLICK', counted: false, bot: true, url: null }] });
+  });
+
+  it('is left out with EMAIL_TRACKING_TRAP_LINK=false', async () => {
+    const untrapped = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN, EMAIL_TRACKING_TRAP_LINK: 'false' });
+    try {
+      const orgId = uniqueOrg();
+      const html = '<html><body><a href="https://example.com/">a</a></body></html>';
+      const email = (await instrument(untrapped.url, await tokenFor(orgId, 'crm', 'service'), emailInput({ html }))).data!.instrumentEmail;
+      expect(trapTokens(email.html!)).toEqual([]);
+      const pixel = openPixelTag(`${TRACKING_ORIGIN}/track/open/${testTokens.encodeOpen(orgId, email.sendId)}.gif`);
+      expect(email.html).toBe(`<html><body><a href="${TRACKING_ORIGIN}/track/click/${clickTokens(email.html!)[0]}">a</a>${pixel}</body></html>`);
+    } finally {
+      await untrapped.close();
+    }
   });
 });

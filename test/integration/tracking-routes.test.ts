@@ -53,7 +53,8 @@ describe('GET /track/open/{token}.gif', () => {
     const tampered = send.openToken.slice(0, -2) + (send.openToken.endsWith('AA') ? 'BB' : 'AA');
     const paths = [`${tampered}.gif`, 'nope.gif', `${'A'.repeat(10_240)}.gif`, '.gif', '%00.gif', '..%2F..%2Fetc%2Fpasswd.gif', send.openToken];
     for (const path of paths) {
-      const response = await fetch(`${t.url}/track/open/${path}`);
+      // a browser's user agent: fetch's own ("node") is an HTTP library, a bot
+      const response = await fetch(`${t.url}/track/open/${path}`, { headers: { 'user-agent': BROWSER } });
       expect(response.status).toBe(200);
       expect(Buffer.from(await response.arrayBuffer()).length).toBe(43);
     }
@@ -206,6 +207,79 @@ describe('GET /track/click/{token}', () => {
       { kind: 'CLICK', source: 'REDIRECT', counted: false, bot: true, mpp: false, bot_reason: 'USER_AGENT' },
       { kind: 'OPEN', source: 'PIXEL', counted: false, bot: true, mpp: false, bot_reason: 'USER_AGENT' },
     ]);
+  });
+});
+
+describe('the trap link', () => {
+  it('redirects to PUBLIC_BASE_URL/ and records a TRAP click of no link, whatever the client says it is', async () => {
+    const send = await newSend();
+    for (const ua of [BROWSER, 'curl/8.5.0']) {
+      const response = await click(send.trapToken, { ua, ip: '203.0.113.77' });
+      expect(response.status).toBe(302);
+      expect(response.headers.get('location')).toBe(`${t.app.config.publicBaseUrl}/`);
+      expect(response.headers.get('cache-control')).toBe('no-store, no-cache, must-revalidate, private');
+    }
+    await t.app.recorder.flush();
+    expect(await sendCounters(t.app.db, send)).toMatchObject({ clicks: 0, bot_clicks: 2, last_clicked_at: null });
+    const events = await t.app.db.query(
+      `SELECT kind, source, counted, bot, bot_reason, link_position, url FROM tracking_events WHERE org_id = $1 AND send_id = $2`,
+      [send.orgId, send.sendId],
+    );
+    expect(events).toEqual([
+      { kind: 'CLICK', source: 'REDIRECT', counted: false, bot: true, bot_reason: 'TRAP', link_position: null, url: null },
+      { kind: 'CLICK', source: 'REDIRECT', counted: false, bot: true, bot_reason: 'TRAP', link_position: null, url: null },
+    ]);
+    expect(await linkCounters(t.app.db, send)).toEqual([
+      { position: 0, clicks: 0, unique_clickers: 0 },
+      { position: 1, clicks: 0, unique_clickers: 0 },
+    ]);
+  });
+
+  it('answers HEAD and prefetches the same way and records nothing for them', async () => {
+    const send = await newSend();
+    for (const init of [{ method: 'HEAD' }, { headers: { 'sec-purpose': 'prefetch' } }]) {
+      const response = await click(send.trapToken, init);
+      expect([response.status, response.headers.get('location')]).toEqual([302, `${t.app.config.publicBaseUrl}/`]);
+    }
+    await t.app.recorder.flush();
+    expect(await storedEvents(t.app.db, send)).toEqual([]);
+  });
+
+  it("refuses a trap token of another secret with 404, as any forged token", async () => {
+    const send = await newSend();
+    const otherKey = new (testTokens.constructor as typeof import('../../src/events/tokens').TokenCodec)('another-secret-0123456789abcdef01234');
+    const response = await click(otherKey.encodeTrap(send.orgId, send.sendId));
+    expect(response.status).toBe(404);
+    expect(response.headers.get('location')).toBeNull();
+  });
+});
+
+describe('mail-security scanner networks', () => {
+  it('records pixels and clicks from Exchange Online Protection as NETWORK bots, IPv4, IPv4-mapped and IPv6', async () => {
+    const send = await newSend();
+    await open(send.openToken, { ip: '40.92.17.4' });
+    await click(send.clickTokens[0], { ip: '::ffff:104.47.3.9' });
+    await click(send.clickTokens[1], { ip: '2a01:111:f400:fe0a::12' });
+    await t.app.recorder.flush();
+    expect(await sendCounters(t.app.db, send)).toMatchObject({ opens: 0, clicks: 0, bot_opens: 1, bot_clicks: 2 });
+    expect((await storedReasons(t.app.db, send)).map((event) => [event.kind, event.counted, event.bot, event.bot_reason])).toEqual([
+      ['CLICK', false, true, 'NETWORK'],
+      ['CLICK', false, true, 'NETWORK'],
+      ['OPEN', false, true, 'NETWORK'],
+    ]);
+    expect(await linkCounters(t.app.db, send)).toEqual([
+      { position: 0, clicks: 0, unique_clickers: 0 },
+      { position: 1, clicks: 0, unique_clickers: 0 },
+    ]);
+  });
+
+  it('lets the user agent rule win, and counts the address next door', async () => {
+    const send = await newSend();
+    await open(send.openToken, { ip: '40.107.0.1', ua: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' });
+    await open(send.openToken, { ip: '40.106.255.255' });
+    await t.app.recorder.flush();
+    // Requests a millisecond apart may share a timestamp: compare regardless of order.
+    expect((await storedReasons(t.app.db, send)).map((event) => `${event.counted} ${event.bot_reason}`).sort()).toEqual(['false USER_AGENT', 'true null']);
   });
 });
 

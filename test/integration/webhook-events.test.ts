@@ -19,7 +19,7 @@ import {
   sendStatus,
   type EventOptions,
 } from '../support/mailgun';
-import { insertSend, linkCounters, sendCounters, storedEvents } from '../support/sends';
+import { insertSend, linkCounters, sendCounters, storedEvents, storedReasons } from '../support/sends';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -73,6 +73,15 @@ describe.each<Shape>(['json', 'form'])('%s webhooks', (shape) => {
     ]);
     const [row] = await t.app.db.query(`SELECT url, link_position FROM tracking_events WHERE org_id = $1 AND send_id = $2`, [send.orgId, send.sendId]);
     expect(row).toEqual({ url: LINKS[1], link_position: 1 });
+  });
+
+  it('opened and clicked from a mail-security network (event-data.ip): NETWORK bots, never counted', async () => {
+    const send = await newSend();
+    await deliver(shape, 'opened', { sendId: send.sendId, orgId: send.orgId, ip: '52.100.4.20' });
+    await deliver(shape, 'clicked', { sendId: send.sendId, orgId: send.orgId, url: LINKS[0], ip: '2a01:111:f403:c000::1' });
+    expect(await sendCounters(t.app.db, send)).toMatchObject({ opens: 0, clicks: 0, bot_opens: 1, bot_clicks: 1 });
+    const reasons = (await storedReasons(t.app.db, send)).map((event) => [event.kind, event.counted, event.bot_reason]);
+    expect(reasons).toEqual([['CLICK', false, 'NETWORK'], ['OPEN', false, 'NETWORK']]);
   });
 
   it('failed permanently: send FAILED, contact BOUNCED', async () => {

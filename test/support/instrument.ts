@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { InstrumentEmailDocument, type InstrumentEmailInput } from '../generated/graphql';
 import { gql } from './graphql-client';
+import { testTokens } from './sends';
 
 export const TRACKING_ORIGIN = 'https://track.example.test';
 export const CLICK_URL = new RegExp(`${TRACKING_ORIGIN.replace(/\./g, '\\.')}/track/click/([A-Za-z0-9_-]+)`, 'g');
@@ -26,9 +27,14 @@ export function instrument(baseUrl: string, token: string | undefined, input: In
   return gql(baseUrl, InstrumentEmailDocument, { input }, token);
 }
 
-/** The click tokens in an instrumented HTML, in document order. */
+/** The click tokens of the email's links in an instrumented HTML, in document order (the trap link is none of them). */
 export function clickTokens(html: string): string[] {
-  return [...html.matchAll(CLICK_URL)].map((match) => match[1]!);
+  return [...html.matchAll(CLICK_URL)].map((match) => match[1]!).filter((token) => testTokens.decode(token)?.kind !== 'trap');
+}
+
+/** The trap link's tokens in an instrumented HTML: one, or none when EMAIL_TRACKING_TRAP_LINK=false. */
+export function trapTokens(html: string): string[] {
+  return [...html.matchAll(CLICK_URL)].map((match) => match[1]!).filter((token) => testTokens.decode(token)?.kind === 'trap');
 }
 
 export interface StoredSend {

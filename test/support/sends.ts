@@ -13,6 +13,8 @@ export interface TestSend {
   sendId: string;
   openToken: string;
   clickTokens: string[];
+  /** the send's hidden trap link */
+  trapToken: string;
 }
 
 export interface TestSendOptions {
@@ -61,6 +63,7 @@ export async function insertSend(db: DataSource, options: TestSendOptions): Prom
     sendId,
     openToken: testTokens.encodeOpen(options.orgId, sendId),
     clickTokens: links.map((url, position) => testTokens.encodeClick(options.orgId, sendId, position, url)),
+    trapToken: testTokens.encodeTrap(options.orgId, sendId),
   };
 }
 

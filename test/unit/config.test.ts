@@ -29,6 +29,8 @@ describe('loadConfig', () => {
     expect(config.trustProxy).toBe(0);
     expect(config.countGmailProxy).toBe(false);
     expect(config.extraBotUserAgents).toEqual([]);
+    expect(config.botNetworks).toEqual([]);
+    expect(config.trapLink).toBe(true);
     expect(config.trackingSigningSecret).toBe(dev.trackingSigningSecret);
     expect(config.secretsEncryptionKey).toEqual(Buffer.from(dev.secretsEncryptionKey, 'hex'));
   });
@@ -42,6 +44,7 @@ describe('loadConfig', () => {
     const config = loadConfig({}, dev);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.extraBotUserAgents)).toBe(true);
+    expect(Object.isFrozen(config.botNetworks)).toBe(true);
   });
 
   it('parses lists and booleans', () => {
@@ -67,8 +70,26 @@ describe('loadConfig', () => {
     [{ SECRETS_ENCRYPTION_KEY: 'abc' }, 'SECRETS_ENCRYPTION_KEY'],
     [{ TRACKING_SIGNING_SECRET: 'short' }, 'TRACKING_SIGNING_SECRET'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ EMAIL_TRACKING_TRAP_LINK: 'hidden' }, 'EMAIL_TRACKING_TRAP_LINK'],
+    [{ EMAIL_TRACKING_BOT_NETWORKS: '192.0.2.0/33' }, 'EMAIL_TRACKING_BOT_NETWORKS'],
+    [{ EMAIL_TRACKING_BOT_NETWORKS: '192.0.2.0/24, scanner.example' }, 'EMAIL_TRACKING_BOT_NETWORKS'],
+    [{ EMAIL_TRACKING_BOT_NETWORKS: '2001:db8::/129' }, 'EMAIL_TRACKING_BOT_NETWORKS'],
+    [{ EMAIL_TRACKING_BOT_NETWORKS: '10.1/16' }, 'EMAIL_TRACKING_BOT_NETWORKS'],
   ])('refuses %j naming the variable', (env, variable) => {
     expect(problemWith(env)).toMatch(new RegExp(`^${variable}: `));
+  });
+
+  it('reads scanner networks, IPv4 and IPv6, in canonical form, and says which entry is wrong', () => {
+    const config = loadConfig({ EMAIL_TRACKING_BOT_NETWORKS: ' 192.0.2.0/24, 2001:DB8:0:0::/32 ,,198.51.100.7 ' }, dev);
+    expect(config.botNetworks).toEqual(['192.0.2.0/24', '2001:db8::/32', '198.51.100.7/32']);
+    expect(problemWith({ EMAIL_TRACKING_BOT_NETWORKS: '192.0.2.0/24,10.0.0.0/40' })).toBe(
+      'EMAIL_TRACKING_BOT_NETWORKS: "10.0.0.0/40" is not a CIDR (expected e.g. 192.0.2.0/24 or 2001:db8::/32)',
+    );
+  });
+
+  it('turns the trap link off only when asked', () => {
+    expect(loadConfig({ EMAIL_TRACKING_TRAP_LINK: 'false' }, dev).trapLink).toBe(false);
+    expect(loadConfig({ EMAIL_TRACKING_TRAP_LINK: 'true' }, dev).trapLink).toBe(true);
   });
 
   it('never echoes a bad DATABASE_URL, which may hold a password', () => {

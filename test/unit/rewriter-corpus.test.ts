@@ -1,14 +1,16 @@
 // Every email of the shared corpus (../shared/corpus/emails, read in place): the
-// rewrite changes nothing but tracked href values and one inserted pixel, maps
-// each tracking URL back to its original, and agrees with a simple oracle.
+// rewrite changes nothing but tracked href values and one inserted pixel (with
+// its trap link), maps each tracking URL back to its original, and agrees with
+// a simple oracle.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { openPixelTag, rewriteHtml, type RewriteResult } from '../../src/instrument/rewriter';
+import { openPixelTag, rewriteHtml, trapLinkTag, type RewriteResult } from '../../src/instrument/rewriter';
 import { consultOracle } from './helpers/link-oracle';
 import { decodedHref, diffRewrite, TRACKING_PREFIX } from './helpers/rewrite-diff';
 
 const CORPUS = path.resolve(__dirname, '../../../shared/corpus/emails');
 const PIXEL_URL = 'https://t.example/track/open/pixel.gif';
+const TRAP_URL = 'https://t.example/track/click/trap';
 const trackingUrl = (position: number): string => `${TRACKING_PREFIX}${position}`;
 
 const files = existsSync(CORPUS) ? readdirSync(CORPUS).filter((name) => name.endsWith('.html')).sort() : [];
@@ -27,16 +29,16 @@ function readManifest(): Map<string, Record<string, string>> {
 // latin1 maps each byte to one code unit, so invalid UTF-8 (premailer-ruby's
 // ISO-8859 files) survives byte for byte; unsubscribeUrl matches a corpus link.
 const variants = [
-  { encoding: 'utf8', unsubscribeUrl: null },
-  { encoding: 'latin1', unsubscribeUrl: null },
-  { encoding: 'utf8', unsubscribeUrl: 'https://example.com' },
+  { encoding: 'utf8', unsubscribeUrl: null, trapUrl: TRAP_URL },
+  { encoding: 'latin1', unsubscribeUrl: null, trapUrl: TRAP_URL },
+  { encoding: 'utf8', unsubscribeUrl: 'https://example.com', trapUrl: null },
 ] as const;
 
 type Variant = (typeof variants)[number];
 
-function rewriteCorpusFile(file: string, { encoding, unsubscribeUrl }: Variant): { input: string; result: RewriteResult } {
+function rewriteCorpusFile(file: string, { encoding, unsubscribeUrl, trapUrl }: Variant): { input: string; result: RewriteResult } {
   const input = readFileSync(path.join(CORPUS, file), encoding);
-  const result = rewriteHtml(input, { clickUrl: (_url, position) => trackingUrl(position), pixelUrl: PIXEL_URL, unsubscribeUrl });
+  const result = rewriteHtml(input, { clickUrl: (_url, position) => trackingUrl(position), pixelUrl: PIXEL_URL, unsubscribeUrl, trapUrl });
   return { input, result };
 }
 
@@ -52,11 +54,12 @@ function describeCorpus(body: () => void): void {
 }
 
 describeCorpus(() => {
-  describe.each(variants)('read as $encoding, unsubscribeUrl $unsubscribeUrl', (variant) => {
+  describe.each(variants)('read as $encoding, unsubscribeUrl $unsubscribeUrl, trap $trapUrl', (variant) => {
     it.each(files)('%s', (file) => {
       const { input, result } = rewriteCorpusFile(file, variant);
-      // (a) only href values and the pixel changed; undoing them gives the input
-      const diff = diffRewrite(input, result.html, openPixelTag(PIXEL_URL), trackingUrl);
+      // (a) only href values and the pixel (with its trap) changed; undoing them gives the input
+      const inserted = openPixelTag(PIXEL_URL) + (variant.trapUrl === null ? '' : trapLinkTag(variant.trapUrl));
+      const diff = diffRewrite(input, result.html, inserted, trackingUrl);
       expect(diff.edits.map((edit) => edit.position)).toEqual(result.links.map((_link, index) => index));
       expect(result.links.map((link) => link.position)).toEqual(result.links.map((_link, index) => index));
       // (b) each tracking URL leads back to the decoded, trimmed original

@@ -1,10 +1,11 @@
 // Random HTML-ish documents built from the fragments that trip rewriters up: the
 // rewrite never throws, and undoing its edits always gives the input back.
 import fc from 'fast-check';
-import { openPixelTag, rewriteHtml } from '../../src/instrument/rewriter';
+import { openPixelTag, rewriteHtml, trapLinkTag } from '../../src/instrument/rewriter';
 import { decodedHref, diffRewrite, TRACKING_PREFIX } from './helpers/rewrite-diff';
 
 const PIXEL_URL = 'https://t.example/track/open/p.gif';
+const TRAP_URL = 'https://t.example/track/click/trap?q="&';
 
 const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code));
 const markupCharacter = fc.constantFrom('<', '>', '"', "'", '=', '&', '/', '!', '-', ' ', '\n', '\r\n', '\t', '\0', '[', ']', '%', '{', '}', 'a', 'v:');
@@ -85,15 +86,17 @@ const clickUrlStyle = fc.constantFrom(
 );
 
 describe('rewriteHtml on random HTML-ish input', () => {
-  it('only replaces href values and inserts one pixel, and each replacement maps back', () => {
+  it('only replaces href values and inserts one pixel (with its trap link), and each replacement maps back', () => {
     fc.assert(
-      fc.property(htmlish, clickUrlStyle, fc.constantFrom(null, 'https://e.com/u'), (input, trackingUrl, unsubscribeUrl) => {
+      fc.property(htmlish, clickUrlStyle, fc.constantFrom(null, 'https://e.com/u'), fc.constantFrom(null, TRAP_URL), (input, trackingUrl, unsubscribeUrl, trapUrl) => {
         const result = rewriteHtml(input, {
           clickUrl: (_url, position) => trackingUrl(position),
           pixelUrl: PIXEL_URL,
           unsubscribeUrl,
+          trapUrl,
         });
-        const diff = diffRewrite(input, result.html, openPixelTag(PIXEL_URL), trackingUrl);
+        const inserted = openPixelTag(PIXEL_URL) + (trapUrl === null ? '' : trapLinkTag(trapUrl));
+        const diff = diffRewrite(input, result.html, inserted, trackingUrl);
         expect(diff.edits.map((edit) => edit.position)).toEqual(result.links.map((_link, index) => index));
         for (const edit of diff.edits) {
           const url = decodedHref(edit.rawValue);

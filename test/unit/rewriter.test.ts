@@ -321,6 +321,34 @@ describe('rule 4: the open pixel', () => {
   });
 });
 
+describe('rule 4: the trap link', () => {
+  const TRAP =
+    '<a href="https://t.example/c/trap" aria-hidden="true" tabindex="-1" style="display:none;mso-hide:all;"></a>';
+  const withTrap = { trapUrl: 'https://t.example/c/trap' };
+
+  it('goes right after the pixel, wherever the pixel goes', () => {
+    expect(rewrite('<body>a</body></html>', withTrap).html).toBe(`<body>a${PIXEL}${TRAP}</body></html>`);
+    expect(rewrite('<p>x</p>', withTrap).html).toBe(`<p>x</p>${PIXEL}${TRAP}`);
+    expect(rewrite('', withTrap).html).toBe(`${PIXEL}${TRAP}`);
+  });
+
+  it('is no link of the email: no position, not in links, nothing renumbered', () => {
+    const result = rewrite('<a href="https://e.com/a">a</a></body><a href="https://e.com/b">b</a>', withTrap);
+    expect(result.html).toBe(`<a href="${t(0)}">a</a>${PIXEL}${TRAP}</body><a href="${t(1)}">b</a>`);
+    expect(result.links).toEqual([{ position: 0, url: 'https://e.com/a' }, { position: 1, url: 'https://e.com/b' }]);
+  });
+
+  it('is left out without a trap URL', () => {
+    expect(rewrite('<body>a</body>', { trapUrl: null }).html).toBe(`<body>a${PIXEL}</body>`);
+  });
+
+  it('escapes the trap URL for its double quotes', () => {
+    expect(rewrite('', { trapUrl: 'https://t/c?a=1&b="2"' }).html).toBe(
+      `${PIXEL}<a href="https://t/c?a=1&amp;b=&quot;2&quot;" aria-hidden="true" tabindex="-1" style="display:none;mso-hide:all;"></a>`,
+    );
+  });
+});
+
 describe('rule 7: broken and hostile input', () => {
   it.each([
     '<a href="https://e.com/',

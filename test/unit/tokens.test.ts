@@ -29,9 +29,29 @@ describe('TokenCodec', () => {
     }
   });
 
-  it('never confuses an open token with a click token', () => {
+  it('never confuses open, click and trap tokens', () => {
     expect(codec.decode(codec.encodeOpen('acme', sendId))?.kind).toBe('open');
     expect(codec.decode(codec.encodeClick('acme', sendId, 0, ''))?.kind).toBe('click');
+    expect(codec.decode(codec.encodeTrap('acme', sendId))?.kind).toBe('trap');
+  });
+
+  it('round-trips the trap token, which no other secret can mint', () => {
+    const trap = codec.encodeTrap('acme', sendId);
+    expect(trap).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(codec.decode(trap)).toEqual({ kind: 'trap', orgId: 'acme', sendId });
+    expect(codec.decode(new TokenCodec('another-secret-0123456789abcdef-0123').encodeTrap('acme', sendId))).toBeNull();
+    expect(codec.decode(`${trap}A`)).toBeNull();
+  });
+
+  it('keeps decoding tokens minted before the trap kind existed (emails already sent)', () => {
+    expect(codec.decode('AQtvn148Gk0rno96a1xNPi8EYWNtZampE75KFgkr2KZPMIgF0I8')).toEqual({ kind: 'open', orgId: 'acme', sendId });
+    expect(codec.decode('Agtvn148Gk0rno96a1xNPi8EYWNtZQJodHRwczovL2V4YW1wbGUuY29tL3jCqs27Wh8UrKjEUFGbHByQ')).toEqual({
+      kind: 'click',
+      orgId: 'acme',
+      sendId,
+      position: 2,
+      url: 'https://example.com/x',
+    });
   });
 
   it('property: every encoded token decodes to what was encoded', () => {
@@ -43,6 +63,7 @@ describe('TokenCodec', () => {
         expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
         expect(codec.decode(token)).toEqual({ kind: 'click', orgId: org, sendId: id.toLowerCase(), position, url });
         expect(codec.decode(codec.encodeOpen(org, id))).toEqual({ kind: 'open', orgId: org, sendId: id.toLowerCase() });
+        expect(codec.decode(codec.encodeTrap(org, id))).toEqual({ kind: 'trap', orgId: org, sendId: id.toLowerCase() });
       }),
     );
   });

@@ -14,6 +14,7 @@ const helpers = {
   decodeToken: (token: string) => tokens.decode(token),
   hashIp: (sendId: string, ip: string) => hasher.hash(sendId, ip),
   isBotUserAgent: (ua: string) => classifier.isBot(ua),
+  isBotNetwork: (ip: string) => classifier.isBotNetwork(ip),
 };
 const SEND = { orgId: 'acme', sendId: '0b8e0f4e-3c1a-4d5e-9f6a-7b8c9d0e1f2a' };
 const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15';
@@ -50,6 +51,11 @@ describe('classifyWebhookClient', () => {
     expect(classifyWebhookClient('CLICK', null, 'Mozilla/5.0 (compatible; Barracuda)', isBot).bot).toBe(true);
     expect(classifyWebhookClient('OPEN', null, 'Mozilla/5.0', isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: true });
     expect(classifyWebhookClient('OPEN', null, BROWSER, isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
+  });
+  it('flags a client from a scanner network, after the user agent and Mailgun verdicts', () => {
+    expect(classifyWebhookClient('CLICK', null, BROWSER, isBot, true)).toEqual({ countable: false, bot: true, botReason: 'NETWORK', mpp: false });
+    expect(classifyWebhookClient('CLICK', null, 'curl/8.0', isBot, true).botReason).toBe('USER_AGENT');
+    expect(classifyWebhookClient('OPEN', 'generic', BROWSER, isBot, true).botReason).toBe('MAILGUN');
   });
   it('does not call a client without a user agent a bot on that ground alone', () => {
     expect(classifyWebhookClient('OPEN', null, null, isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
@@ -89,6 +95,29 @@ describe('toTrackingEvent', () => {
       ipHash: hasher.hash(SEND.sendId, '192.0.2.1'),
       id: webhookEventUuid('acme', 'evt-1'),
     });
+  });
+  it("flags Mailgun's event-data.ip in a scanner network, IPv4-mapped too, and hashes it like any other", () => {
+    for (const ip of ['40.107.1.2', '::ffff:40.92.1.1', '2a01:111:f400::5']) {
+      expect(toTrackingEvent(event({ type: 'clicked', name: 'clicked', ip, url: 'https://example.com/a' }), SEND, helpers)).toMatchObject({
+        countable: false,
+        bot: true,
+        botReason: 'NETWORK',
+        ipHash: hasher.hash(SEND.sendId, ip),
+      });
+    }
+  });
+  it("maps a click on this send's trap link to a TRAP bot click of no link; another send's trap is just a URL", () => {
+    const trapUrl = `https://t.example/track/click/${tokens.encodeTrap(SEND.orgId, SEND.sendId)}`;
+    expect(toTrackingEvent(event({ type: 'clicked', name: 'clicked', url: trapUrl }), SEND, helpers)).toMatchObject({
+      kind: 'CLICK',
+      countable: false,
+      bot: true,
+      botReason: 'TRAP',
+      linkPosition: null,
+      url: null,
+    });
+    const otherTrap = `https://t.example/track/click/${tokens.encodeTrap(SEND.orgId, '11111111-1111-4111-8111-111111111111')}`;
+    expect(resolveClickTarget(otherTrap, SEND, helpers.decodeToken)).toEqual({ url: otherTrap, position: null });
   });
   it('maps a click on a plain URL without a position (the writer resolves it)', () => {
     expect(toTrackingEvent(event({ type: 'clicked', name: 'clicked', url: 'https://example.com/a' }), SEND, helpers)).toMatchObject({ kind: 'CLICK', url: 'https://example.com/a', linkPosition: null });

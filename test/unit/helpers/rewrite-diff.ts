@@ -1,6 +1,7 @@
 // Judges a rewrite from the outside: walks input and output side by side and
 // accepts only the edits the contract allows (one href value replaced by a
-// tracking URL, one pixel inserted), undoing each one as it goes.
+// tracking URL, one pixel inserted, with its trap link when there is one),
+// undoing each one as it goes.
 import { decodeHTMLAttribute } from 'entities';
 
 export const TRACKING_PREFIX = 'https://t.example/track/click/';
@@ -15,7 +16,7 @@ export interface ValueEdit {
 
 export interface RewriteDiff {
   edits: ValueEdit[];
-  /** input index the pixel was inserted at */
+  /** input index the pixel (and trap link) was inserted at */
   pixelAt: number;
 }
 
@@ -34,8 +35,10 @@ function assertSame(input: string, inputAt: number, output: string, outputAt: nu
 
 /**
  * Throws unless `output` is `input` with only tracking-URL href values and one
- * `pixelTag` inserted. `trackingUrl(position)` is what the test's clickUrl
- * returned for that position; the written value must decode back to it.
+ * `pixelTag` inserted (the pixel, followed by the trap link when the rewrite
+ * had one: pass both as one string). `trackingUrl(position)` is what the
+ * test's clickUrl returned for that position; the written value must decode
+ * back to it.
  */
 export function diffRewrite(
   input: string,
