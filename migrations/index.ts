@@ -5,5 +5,6 @@ import { WebhookTokens1764200000000 } from './1764200000000-webhook-tokens';
 import { StatsRollups1764300000000 } from './1764300000000-stats-rollups';
 import { LinkStats1764300000001 } from './1764300000001-link-stats';
 import { TriggerJoinSettings1764400000000 } from './1764400000000-trigger-join-settings';
+import { MessageIdLookup1764600000000 } from './1764600000000-message-id-lookup';
 
-export const migrations = [InitialSchema1764000000000, WebhookTokens1764200000000, StatsRollups1764300000000, LinkStats1764300000001, TriggerJoinSettings1764400000000];
+export const migrations = [InitialSchema1764000000000, WebhookTokens1764200000000, StatsRollups1764300000000, LinkStats1764300000001, TriggerJoinSettings1764400000000, MessageIdLookup1764600000000];

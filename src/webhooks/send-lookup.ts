@@ -2,8 +2,11 @@
 // status and the sealed signing keys that may verify them, in one statement
 // at the start of the batch's transaction. An event names its send by
 // user-variables send_id (with org_id, or alone: a uuid is unique across
-// organisations) or, without a send_id, by the Message-Id within its
-// organisation.
+// organisations); an event without a usable send_id (none, not a uuid, or
+// none of ours) is matched by its Message-Id across all organisations, and
+// only when exactly one send carries it. Whichever way it was found, the
+// event is then verified with that send's own key (signing-key.ts), which is
+// what keeps one organisation from writing to another's sends.
 import type { EntityManager } from 'typeorm';
 import type { SendStatus } from '../db/entities/send.entity';
 import type { MailgunEvent } from './map-mailgun-event';
@@ -36,29 +39,29 @@ interface Row {
 
 // Each branch is a LATERAL probe per key, so every look-up is an index scan:
 // the primary key (org_id, id); the primary key skip-scanned on its leading
-// org_id for a send id alone (PostgreSQL 18); sends_message_id_idx for the
-// Message-Id, stored with or without angle brackets, the recipient breaking
-// ties when one message went to several contacts.
-const FIND_SENDS: PreparedStatement = {
-  name: 'mailgun-find-sends-v2',
+// org_id for a send id alone (PostgreSQL 18); sends_by_message_id_idx
+// (message_id, org_id) for the Message-Id, stored with or without angle
+// brackets, probed only for the events no send id matched. The send-id and
+// Message-Id probes stop at two rows: a second one makes the match ambiguous.
+export const FIND_SENDS: PreparedStatement = {
+  name: 'mailgun-find-sends-v3',
   text: `
   WITH k AS (
-    SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::text[], $5::text[]) AS k(i, org_id, send_id, message_id, recipient)
+    SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::text[]) AS k(i, org_id, send_id, message_id)
+  ), by_send_id AS (
+    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
+      SELECT org_id, id FROM sends WHERE org_id = k.org_id AND id = k.send_id) s
+    WHERE k.send_id IS NOT NULL AND k.org_id IS NOT NULL
+    UNION ALL
+    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
+      SELECT org_id, id FROM sends WHERE id = k.send_id LIMIT 2) s
+    WHERE k.send_id IS NOT NULL AND k.org_id IS NULL
   )
-  SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-    SELECT org_id, id FROM sends WHERE org_id = k.org_id AND id = k.send_id) s
-  WHERE k.send_id IS NOT NULL AND k.org_id IS NOT NULL
+  SELECT i, org_id, id FROM by_send_id
   UNION ALL
   SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-    SELECT org_id, id FROM sends WHERE id = k.send_id LIMIT 2) s
-  WHERE k.send_id IS NOT NULL AND k.org_id IS NULL
-  UNION ALL
-  SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-    SELECT org_id, id FROM sends
-    WHERE org_id = k.org_id AND message_id IN (k.message_id, '<' || k.message_id || '>')
-    ORDER BY lower(recipient_email) = lower(k.recipient) DESC NULLS LAST, sent_at DESC
-    LIMIT 1) s
-  WHERE k.send_id IS NULL AND k.org_id IS NOT NULL AND k.message_id IS NOT NULL`,
+    SELECT org_id, id FROM sends WHERE message_id IN (k.message_id, '<' || k.message_id || '>') LIMIT 2) s
+  WHERE k.message_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM by_send_id b WHERE b.i = k.i)`,
 };
 
 // Then the sends found are locked, in key order (the order the event writer
@@ -86,14 +89,13 @@ const SIGNING_KEYS: PreparedStatement = {
 
 /** One answer per event, in order: its send, or null when none (or more than one) matches. */
 export async function findWebhookSends(db: EntityManager, events: readonly MailgunEvent[]): Promise<(WebhookSend | null)[]> {
-  const wanted = events.map((event, i) => ({ event, i })).filter(({ event }) => event.sendId !== null || (event.orgId !== null && event.messageId !== null));
+  const wanted = events.map((event, i) => ({ event, i })).filter(({ event }) => event.sendId !== null || event.messageId !== null);
   if (wanted.length === 0) return events.map(() => null);
   const matches = await runPrepared<{ i: number; org_id: string; id: string }>(db, FIND_SENDS, [
     wanted.map(({ i }) => i),
     wanted.map(({ event }) => event.orgId),
     wanted.map(({ event }) => event.sendId),
     wanted.map(({ event }) => event.messageId),
-    wanted.map(({ event }) => event.recipient),
   ]);
   const found = new Map<number, { orgId: string; id: string } | 'ambiguous'>();
   for (const match of matches) found.set(match.i, found.has(match.i) ? 'ambiguous' : { orgId: match.org_id, id: match.id });

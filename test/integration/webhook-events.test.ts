@@ -175,7 +175,7 @@ describe('finding the send', () => {
     expect((await sendCounters(t.app.db, send)).opens).toBe(1);
   });
 
-  it('by Message-Id within the organisation when there is no send_id', async () => {
+  it('by Message-Id when there is no send_id (org_id, given or not, does not narrow it)', async () => {
     const orgId = uniqueOrg('wh');
     await insertContact(t.app.db, orgId, 'c-mid');
     const send = await insertSend(t.app.db, { orgId, contactId: 'c-mid', messageId: '<abc.123@crm.example.com>' });
