@@ -73,6 +73,7 @@ export class WebhookIngester {
       decodeToken: (token) => app.tokens.decode(token),
       hashIp: (sendId, ip) => app.ipHasher.hash(sendId, ip),
       isBotUserAgent: (userAgent) => app.classifier.isBot(userAgent),
+      countGmailProxy: app.config.countGmailProxy,
     };
   }
 

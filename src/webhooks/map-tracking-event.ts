@@ -12,7 +12,11 @@ export interface WebhookEventHelpers {
   decodeToken(token: string): TrackingToken | null;
   hashIp(sendId: string, ip: string): Buffer;
   isBotUserAgent(userAgent: string): boolean;
+  /** EMAIL_TRACKING_COUNT_GMAIL_PROXY: Gmail's image proxy fetches for a person opening the email */
+  countGmailProxy: boolean;
 }
+
+export type ClientRules = Pick<WebhookEventHelpers, 'isBotUserAgent' | 'countGmailProxy'>;
 
 export interface SendRef {
   orgId: string;
@@ -39,13 +43,17 @@ export interface WebhookClient {
 
 /**
  * Mailgun's client-info.bot first: "apple" is Apple's privacy proxy (an open,
- * counted and flagged MPP); any other value is a bot. Then the user agent
- * through the same rules as the pixel. A missing user agent alone does not
- * make a bot here: Mailgun saw the client and left its own verdict empty.
+ * counted and flagged MPP); "gmail" is Gmail's image proxy, which follows
+ * EMAIL_TRACKING_COUNT_GMAIL_PROXY like GoogleImageProxy at the pixel; any
+ * other value ("generic", ...) is a bot. Null, "" or absent say nothing.
+ * Then the user agent through the same rules as the pixel. A missing user
+ * agent alone does not make a bot here: Mailgun saw the client and left its
+ * own verdict empty.
  */
-export function classifyWebhookClient(kind: EventKind, clientBot: string | null, userAgent: string | null, isBot: (ua: string) => boolean): WebhookClient {
+export function classifyWebhookClient(kind: EventKind, clientBot: string | null, userAgent: string | null, rules: ClientRules): WebhookClient {
   if (clientBot === 'apple') return { countable: true, bot: false, mpp: kind === 'OPEN' };
-  if (clientBot !== null || (userAgent !== null && isBot(userAgent))) return { countable: false, bot: true, mpp: false };
+  const flaggedBot = clientBot !== null && !(clientBot === 'gmail' && rules.countGmailProxy);
+  if (flaggedBot || (userAgent !== null && rules.isBotUserAgent(userAgent))) return { countable: false, bot: true, mpp: false };
   return { countable: true, bot: false, mpp: kind === 'OPEN' && isMppProxy(userAgent ?? undefined) };
 }
 
@@ -70,7 +78,7 @@ export function resolveClickTarget(url: string | null, send: SendRef, decode: (t
 export function toTrackingEvent(event: MailgunEvent, send: SendRef, helpers: WebhookEventHelpers): TrackingEventInput | null {
   if (event.type !== 'opened' && event.type !== 'clicked') return null;
   const kind: EventKind = event.type === 'opened' ? 'OPEN' : 'CLICK';
-  const client = classifyWebhookClient(kind, event.clientBot, event.userAgent, helpers.isBotUserAgent);
+  const client = classifyWebhookClient(kind, event.clientBot, event.userAgent, helpers);
   const target = kind === 'CLICK' ? resolveClickTarget(event.url, send, helpers.decodeToken) : { url: null, position: null };
   return {
     orgId: send.orgId,

@@ -212,3 +212,20 @@ describe('the 10-minute cross-source dedupe', () => {
     }
   });
 });
+
+describe("Gmail's image proxy (client-info.bot = gmail)", () => {
+  it('is a bot by default and a counted open with EMAIL_TRACKING_COUNT_GMAIL_PROXY=true', async () => {
+    const counting = await startTestApp({ MAILGUN_WEBHOOK_SIGNING_KEY: PLATFORM_KEY, EMAIL_TRACKING_COUNT_GMAIL_PROXY: 'true' });
+    try {
+      for (const [app, counted] of [[t, false], [counting, true]] as const) {
+        const send = await newSend();
+        const gmail = { sendId: send.sendId, orgId: send.orgId, bot: 'gmail', userAgent: 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)' };
+        expect((await postJson(app.url, jsonBody(PLATFORM_KEY, eventData('opened', gmail)))).status).toBe(200);
+        expect((await sendCounters(t.app.db, send)).opens).toBe(counted ? 1 : 0);
+        expect(await storedEvents(t.app.db, send)).toEqual([{ kind: 'OPEN', source: 'WEBHOOK', counted, bot: !counted, mpp: false }]);
+      }
+    } finally {
+      await counting.close();
+    }
+  });
+});
