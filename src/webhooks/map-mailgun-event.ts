@@ -1,10 +1,12 @@
 // Mailgun's `event-data` (any JSON) -> the few facts we act on. Pure and
 // total: unknown shapes, wrong types and hostile strings give nulls, never a
 // throw, and every string is safe to bind as a PostgreSQL text parameter.
+import { hash } from 'node:crypto';
+
 export type MailgunEventType = 'opened' | 'clicked' | 'failed' | 'complained' | 'unsubscribed' | 'delivered' | 'other';
 
 export interface MailgunEvent {
-  /** event-data.id; without one, derived from the signature token (legacy webhooks) */
+  /** event-data.id; without one (legacy webhooks, trimmed payloads), derived from the event's content */
   id: string;
   type: MailgunEventType;
   /** Mailgun's name for it, lower case (e.g. "accepted" for type "other") */
@@ -27,7 +29,6 @@ export interface MailgunEvent {
 }
 
 export interface MapContext {
-  fallbackId: string;
   receivedAt: Date;
 }
 
@@ -105,6 +106,15 @@ function typeOf(name: string): MailgunEventType {
   return KNOWN_TYPES.has(name as MailgunEventType) ? (name as MailgunEventType) : 'other';
 }
 
+/**
+ * The id of an event that carries none: a digest of its content. Mailgun
+ * signs every delivery attempt anew, so the signature token would differ
+ * between a first attempt and its retry; the event-data does not.
+ */
+export function contentEventId(eventData: Record<string, unknown>): string {
+  return `sha256:${hash('sha256', JSON.stringify(eventData), 'base64url')}`;
+}
+
 /** The event, or null when `eventData` is not an event at all (no object, no name). */
 export function mapMailgunEvent(eventData: unknown, context: MapContext): MailgunEvent | null {
   if (!isObject(eventData)) return null;
@@ -115,7 +125,7 @@ export function mapMailgunEvent(eventData: unknown, context: MapContext): Mailgu
   const sendId = cleanText(variables.send_id, 64);
   const clientInfo = eventData['client-info'];
   return {
-    id: cleanText(eventData.id, 256) ?? context.fallbackId,
+    id: cleanText(eventData.id, 256) ?? contentEventId(eventData),
     type,
     name,
     severity: severityOf(type, name, eventData),

@@ -149,6 +149,22 @@ describe('repeats', () => {
     expect(await storedEvents(t.app.db, send)).toHaveLength(1);
   });
 
+  it('an event without an id, signed anew by a retry, is handled once (its id comes from its content)', async () => {
+    for (const shape of ['json', 'form'] as const) {
+      const send = await newSend();
+      const at = nowSeconds();
+      const data = eventData('opened', { sendId: send.sendId, orgId: send.orgId, timestamp: at });
+      delete data.id;
+      const post = () =>
+        shape === 'json'
+          ? postJson(t.url, jsonBody(PLATFORM_KEY, data))
+          : postForm(t.url, formBody(PLATFORM_KEY, legacyFields('opened', { sendId: send.sendId, orgId: send.orgId }), { timestamp: at }));
+      expect(await answer(await post())).toEqual([200, { status: 'processed' }]);
+      expect(await answer(await post())).toEqual([200, { status: 'duplicate' }]);
+      expect(await storedEvents(t.app.db, send)).toHaveLength(1);
+    }
+  });
+
   it('a permanent failure after a delivery wins; a late deferral never undoes a delivery', async () => {
     const send = await newSend();
     const at = nowSeconds();

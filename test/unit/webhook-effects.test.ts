@@ -59,7 +59,7 @@ describe('classifyWebhookClient', () => {
   });
   it('null, empty or absent bot flags say nothing', () => {
     for (const bot of [null, '', undefined]) {
-      const mapped = mapMailgunEvent({ event: 'opened', 'client-info': { 'user-agent': BROWSER, ...(bot === undefined ? {} : { bot }) } }, { fallbackId: 'x', receivedAt: new Date() });
+      const mapped = mapMailgunEvent({ event: 'opened', 'client-info': { 'user-agent': BROWSER, ...(bot === undefined ? {} : { bot }) } }, { receivedAt: new Date() });
       expect(mapped?.clientBot).toBeNull();
       expect(classifyWebhookClient('OPEN', mapped!.clientBot, BROWSER, helpers)).toEqual({ countable: true, bot: false, mpp: false });
     }

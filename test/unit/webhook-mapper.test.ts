@@ -1,10 +1,10 @@
 // event-data -> MailgunEvent, on fixtures shaped like Mailgun's documented
 // payloads, plus properties: total on any JSON, faithful on known fields.
 import fc from 'fast-check';
-import { cleanText, mapMailgunEvent, type MailgunEvent } from '../../src/webhooks/map-mailgun-event';
+import { cleanText, contentEventId, mapMailgunEvent, type MailgunEvent } from '../../src/webhooks/map-mailgun-event';
 
 const SEND_ID = '0b8e0f4e-3c1a-4d5e-9f6a-7b8c9d0e1f2a';
-const context = { fallbackId: 'token:abc', receivedAt: new Date('2026-01-01T00:00:00Z') };
+const context = { receivedAt: new Date('2026-01-01T00:00:00Z') };
 
 /** Shaped after Mailgun's documented webhook payloads (fields we do not read included). */
 const FIXTURES: Record<string, Record<string, unknown>> = {
@@ -117,8 +117,11 @@ describe('mapMailgunEvent on documented payloads', () => {
     expect(map({ ...FIXTURES.opened, url: 'https://x.example' })?.url).toBeNull();
   });
 
-  it('uses the fallback id and the receipt time when Mailgun gives none (or nonsense)', () => {
-    expect(map({ event: 'opened' })).toMatchObject({ id: 'token:abc', occurredAt: context.receivedAt });
+  it('derives the id from the content and uses the receipt time when Mailgun gives none (or nonsense)', () => {
+    expect(map({ event: 'opened' })).toMatchObject({ id: contentEventId({ event: 'opened' }), occurredAt: context.receivedAt });
+    // a retry, signed anew, carries the same event-data: the same id; another event another id
+    expect(map({ event: 'opened', recipient: 'a@example.com' })?.id).toBe(map({ event: 'opened', recipient: 'a@example.com' })?.id);
+    expect(map({ event: 'opened', recipient: 'a@example.com' })?.id).not.toBe(map({ event: 'opened', recipient: 'b@example.com' })?.id);
     for (const timestamp of [-1, 0, 1e15, 'soon', Number.NaN, null, {}]) {
       expect(map({ event: 'opened', timestamp })?.occurredAt).toEqual(context.receivedAt);
     }
