@@ -18,6 +18,8 @@ export interface WebhookSend {
   senderTeamId: string | null;
   contactId: string;
   recipientEmail: string;
+  /** when instrumentEmail recorded it: no event of the send can be older */
+  sentAt: Date;
   /** as locked for this transaction */
   status: SendStatus;
   statusChangedAt: Date | null;
@@ -33,6 +35,7 @@ interface Row {
   sender_team_id: string | null;
   contact_id: string;
   recipient_email: string;
+  sent_at: Date;
   status: SendStatus;
   status_changed_at: Date | null;
 }
@@ -71,9 +74,9 @@ export const FIND_SENDS: PreparedStatement = {
 // it into the wrong number of rows (a lost look-up, seen under load). Send
 // ids are unique, so the two ANY lists select exactly the pairs found.
 const LOCK_SENDS: PreparedStatement = {
-  name: 'mailgun-lock-sends-v1',
+  name: 'mailgun-lock-sends-v2',
   text: `
-  SELECT org_id, id, sender_team_id, contact_id, recipient_email, status, status_changed_at
+  SELECT org_id, id, sender_team_id, contact_id, recipient_email, sent_at, status, status_changed_at
   FROM sends WHERE org_id = ANY($1::text[]) AND id = ANY($2::uuid[])
   ORDER BY org_id, id
   FOR UPDATE`,
@@ -116,6 +119,7 @@ export async function findWebhookSends(db: EntityManager, events: readonly Mailg
       senderTeamId: row.sender_team_id,
       contactId: row.contact_id,
       recipientEmail: row.recipient_email,
+      sentAt: row.sent_at,
       status: row.status,
       statusChangedAt: row.status_changed_at,
       teamKey: row.sender_team_id === null ? null : (keyOf.get(`${row.org_id}\n${row.sender_team_id}`) ?? null),

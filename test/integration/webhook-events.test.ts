@@ -165,6 +165,20 @@ describe('repeats', () => {
     }
   });
 
+  it('an event dated long before its send (a test payload) is dated at the send; within a day it keeps its time', async () => {
+    const send = await newSend();
+    const [{ sent_at: sentAt }] = await t.app.db.query(`SELECT sent_at FROM sends WHERE org_id = $1 AND id = $2`, [send.orgId, send.sendId]);
+    await postJson(t.url, jsonBody(PLATFORM_KEY, eventData('opened', { sendId: send.sendId, orgId: send.orgId, timestamp: 1521243339.873676 })));
+    const hourBefore = sentAt.getTime() / 1000 - 3600;
+    await postJson(t.url, jsonBody(PLATFORM_KEY, eventData('clicked', { sendId: send.sendId, orgId: send.orgId, url: LINKS[0], timestamp: hourBefore })));
+    const rows = await t.app.db.query(`SELECT kind, occurred_at FROM tracking_events WHERE org_id = $1 AND send_id = $2 ORDER BY kind DESC`, [send.orgId, send.sendId]);
+    expect(rows).toEqual([
+      { kind: 'OPEN', occurred_at: sentAt },
+      { kind: 'CLICK', occurred_at: new Date(Math.round(hourBefore * 1000)) },
+    ]);
+    expect((await sendCounters(t.app.db, send)).first_opened_at).toEqual(sentAt);
+  });
+
   it('a permanent failure after a delivery wins; a late deferral never undoes a delivery', async () => {
     const send = await newSend();
     const at = nowSeconds();
