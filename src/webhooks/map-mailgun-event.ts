@@ -83,16 +83,32 @@ export function stripAngles(messageId: string | null): string | null {
   return bare === '' ? null : bare;
 }
 
+/** A basic SMTP reply code (550, "550"), or null. */
+function smtpCode(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  return typeof value === 'string' && /^\d{3}$/.test(value.trim()) ? Number(value) : null;
+}
+
+/** RFC 3463's class of an enhanced status code ("5.1.1" -> 5), as legacy webhooks send `code` and the new ones `enhanced-code`. */
+function enhancedClass(value: unknown): number | null {
+  const match = /^([245])\.\d{1,3}\.\d{1,3}$/.exec(typeof value === 'string' ? value.trim() : '');
+  return match ? Number(match[1]) : null;
+}
+
 function severityOf(type: MailgunEventType, name: string, data: Json): MailgunEvent['severity'] {
   if (type !== 'failed') return null;
   if (name === 'permanent_fail') return 'permanent';
   if (name === 'temporary_fail') return 'temporary';
   const stated = cleanText(data.severity, 32)?.toLowerCase();
   if (stated === 'permanent' || stated === 'temporary') return stated;
-  // No stated severity: an SMTP 5xx (or Mailgun's 6xx suppressions) is final;
+  // No stated severity: an SMTP 5xx (or Mailgun's 6xx suppressions) is final,
+  // and so is an enhanced code of class 5 where no SMTP code is given;
   // anything else is not evidence enough to suppress a contact.
-  const code = Number(field(data['delivery-status'], 'code'));
-  return Number.isFinite(code) && code >= 500 ? 'permanent' : 'temporary';
+  const status = data['delivery-status'];
+  const code = smtpCode(field(status, 'code'));
+  if (code !== null) return code >= 500 ? 'permanent' : 'temporary';
+  const enhanced = enhancedClass(field(status, 'code')) ?? enhancedClass(field(status, 'enhanced-code')) ?? enhancedClass(field(status, 'bounce-code'));
+  return enhanced === 5 ? 'permanent' : 'temporary';
 }
 
 /** client-info.bot, lower case; a bare `true` counts as a (generic) bot too. */

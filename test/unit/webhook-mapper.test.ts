@@ -105,6 +105,18 @@ describe('mapMailgunEvent on documented payloads', () => {
     expect(map({ event: 'temporary_fail' })).toMatchObject({ type: 'failed', severity: 'temporary' });
   });
 
+  it("reads an enhanced status code's class when there is no SMTP code (legacy code=5.1.1, enhanced-code, bounce-code)", () => {
+    const failure = (status: unknown) => map({ event: 'failed', 'delivery-status': status })?.severity;
+    expect([failure({ code: '5.1.1' }), failure({ code: '4.2.2' }), failure({ 'enhanced-code': '5.7.1' }), failure({ 'bounce-code': '5.1.1', code: null })]).toEqual([
+      'permanent',
+      'temporary',
+      'permanent',
+      'permanent',
+    ]);
+    // the SMTP code, when there is one, decides: Mailgun's docs pair 421 with enhanced-code null and 550 with "5.5.0"
+    expect([failure({ code: 421, 'enhanced-code': '5.7.1' }), failure(null), failure({ code: '5.1' })]).toEqual(['temporary', 'temporary', 'temporary']);
+  });
+
   it('maps complaints, unsubscribes, deliveries; anything else is "other" under its own name', () => {
     expect(map(FIXTURES.complained)).toMatchObject({ type: 'complained', sendId: null, orgId: 'acme', messageId: 'x@y' });
     expect(map(FIXTURES.unsubscribed)).toMatchObject({ type: 'unsubscribed', sendId: SEND_ID, orgId: null });

@@ -77,6 +77,9 @@ describe('legacy form fields', () => {
     expect(severity([['event', 'dropped'], ['reason', 'hardfail']])).toMatchObject({ type: 'failed', severity: 'permanent' });
     expect(severity([['event', 'failed'], ['severity', 'temporary']])).toMatchObject({ type: 'failed', severity: 'temporary' });
     expect(severity([['event', 'failed'], ['code', '421']])).toMatchObject({ type: 'failed', severity: 'temporary' });
+    // RFC 3463 codes as legacy webhooks send them (anymail issue #62)
+    expect(severity([['event', 'failed'], ['code', '5.1.1']])).toMatchObject({ type: 'failed', severity: 'permanent' });
+    expect(severity([['event', 'bounced'], ['code', '5.1.1']])).toMatchObject({ type: 'failed', severity: 'permanent' });
   });
 
   it('finds user variables and the Message-Id in message-headers and X-Mailgun-Variables', () => {
