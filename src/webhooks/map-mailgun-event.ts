@@ -2,6 +2,7 @@
 // total: unknown shapes, wrong types and hostile strings give nulls, never a
 // throw, and every string is safe to bind as a PostgreSQL text parameter.
 import { hash } from 'node:crypto';
+import { isIP } from 'node:net';
 
 export type MailgunEventType = 'opened' | 'clicked' | 'failed' | 'complained' | 'unsubscribed' | 'delivered' | 'other';
 
@@ -22,6 +23,7 @@ export interface MailgunEvent {
   messageId: string | null;
   recipient: string | null;
   url: string | null;
+  /** event-data.ip when it is an IP address (lower case); sanitised samples carry "888.222.444.111" */
   ip: string | null;
   userAgent: string | null;
   /** client-info.bot: "apple" for Apple's privacy proxy, "generic" and others for bots */
@@ -111,6 +113,12 @@ function severityOf(type: MailgunEventType, name: string, data: Json): MailgunEv
   return enhanced === 5 ? 'permanent' : 'temporary';
 }
 
+/** An address as the pixel would see it, or null: a pseudonym of anything else would be no client at all. */
+function ipAddress(value: unknown): string | null {
+  const text = cleanText(value, 64);
+  return text !== null && isIP(text) !== 0 ? text.toLowerCase() : null;
+}
+
 /** client-info.bot, lower case; a bare `true` counts as a (generic) bot too. */
 function botFlag(value: unknown): string | null {
   if (value === true) return 'generic';
@@ -151,7 +159,7 @@ export function mapMailgunEvent(eventData: unknown, context: MapContext): Mailgu
     messageId: stripAngles(cleanText(field(field(eventData.message, 'headers'), 'message-id'), 998)),
     recipient: cleanText(eventData.recipient, 320),
     url: type === 'clicked' ? cleanText(eventData.url, 16_384) : null,
-    ip: cleanText(eventData.ip, 64),
+    ip: ipAddress(eventData.ip),
     userAgent: cleanText(field(clientInfo, 'user-agent'), 1024),
     clientBot: botFlag(field(clientInfo, 'bot')),
   };

@@ -117,6 +117,19 @@ describe('mapMailgunEvent on documented payloads', () => {
     expect([failure({ code: 421, 'enhanced-code': '5.7.1' }), failure(null), failure({ code: '5.1' })]).toEqual(['temporary', 'temporary', 'temporary']);
   });
 
+  it('keeps only addresses as the client IP: sanitised samples carry 888.222.444.111 and xxx.xxx.xxx.xxx', () => {
+    const ip = (value: unknown) => map({ event: 'opened', ip: value })?.ip;
+    expect([ip('888.222.444.111'), ip('123.123.123.321'), ip('xxx.xxx.xxx.xxx'), ip(''), ip(42), ip('203.0.113.9'), ip('2001:DB8::1')]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      '203.0.113.9',
+      '2001:db8::1',
+    ]);
+  });
+
   it('maps complaints, unsubscribes, deliveries; anything else is "other" under its own name', () => {
     expect(map(FIXTURES.complained)).toMatchObject({ type: 'complained', sendId: null, orgId: 'acme', messageId: 'x@y' });
     expect(map(FIXTURES.unsubscribed)).toMatchObject({ type: 'unsubscribed', sendId: SEND_ID, orgId: null });
@@ -186,7 +199,7 @@ describe('mapMailgunEvent properties', () => {
           orgId: printable,
           recipient: printable,
           url: printable,
-          ip: printable,
+          ip: fc.oneof(fc.ipV4(), fc.ipV6()),
           userAgent: printable,
           bot: fc.option(printable, { nil: undefined }),
           severity: fc.constantFrom('permanent', 'temporary'),
@@ -211,7 +224,7 @@ describe('mapMailgunEvent properties', () => {
           expect(event?.orgId).toBe(input.orgId);
           expect(event?.recipient).toBe(input.recipient);
           expect(event?.url).toBe(input.event === 'clicked' ? input.url : null);
-          expect(event?.ip).toBe(input.ip);
+          expect(event?.ip).toBe(input.ip.toLowerCase());
           expect(event?.userAgent).toBe(input.userAgent);
           expect(event?.clientBot).toBe(input.bot === undefined ? null : input.bot.toLowerCase());
           expect(event?.severity).toBe(input.event === 'failed' ? input.severity : null);
