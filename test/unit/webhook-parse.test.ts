@@ -128,6 +128,12 @@ describe('legacy form fields', () => {
     expect(parseFormWebhook([]).ok).toBe(false);
     expect(parseFormWebhook([['recipient', 'a@example.com']]).ok).toBe(false);
   });
+
+  it('says so when an inbound-route post (a received message) reaches the event webhook', () => {
+    const inbound = parseFormWebhook([['recipient', 'test@inbound.example.com'], ['sender', 'from@example.org'], ['body-plain', 'hi'], ...Object.entries(SIG)]);
+    expect(inbound).toEqual({ ok: false, problem: expect.stringContaining('inbound-route post') });
+    expect(parseFormWebhook([['recipient', 'a@example.com']])).toEqual({ ok: false, problem: 'form has no event field' });
+  });
 });
 
 describe('parseWebhookBody', () => {
