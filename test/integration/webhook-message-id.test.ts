@@ -124,6 +124,13 @@ it('a send_id of ours wins over a Message-Id that another send carries', async (
   expect(await sendStatus(t.app.db, carrier.orgId, carrier.sendId)).toBe('SENT');
 });
 
+it('twenty events at once, each by Message-Id alone, in batches: each finds its own send', async () => {
+  const sends = await Promise.all(Array.from({ length: 20 }, () => newMessageId()).map(async (messageId) => ({ messageId, ...(await sendWithMessageId(messageId)) })));
+  const answers = await Promise.all(sends.map((send) => answer(PLATFORM_KEY, bounce(send.messageId, []))));
+  expect(answers).toEqual(sends.map(() => [200, { status: 'processed' }]));
+  for (const send of sends) expect(await sendStatus(t.app.db, send.orgId, send.sendId)).toBe('FAILED');
+});
+
 describe('the look-up statement', () => {
   const event = (fields: Partial<MailgunEvent>) => ({ sendId: null, orgId: null, messageId: null, ...fields }) as MailgunEvent;
 
