@@ -208,8 +208,10 @@ describe('finding the send', () => {
   it('by Message-Id when there is no send_id (org_id, given or not, does not narrow it)', async () => {
     const orgId = uniqueOrg('wh');
     await insertContact(t.app.db, orgId, 'c-mid');
-    const send = await insertSend(t.app.db, { orgId, contactId: 'c-mid', messageId: '<abc.123@crm.example.com>' });
-    const response = await postJson(t.url, jsonBody(PLATFORM_KEY, eventData('failed', { sendId: null, orgId, severity: 'permanent', messageId: 'abc.123@crm.example.com' })));
+    // Message-Ids are unique in the world: one shared with another test's send would (rightly) match neither.
+    const messageId = `${orgId}.123@crm.example.com`;
+    const send = await insertSend(t.app.db, { orgId, contactId: 'c-mid', messageId: `<${messageId}>` });
+    const response = await postJson(t.url, jsonBody(PLATFORM_KEY, eventData('failed', { sendId: null, orgId, severity: 'permanent', messageId })));
     expect(response.status).toBe(200);
     expect(await sendStatus(t.app.db, orgId, send.sendId)).toBe('FAILED');
   });
