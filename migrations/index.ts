@@ -6,6 +6,7 @@ import { StatsRollups1764300000000 } from './1764300000000-stats-rollups';
 import { LinkStats1764300000001 } from './1764300000001-link-stats';
 import { TriggerJoinSettings1764400000000 } from './1764400000000-trigger-join-settings';
 import { MachineRulesAndConsent1764500000000 } from './1764500000000-machine-rules-and-consent';
+import { MessageIdLookup1764600000000 } from './1764600000000-message-id-lookup';
 import { ContactPrivacyActions1764600000002 } from './1764600000002-contact-privacy-actions';
 
 export const migrations = [
@@ -15,5 +16,6 @@ export const migrations = [
   LinkStats1764300000001,
   TriggerJoinSettings1764400000000,
   MachineRulesAndConsent1764500000000,
+  MessageIdLookup1764600000000,
   ContactPrivacyActions1764600000002,
 ];

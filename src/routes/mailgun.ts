@@ -45,7 +45,7 @@ async function receiveWebhook(app: App, ingester: WebhookIngester, req: Incoming
   const { signature, eventData } = parsed.webhook;
   if (signature === null) return refuse(401, 'signature missing or malformed', 'unauthorized');
   if (!isFreshSignature(signature, receivedAt.getTime())) return refuse(401, 'signature timestamp outside the accepted window', 'unauthorized');
-  const event = mapMailgunEvent(eventData, { fallbackId: `token:${signature.token}`, receivedAt });
+  const event = mapMailgunEvent(eventData, { receivedAt });
   if (event === null) return refuse(400, 'malformed webhook: event-data has no event', 'malformed');
 
   const outcome = await ingester.ingest(signature, event);

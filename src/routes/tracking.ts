@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app';
 import { clientIp } from '../events/client-ip';
 import type { EventKind, EventSource } from '../events/event';
+import { locationHeader } from '../http/location';
 import type { Router } from '../http/router';
 
 export const OPEN_PREFIX = '/track/open/';
@@ -27,19 +28,6 @@ const NOT_FOUND_HEADERS = {
   'content-length': String(Buffer.byteLength(NOT_FOUND_BODY)),
   'cache-control': NO_STORE,
 };
-
-/**
- * A Location header carries bytes, not characters: anything outside printable
- * ASCII (including spaces and control characters) is written as UTF-8
- * percent-escapes, as a browser would send it; everything else is unchanged.
- */
-export function locationHeader(url: string): string {
-  if (/^[\x21-\x7e]*$/.test(url)) return url;
-  return url.replace(/[^\x21-\x7e]/gu, (char) => {
-    if (char.length === 1 && char >= '\ud800' && char <= '\udfff') return '%EF%BF%BD'; // lone surrogate
-    return encodeURIComponent(char);
-  });
-}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

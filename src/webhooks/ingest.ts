@@ -58,6 +58,21 @@ function isConnectionError(error: unknown): boolean {
   return /timeout|terminat|connect|Connection|ECONN/i.test(error instanceof Error ? error.message : String(error));
 }
 
+/** How much earlier than its send an event's own time may be: clocks and queues disagree, not by a day. */
+const EVENT_BEFORE_SEND_ALLOWANCE_MS = 24 * 3600_000;
+
+/**
+ * No event of a send happened long before the send was recorded. Mailgun's
+ * test-webhook payloads carry a fixed 2018 event time under a fresh
+ * signature; such a time would date an open or a bounce years before the
+ * email, and outside the 10-minute cross-source dedupe. The send's own time
+ * stands in: deterministic, so a retried event keeps its stored id and time.
+ */
+function notLongBeforeItsSend(event: MailgunEvent, send: WebhookSend | null): MailgunEvent {
+  if (send === null || event.occurredAt.getTime() >= send.sentAt.getTime() - EVENT_BEFORE_SEND_ALLOWANCE_MS) return event;
+  return { ...event, occurredAt: send.sentAt };
+}
+
 export class WebhookIngester {
   private readonly queue: Pending[] = [];
   private running = 0;
@@ -74,6 +89,7 @@ export class WebhookIngester {
       hashIp: (sendId, ip) => app.ipHasher.hash(sendId, ip),
       isBotUserAgent: (userAgent) => app.classifier.isBot(userAgent),
       isBotNetwork: (ip) => app.classifier.isBotNetwork(ip),
+      countGmailProxy: app.config.countGmailProxy,
     };
   }
 
@@ -159,7 +175,7 @@ export class WebhookIngester {
       }
       if (!verifyMailgunSignature(choice.key, signature)) return;
       // Events of unknown sends are claimed under '' like the platform key's tokens.
-      candidates.push({ index, event, send, claim: { orgId: send?.orgId ?? '', eventId: event.id, owner: choice.owner, token: signature.token } });
+      candidates.push({ index, event: notLongBeforeItsSend(event, send), send, claim: { orgId: send?.orgId ?? '', eventId: event.id, owner: choice.owner, token: signature.token } });
     });
     return candidates;
   }

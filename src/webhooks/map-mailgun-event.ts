@@ -1,10 +1,13 @@
 // Mailgun's `event-data` (any JSON) -> the few facts we act on. Pure and
 // total: unknown shapes, wrong types and hostile strings give nulls, never a
 // throw, and every string is safe to bind as a PostgreSQL text parameter.
+import { hash } from 'node:crypto';
+import { isIP } from 'node:net';
+
 export type MailgunEventType = 'opened' | 'clicked' | 'failed' | 'complained' | 'unsubscribed' | 'delivered' | 'other';
 
 export interface MailgunEvent {
-  /** event-data.id; without one, derived from the signature token (legacy webhooks) */
+  /** event-data.id; without one (legacy webhooks, trimmed payloads), derived from the event's content */
   id: string;
   type: MailgunEventType;
   /** Mailgun's name for it, lower case (e.g. "accepted" for type "other") */
@@ -20,6 +23,7 @@ export interface MailgunEvent {
   messageId: string | null;
   recipient: string | null;
   url: string | null;
+  /** event-data.ip when it is an IP address (lower case); sanitised samples carry "888.222.444.111" */
   ip: string | null;
   userAgent: string | null;
   /** client-info.bot: "apple" for Apple's privacy proxy, "generic" and others for bots */
@@ -27,7 +31,6 @@ export interface MailgunEvent {
 }
 
 export interface MapContext {
-  fallbackId: string;
   receivedAt: Date;
 }
 
@@ -82,16 +85,38 @@ export function stripAngles(messageId: string | null): string | null {
   return bare === '' ? null : bare;
 }
 
+/** A basic SMTP reply code (550, "550"), or null. */
+function smtpCode(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  return typeof value === 'string' && /^\d{3}$/.test(value.trim()) ? Number(value) : null;
+}
+
+/** RFC 3463's class of an enhanced status code ("5.1.1" -> 5), as legacy webhooks send `code` and the new ones `enhanced-code`. */
+function enhancedClass(value: unknown): number | null {
+  const match = /^([245])\.\d{1,3}\.\d{1,3}$/.exec(typeof value === 'string' ? value.trim() : '');
+  return match ? Number(match[1]) : null;
+}
+
 function severityOf(type: MailgunEventType, name: string, data: Json): MailgunEvent['severity'] {
   if (type !== 'failed') return null;
   if (name === 'permanent_fail') return 'permanent';
   if (name === 'temporary_fail') return 'temporary';
   const stated = cleanText(data.severity, 32)?.toLowerCase();
   if (stated === 'permanent' || stated === 'temporary') return stated;
-  // No stated severity: an SMTP 5xx (or Mailgun's 6xx suppressions) is final;
+  // No stated severity: an SMTP 5xx (or Mailgun's 6xx suppressions) is final,
+  // and so is an enhanced code of class 5 where no SMTP code is given;
   // anything else is not evidence enough to suppress a contact.
-  const code = Number(field(data['delivery-status'], 'code'));
-  return Number.isFinite(code) && code >= 500 ? 'permanent' : 'temporary';
+  const status = data['delivery-status'];
+  const code = smtpCode(field(status, 'code'));
+  if (code !== null) return code >= 500 ? 'permanent' : 'temporary';
+  const enhanced = enhancedClass(field(status, 'code')) ?? enhancedClass(field(status, 'enhanced-code')) ?? enhancedClass(field(status, 'bounce-code'));
+  return enhanced === 5 ? 'permanent' : 'temporary';
+}
+
+/** An address as the pixel would see it, or null: a pseudonym of anything else would be no client at all. */
+function ipAddress(value: unknown): string | null {
+  const text = cleanText(value, 64);
+  return text !== null && isIP(text) !== 0 ? text.toLowerCase() : null;
 }
 
 /** client-info.bot, lower case; a bare `true` counts as a (generic) bot too. */
@@ -105,6 +130,15 @@ function typeOf(name: string): MailgunEventType {
   return KNOWN_TYPES.has(name as MailgunEventType) ? (name as MailgunEventType) : 'other';
 }
 
+/**
+ * The id of an event that carries none: a digest of its content. Mailgun
+ * signs every delivery attempt anew, so the signature token would differ
+ * between a first attempt and its retry; the event-data does not.
+ */
+export function contentEventId(eventData: Record<string, unknown>): string {
+  return `sha256:${hash('sha256', JSON.stringify(eventData), 'base64url')}`;
+}
+
 /** The event, or null when `eventData` is not an event at all (no object, no name). */
 export function mapMailgunEvent(eventData: unknown, context: MapContext): MailgunEvent | null {
   if (!isObject(eventData)) return null;
@@ -115,7 +149,7 @@ export function mapMailgunEvent(eventData: unknown, context: MapContext): Mailgu
   const sendId = cleanText(variables.send_id, 64);
   const clientInfo = eventData['client-info'];
   return {
-    id: cleanText(eventData.id, 256) ?? context.fallbackId,
+    id: cleanText(eventData.id, 256) ?? contentEventId(eventData),
     type,
     name,
     severity: severityOf(type, name, eventData),
@@ -125,7 +159,7 @@ export function mapMailgunEvent(eventData: unknown, context: MapContext): Mailgu
     messageId: stripAngles(cleanText(field(field(eventData.message, 'headers'), 'message-id'), 998)),
     recipient: cleanText(eventData.recipient, 320),
     url: type === 'clicked' ? cleanText(eventData.url, 16_384) : null,
-    ip: cleanText(eventData.ip, 64),
+    ip: ipAddress(eventData.ip),
     userAgent: cleanText(field(clientInfo, 'user-agent'), 1024),
     clientBot: botFlag(field(clientInfo, 'bot')),
   };

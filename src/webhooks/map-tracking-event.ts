@@ -14,7 +14,11 @@ export interface WebhookEventHelpers {
   isBotUserAgent(userAgent: string): boolean;
   /** the plain `event-data.ip` lies in a mail-security scanning network */
   isBotNetwork(ip: string): boolean;
+  /** EMAIL_TRACKING_COUNT_GMAIL_PROXY: Gmail's image proxy fetches for a person opening the email */
+  countGmailProxy: boolean;
 }
+
+export type ClientRules = Pick<WebhookEventHelpers, 'isBotUserAgent' | 'countGmailProxy'>;
 
 export interface SendRef {
   orgId: string;
@@ -42,21 +46,24 @@ export interface WebhookClient {
 
 /**
  * Mailgun's client-info.bot first: "apple" is Apple's privacy proxy (an open,
- * counted and flagged MPP); any other value is a bot. Then the user agent
- * and the client's network through the same rules as the pixel. A missing
- * user agent alone does not make a bot here: Mailgun saw the client and left
- * its own verdict empty.
+ * counted and flagged MPP); "gmail" is Gmail's image proxy, which follows
+ * EMAIL_TRACKING_COUNT_GMAIL_PROXY like GoogleImageProxy at the pixel; any
+ * other value ("generic", ...) is a bot. Null, "" or absent say nothing.
+ * Then the user agent and the client's network through the same rules as
+ * the pixel. A missing user agent alone does not make a bot here: Mailgun
+ * saw the client and left its own verdict empty.
  */
 export function classifyWebhookClient(
   kind: EventKind,
   clientBot: string | null,
   userAgent: string | null,
-  isBot: (ua: string) => boolean,
+  rules: ClientRules,
   fromBotNetwork = false,
 ): WebhookClient {
   if (clientBot === 'apple') return { countable: true, bot: false, botReason: null, mpp: kind === 'OPEN' };
-  if (clientBot !== null) return { countable: false, bot: true, botReason: 'MAILGUN', mpp: false };
-  if (userAgent !== null && isBot(userAgent)) return { countable: false, bot: true, botReason: 'USER_AGENT', mpp: false };
+  const countedGmail = clientBot === 'gmail' && rules.countGmailProxy;
+  if (clientBot !== null && !countedGmail) return { countable: false, bot: true, botReason: 'MAILGUN', mpp: false };
+  if (userAgent !== null && rules.isBotUserAgent(userAgent)) return { countable: false, bot: true, botReason: 'USER_AGENT', mpp: false };
   if (fromBotNetwork) return { countable: false, bot: true, botReason: 'NETWORK', mpp: false };
   return { countable: true, bot: false, botReason: null, mpp: kind === 'OPEN' && isMppProxy(userAgent ?? undefined) };
 }
@@ -93,7 +100,7 @@ export function toTrackingEvent(event: MailgunEvent, send: SendRef, helpers: Web
   const fromBotNetwork = event.ip !== null && helpers.isBotNetwork(event.ip);
   const client = target.trap
     ? botVerdict('TRAP')
-    : classifyWebhookClient(kind, event.clientBot, event.userAgent, helpers.isBotUserAgent, fromBotNetwork);
+    : classifyWebhookClient(kind, event.clientBot, event.userAgent, helpers, fromBotNetwork);
   return {
     orgId: send.orgId,
     sendId: send.sendId,

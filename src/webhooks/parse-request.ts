@@ -15,6 +15,8 @@ export interface ParsedWebhook {
 export type ParseResult = { ok: true; webhook: ParsedWebhook } | { ok: false; problem: string };
 
 const fail = (problem: string): ParseResult => ({ ok: false, problem });
+/** Fields of Mailgun's inbound-route posts (forward() and store()) that no event webhook has. */
+const INBOUND_FIELDS = new Set(['sender', 'body-plain', 'body-html', 'stripped-text', 'stripped-html']);
 
 export function parseJsonWebhook(text: string): ParseResult {
   let body: unknown;
@@ -33,7 +35,11 @@ export function parseJsonWebhook(text: string): ParseResult {
 export function parseFormWebhook(fields: FormFields): ParseResult {
   if (fields.length === 0) return fail('empty form');
   const legacy = legacyWebhook(fields);
-  if (typeof legacy.eventData.event !== 'string' || legacy.eventData.event === '') return fail('form has no event field');
+  if (typeof legacy.eventData.event !== 'string' || legacy.eventData.event === '') {
+    // A route forwarding received mail, pointed at this URL by mistake, posts a message, not an event.
+    const inbound = fields.some(([name]) => INBOUND_FIELDS.has(name));
+    return fail(inbound ? 'form has no event field: an inbound-route post (a received message) was sent to the event webhook URL' : 'form has no event field');
+  }
   return {
     ok: true,
     webhook: { signature: readSignature(legacy.timestamp, legacy.token, legacy.signature), eventData: legacy.eventData, legacy: true },

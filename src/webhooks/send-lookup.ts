@@ -2,8 +2,11 @@
 // status and the sealed signing keys that may verify them, in one statement
 // at the start of the batch's transaction. An event names its send by
 // user-variables send_id (with org_id, or alone: a uuid is unique across
-// organisations) or, without a send_id, by the Message-Id within its
-// organisation.
+// organisations); an event without a usable send_id (none, not a uuid, or
+// none of ours) is matched by its Message-Id across all organisations, and
+// only when exactly one send carries it. Whichever way it was found, the
+// event is then verified with that send's own key (signing-key.ts), which is
+// what keeps one organisation from writing to another's sends.
 import type { EntityManager } from 'typeorm';
 import type { SendStatus } from '../db/entities/send.entity';
 import type { MailgunEvent } from './map-mailgun-event';
@@ -15,6 +18,8 @@ export interface WebhookSend {
   senderTeamId: string | null;
   contactId: string;
   recipientEmail: string;
+  /** when instrumentEmail recorded it: no event of the send can be older */
+  sentAt: Date;
   /** as locked for this transaction */
   status: SendStatus;
   statusChangedAt: Date | null;
@@ -30,35 +35,36 @@ interface Row {
   sender_team_id: string | null;
   contact_id: string;
   recipient_email: string;
+  sent_at: Date;
   status: SendStatus;
   status_changed_at: Date | null;
 }
 
 // Each branch is a LATERAL probe per key, so every look-up is an index scan:
 // the primary key (org_id, id); the primary key skip-scanned on its leading
-// org_id for a send id alone (PostgreSQL 18); sends_message_id_idx for the
-// Message-Id, stored with or without angle brackets, the recipient breaking
-// ties when one message went to several contacts.
-const FIND_SENDS: PreparedStatement = {
-  name: 'mailgun-find-sends-v2',
+// org_id for a send id alone (PostgreSQL 18); sends_by_message_id_idx
+// (message_id, org_id) for the Message-Id, stored with or without angle
+// brackets, probed only for the events no send id matched. The send-id and
+// Message-Id probes stop at two rows: a second one makes the match ambiguous.
+export const FIND_SENDS: PreparedStatement = {
+  name: 'mailgun-find-sends-v3',
   text: `
   WITH k AS (
-    SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::text[], $5::text[]) AS k(i, org_id, send_id, message_id, recipient)
+    SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::text[]) AS k(i, org_id, send_id, message_id)
+  ), by_send_id AS (
+    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
+      SELECT org_id, id FROM sends WHERE org_id = k.org_id AND id = k.send_id) s
+    WHERE k.send_id IS NOT NULL AND k.org_id IS NOT NULL
+    UNION ALL
+    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
+      SELECT org_id, id FROM sends WHERE id = k.send_id LIMIT 2) s
+    WHERE k.send_id IS NOT NULL AND k.org_id IS NULL
   )
-  SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-    SELECT org_id, id FROM sends WHERE org_id = k.org_id AND id = k.send_id) s
-  WHERE k.send_id IS NOT NULL AND k.org_id IS NOT NULL
+  SELECT i, org_id, id FROM by_send_id
   UNION ALL
   SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-    SELECT org_id, id FROM sends WHERE id = k.send_id LIMIT 2) s
-  WHERE k.send_id IS NOT NULL AND k.org_id IS NULL
-  UNION ALL
-  SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-    SELECT org_id, id FROM sends
-    WHERE org_id = k.org_id AND message_id IN (k.message_id, '<' || k.message_id || '>')
-    ORDER BY lower(recipient_email) = lower(k.recipient) DESC NULLS LAST, sent_at DESC
-    LIMIT 1) s
-  WHERE k.send_id IS NULL AND k.org_id IS NOT NULL AND k.message_id IS NOT NULL`,
+    SELECT org_id, id FROM sends WHERE message_id IN (k.message_id, '<' || k.message_id || '>') LIMIT 2) s
+  WHERE k.message_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM by_send_id b WHERE b.i = k.i)`,
 };
 
 // Then the sends found are locked, in key order (the order the event writer
@@ -68,9 +74,9 @@ const FIND_SENDS: PreparedStatement = {
 // it into the wrong number of rows (a lost look-up, seen under load). Send
 // ids are unique, so the two ANY lists select exactly the pairs found.
 const LOCK_SENDS: PreparedStatement = {
-  name: 'mailgun-lock-sends-v1',
+  name: 'mailgun-lock-sends-v2',
   text: `
-  SELECT org_id, id, sender_team_id, contact_id, recipient_email, status, status_changed_at
+  SELECT org_id, id, sender_team_id, contact_id, recipient_email, sent_at, status, status_changed_at
   FROM sends WHERE org_id = ANY($1::text[]) AND id = ANY($2::uuid[])
   ORDER BY org_id, id
   FOR UPDATE`,
@@ -86,14 +92,13 @@ const SIGNING_KEYS: PreparedStatement = {
 
 /** One answer per event, in order: its send, or null when none (or more than one) matches. */
 export async function findWebhookSends(db: EntityManager, events: readonly MailgunEvent[]): Promise<(WebhookSend | null)[]> {
-  const wanted = events.map((event, i) => ({ event, i })).filter(({ event }) => event.sendId !== null || (event.orgId !== null && event.messageId !== null));
+  const wanted = events.map((event, i) => ({ event, i })).filter(({ event }) => event.sendId !== null || event.messageId !== null);
   if (wanted.length === 0) return events.map(() => null);
   const matches = await runPrepared<{ i: number; org_id: string; id: string }>(db, FIND_SENDS, [
     wanted.map(({ i }) => i),
     wanted.map(({ event }) => event.orgId),
     wanted.map(({ event }) => event.sendId),
     wanted.map(({ event }) => event.messageId),
-    wanted.map(({ event }) => event.recipient),
   ]);
   const found = new Map<number, { orgId: string; id: string } | 'ambiguous'>();
   for (const match of matches) found.set(match.i, found.has(match.i) ? 'ambiguous' : { orgId: match.org_id, id: match.id });
@@ -114,6 +119,7 @@ export async function findWebhookSends(db: EntityManager, events: readonly Mailg
       senderTeamId: row.sender_team_id,
       contactId: row.contact_id,
       recipientEmail: row.recipient_email,
+      sentAt: row.sent_at,
       status: row.status,
       statusChangedAt: row.status_changed_at,
       teamKey: row.sender_team_id === null ? null : (keyOf.get(`${row.org_id}\n${row.sender_team_id}`) ?? null),

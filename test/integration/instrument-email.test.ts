@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SendDocument } from '../generated/graphql';
-import { locationHeader } from '../../src/routes/tracking';
+import { locationHeader } from '../../src/http/location';
 import { openPixelTag, trapLinkTag } from '../../src/instrument/rewriter';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gql } from '../support/graphql-client';

@@ -158,6 +158,36 @@ describe('repeats', () => {
     expect(await storedEvents(t.app.db, send)).toHaveLength(1);
   });
 
+  it('an event without an id, signed anew by a retry, is handled once (its id comes from its content)', async () => {
+    for (const shape of ['json', 'form'] as const) {
+      const send = await newSend();
+      const at = nowSeconds();
+      const data = eventData('opened', { sendId: send.sendId, orgId: send.orgId, timestamp: at });
+      delete data.id;
+      const post = () =>
+        shape === 'json'
+          ? postJson(t.url, jsonBody(PLATFORM_KEY, data))
+          : postForm(t.url, formBody(PLATFORM_KEY, legacyFields('opened', { sendId: send.sendId, orgId: send.orgId }), { timestamp: at }));
+      expect(await answer(await post())).toEqual([200, { status: 'processed' }]);
+      expect(await answer(await post())).toEqual([200, { status: 'duplicate' }]);
+      expect(await storedEvents(t.app.db, send)).toHaveLength(1);
+    }
+  });
+
+  it('an event dated long before its send (a test payload) is dated at the send; within a day it keeps its time', async () => {
+    const send = await newSend();
+    const [{ sent_at: sentAt }] = await t.app.db.query(`SELECT sent_at FROM sends WHERE org_id = $1 AND id = $2`, [send.orgId, send.sendId]);
+    await postJson(t.url, jsonBody(PLATFORM_KEY, eventData('opened', { sendId: send.sendId, orgId: send.orgId, timestamp: 1521243339.873676 })));
+    const hourBefore = sentAt.getTime() / 1000 - 3600;
+    await postJson(t.url, jsonBody(PLATFORM_KEY, eventData('clicked', { sendId: send.sendId, orgId: send.orgId, url: LINKS[0], timestamp: hourBefore })));
+    const rows = await t.app.db.query(`SELECT kind, occurred_at FROM tracking_events WHERE org_id = $1 AND send_id = $2 ORDER BY kind DESC`, [send.orgId, send.sendId]);
+    expect(rows).toEqual([
+      { kind: 'OPEN', occurred_at: sentAt },
+      { kind: 'CLICK', occurred_at: new Date(Math.round(hourBefore * 1000)) },
+    ]);
+    expect((await sendCounters(t.app.db, send)).first_opened_at).toEqual(sentAt);
+  });
+
   it('a permanent failure after a delivery wins; a late deferral never undoes a delivery', async () => {
     const send = await newSend();
     const at = nowSeconds();
@@ -184,11 +214,13 @@ describe('finding the send', () => {
     expect((await sendCounters(t.app.db, send)).opens).toBe(1);
   });
 
-  it('by Message-Id within the organisation when there is no send_id', async () => {
+  it('by Message-Id when there is no send_id (org_id, given or not, does not narrow it)', async () => {
     const orgId = uniqueOrg('wh');
     await insertContact(t.app.db, orgId, 'c-mid');
-    const send = await insertSend(t.app.db, { orgId, contactId: 'c-mid', messageId: '<abc.123@crm.example.com>' });
-    const response = await postJson(t.url, jsonBody(PLATFORM_KEY, eventData('failed', { sendId: null, orgId, severity: 'permanent', messageId: 'abc.123@crm.example.com' })));
+    // Message-Ids are unique in the world: one shared with another test's send would (rightly) match neither.
+    const messageId = `${orgId}.123@crm.example.com`;
+    const send = await insertSend(t.app.db, { orgId, contactId: 'c-mid', messageId: `<${messageId}>` });
+    const response = await postJson(t.url, jsonBody(PLATFORM_KEY, eventData('failed', { sendId: null, orgId, severity: 'permanent', messageId })));
     expect(response.status).toBe(200);
     expect(await sendStatus(t.app.db, orgId, send.sendId)).toBe('FAILED');
   });
@@ -218,6 +250,23 @@ describe('the 10-minute cross-source dedupe', () => {
       await t.app.recorder.flush();
       await postJson(t.url, jsonBody(PLATFORM_KEY, eventData('opened', { sendId: send.sendId, orgId: send.orgId, timestamp: nowSeconds() + minutes * 60 })));
       expect((await sendCounters(t.app.db, send)).opens).toBe(expected);
+    }
+  });
+});
+
+describe("Gmail's image proxy (client-info.bot = gmail)", () => {
+  it('is a bot by default and a counted open with EMAIL_TRACKING_COUNT_GMAIL_PROXY=true', async () => {
+    const counting = await startTestApp({ MAILGUN_WEBHOOK_SIGNING_KEY: PLATFORM_KEY, EMAIL_TRACKING_COUNT_GMAIL_PROXY: 'true' });
+    try {
+      for (const [app, counted] of [[t, false], [counting, true]] as const) {
+        const send = await newSend();
+        const gmail = { sendId: send.sendId, orgId: send.orgId, bot: 'gmail', userAgent: 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)' };
+        expect((await postJson(app.url, jsonBody(PLATFORM_KEY, eventData('opened', gmail)))).status).toBe(200);
+        expect((await sendCounters(t.app.db, send)).opens).toBe(counted ? 1 : 0);
+        expect(await storedEvents(t.app.db, send)).toEqual([{ kind: 'OPEN', source: 'WEBHOOK', counted, bot: !counted, mpp: false }]);
+      }
+    } finally {
+      await counting.close();
     }
   });
 });

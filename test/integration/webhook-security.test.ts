@@ -4,7 +4,7 @@
 import { ClearMailgunSigningKeyDocument, SetMailgunSigningKeyDocument } from '../generated/graphql';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gql } from '../support/graphql-client';
-import { PLATFORM_KEY, eventData, formBody, jsonBody, legacyFields, newToken, nowSeconds, postForm, postJson, postWebhook, processedEvents, signature } from '../support/mailgun';
+import { PLATFORM_KEY, eventData, formBody, jsonBody, legacyFields, newToken, nowSeconds, postForm, postJson, postWebhook, processedEvents, setSigningKey, signature } from '../support/mailgun';
 import { insertSend, sendCounters, storedEvents, type TestSend } from '../support/sends';
 
 let t: TestApp;
@@ -24,11 +24,7 @@ async function nothingRecorded(send: TestSend): Promise<void> {
   expect(await processedEvents(t.app.db, send.orgId)).toBe(0);
 }
 
-async function setKey(orgId: string, key: string, scope: 'ORG' | 'TEAM' = 'ORG', teamId?: string): Promise<void> {
-  const token = scope === 'ORG' ? await tokenFor(orgId, 'owner-1', 'owner') : await tokenFor(orgId, 'partner-1', 'partner', teamId);
-  const result = await gql(t.url, SetMailgunSigningKeyDocument, { scope, key }, token);
-  expect(result.data?.setMailgunSigningKey.mailgunSigningKeySet).toBe(true);
-}
+const setKey = (orgId: string, key: string, scope: 'ORG' | 'TEAM' = 'ORG', teamId?: string) => setSigningKey(t.url, orgId, key, scope, teamId);
 
 describe('signatures', () => {
   it('refuses a forged, missing or malformed signature with 401 and records nothing', async () => {

@@ -4,6 +4,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { signMailgun } from '../../src/webhooks/signature';
+import { SetMailgunSigningKeyDocument } from '../generated/graphql';
+import { tokenFor } from './app';
+import { gql } from './graphql-client';
 
 export const PLATFORM_KEY = 'platform-signing-key-0123456789abcdef';
 export const WEBHOOK_PATH = '/api/v1/webhooks/mailgun';
@@ -138,4 +141,11 @@ export async function contactStatus(db: DataSource, orgId: string, contactId: st
 export async function processedEvents(db: DataSource, orgId: string): Promise<number> {
   const [row] = await db.query(`SELECT count(*)::int AS n FROM processed_webhook_events WHERE org_id = $1`, [orgId]);
   return (row as { n: number }).n;
+}
+
+/** Sets an organisation's key (as its owner) or a team's (as a partner of that team) through the API. */
+export async function setSigningKey(baseUrl: string, orgId: string, key: string, scope: 'ORG' | 'TEAM' = 'ORG', teamId?: string): Promise<void> {
+  const token = scope === 'ORG' ? await tokenFor(orgId, 'owner-1', 'owner') : await tokenFor(orgId, 'partner-1', 'partner', teamId);
+  const result = await gql(baseUrl, SetMailgunSigningKeyDocument, { scope, key }, token);
+  if (result.data?.setMailgunSigningKey.mailgunSigningKeySet !== true) throw new Error(`setting the ${scope} key of ${orgId} failed: ${JSON.stringify(result.errors)}`);
 }

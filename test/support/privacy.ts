@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { ForgetContactDocument, SetContactTrackingConsentDocument, type InstrumentEmailInput } from '../generated/graphql';
 import { tokenFor, type TestApp } from './app';
 import { gql } from './graphql-client';
-import { clickTokens, emailInput, instrument, PIXEL_URL } from './instrument';
+import { clickTokens, emailInput, instrument, PIXEL_URL, trapTokens } from './instrument';
 import type { TestSend } from './sends';
 
 export const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)';
@@ -28,8 +28,8 @@ export async function sendTrackedEmail(t: TestApp, orgId: string, input: Partial
     sendId: sent.sendId,
     contactId: String(email.contactId),
     openToken: pixel![1]!,
-    // Only the email's own links, should a hidden machine trap follow them.
-    clickTokens: clickTokens(sent.html).slice(0, sent.trackedLinks),
+    clickTokens: clickTokens(sent.html),
+    trapToken: trapTokens(sent.html)[0]!,
   };
 }
 

@@ -3,7 +3,7 @@
 import { RequestClassifier } from '../../src/events/classify';
 import { IpHasher } from '../../src/events/event';
 import { TokenCodec } from '../../src/events/tokens';
-import type { MailgunEvent } from '../../src/webhooks/map-mailgun-event';
+import { mapMailgunEvent, type MailgunEvent } from '../../src/webhooks/map-mailgun-event';
 import { classifyWebhookClient, resolveClickTarget, toTrackingEvent, webhookEventUuid } from '../../src/webhooks/map-tracking-event';
 import { CONTACT_STATUS_LADDER, contactStatusOf, moreSevere, nextSendState, type SendState } from '../../src/webhooks/status-rules';
 
@@ -15,6 +15,7 @@ const helpers = {
   hashIp: (sendId: string, ip: string) => hasher.hash(sendId, ip),
   isBotUserAgent: (ua: string) => classifier.isBot(ua),
   isBotNetwork: (ip: string) => classifier.isBotNetwork(ip),
+  countGmailProxy: false,
 };
 const SEND = { orgId: 'acme', sendId: '0b8e0f4e-3c1a-4d5e-9f6a-7b8c9d0e1f2a' };
 const BROWSER = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15';
@@ -39,26 +40,43 @@ function event(overrides: Partial<MailgunEvent>): MailgunEvent {
 }
 
 describe('classifyWebhookClient', () => {
-  const isBot = (ua: string) => classifier.isBot(ua);
   it('apple: counted, MPP for opens only', () => {
-    expect(classifyWebhookClient('OPEN', 'apple', 'Mozilla/5.0', isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: true });
-    expect(classifyWebhookClient('CLICK', 'apple', BROWSER, isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
+    expect(classifyWebhookClient('OPEN', 'apple', 'Mozilla/5.0', helpers)).toEqual({ countable: true, bot: false, botReason: null, mpp: true });
+    expect(classifyWebhookClient('CLICK', 'apple', BROWSER, helpers)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
   });
   it('generic or any other bot flag: a bot', () => {
-    for (const flag of ['generic', 'gmail', 'true']) expect(classifyWebhookClient('OPEN', flag, BROWSER, isBot)).toEqual({ countable: false, bot: true, botReason: 'MAILGUN', mpp: false });
+    for (const flag of ['generic', 'gmail', 'true', 'no']) expect(classifyWebhookClient('OPEN', flag, BROWSER, helpers)).toEqual({ countable: false, bot: true, botReason: 'MAILGUN', mpp: false });
+  });
+  it('gmail follows EMAIL_TRACKING_COUNT_GMAIL_PROXY, like GoogleImageProxy at the pixel', () => {
+    const gmailCounted = new RequestClassifier({ extraBotPatterns: [], countGmailProxy: true });
+    const counting = { ...helpers, countGmailProxy: true, isBotUserAgent: (ua: string) => gmailCounted.isBot(ua) };
+    const proxy = 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)';
+    expect(classifyWebhookClient('OPEN', 'gmail', proxy, counting)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
+    expect(classifyWebhookClient('OPEN', 'gmail', null, counting)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
+    expect(classifyWebhookClient('OPEN', 'gmail', proxy, helpers)).toEqual({ countable: false, bot: true, botReason: 'MAILGUN', mpp: false });
+    // the switch is about Gmail alone: other flags and bot user agents stay bots
+    expect(classifyWebhookClient('OPEN', 'generic', BROWSER, counting).bot).toBe(true);
+    expect(classifyWebhookClient('CLICK', 'gmail', 'Mozilla/5.0 (compatible; Barracuda)', counting).bot).toBe(true);
+  });
+  it('null, empty or absent bot flags say nothing', () => {
+    for (const bot of [null, '', undefined]) {
+      const mapped = mapMailgunEvent({ event: 'opened', 'client-info': { 'user-agent': BROWSER, ...(bot === undefined ? {} : { bot }) } }, { receivedAt: new Date() });
+      expect(mapped?.clientBot).toBeNull();
+      expect(classifyWebhookClient('OPEN', mapped!.clientBot, BROWSER, helpers)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
+    }
   });
   it("applies the pixel's user-agent rules: bot list, and Apple's bare Mozilla/5.0", () => {
-    expect(classifyWebhookClient('CLICK', null, 'Mozilla/5.0 (compatible; Barracuda)', isBot).bot).toBe(true);
-    expect(classifyWebhookClient('OPEN', null, 'Mozilla/5.0', isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: true });
-    expect(classifyWebhookClient('OPEN', null, BROWSER, isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
+    expect(classifyWebhookClient('CLICK', null, 'Mozilla/5.0 (compatible; Barracuda)', helpers).bot).toBe(true);
+    expect(classifyWebhookClient('OPEN', null, 'Mozilla/5.0', helpers)).toEqual({ countable: true, bot: false, botReason: null, mpp: true });
+    expect(classifyWebhookClient('OPEN', null, BROWSER, helpers)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
   });
   it('flags a client from a scanner network, after the user agent and Mailgun verdicts', () => {
-    expect(classifyWebhookClient('CLICK', null, BROWSER, isBot, true)).toEqual({ countable: false, bot: true, botReason: 'NETWORK', mpp: false });
-    expect(classifyWebhookClient('CLICK', null, 'curl/8.0', isBot, true).botReason).toBe('USER_AGENT');
-    expect(classifyWebhookClient('OPEN', 'generic', BROWSER, isBot, true).botReason).toBe('MAILGUN');
+    expect(classifyWebhookClient('CLICK', null, BROWSER, helpers, true)).toEqual({ countable: false, bot: true, botReason: 'NETWORK', mpp: false });
+    expect(classifyWebhookClient('CLICK', null, 'curl/8.0', helpers, true).botReason).toBe('USER_AGENT');
+    expect(classifyWebhookClient('OPEN', 'generic', BROWSER, helpers, true).botReason).toBe('MAILGUN');
   });
   it('does not call a client without a user agent a bot on that ground alone', () => {
-    expect(classifyWebhookClient('OPEN', null, null, isBot)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
+    expect(classifyWebhookClient('OPEN', null, null, helpers)).toEqual({ countable: true, bot: false, botReason: null, mpp: false });
   });
 });
 

@@ -1,10 +1,10 @@
 // event-data -> MailgunEvent, on fixtures shaped like Mailgun's documented
 // payloads, plus properties: total on any JSON, faithful on known fields.
 import fc from 'fast-check';
-import { cleanText, mapMailgunEvent, type MailgunEvent } from '../../src/webhooks/map-mailgun-event';
+import { cleanText, contentEventId, mapMailgunEvent, type MailgunEvent } from '../../src/webhooks/map-mailgun-event';
 
 const SEND_ID = '0b8e0f4e-3c1a-4d5e-9f6a-7b8c9d0e1f2a';
-const context = { fallbackId: 'token:abc', receivedAt: new Date('2026-01-01T00:00:00Z') };
+const context = { receivedAt: new Date('2026-01-01T00:00:00Z') };
 
 /** Shaped after Mailgun's documented webhook payloads (fields we do not read included). */
 const FIXTURES: Record<string, Record<string, unknown>> = {
@@ -105,6 +105,31 @@ describe('mapMailgunEvent on documented payloads', () => {
     expect(map({ event: 'temporary_fail' })).toMatchObject({ type: 'failed', severity: 'temporary' });
   });
 
+  it("reads an enhanced status code's class when there is no SMTP code (legacy code=5.1.1, enhanced-code, bounce-code)", () => {
+    const failure = (status: unknown) => map({ event: 'failed', 'delivery-status': status })?.severity;
+    expect([failure({ code: '5.1.1' }), failure({ code: '4.2.2' }), failure({ 'enhanced-code': '5.7.1' }), failure({ 'bounce-code': '5.1.1', code: null })]).toEqual([
+      'permanent',
+      'temporary',
+      'permanent',
+      'permanent',
+    ]);
+    // the SMTP code, when there is one, decides: Mailgun's docs pair 421 with enhanced-code null and 550 with "5.5.0"
+    expect([failure({ code: 421, 'enhanced-code': '5.7.1' }), failure(null), failure({ code: '5.1' })]).toEqual(['temporary', 'temporary', 'temporary']);
+  });
+
+  it('keeps only addresses as the client IP: sanitised samples carry 888.222.444.111 and xxx.xxx.xxx.xxx', () => {
+    const ip = (value: unknown) => map({ event: 'opened', ip: value })?.ip;
+    expect([ip('888.222.444.111'), ip('123.123.123.321'), ip('xxx.xxx.xxx.xxx'), ip(''), ip(42), ip('203.0.113.9'), ip('2001:DB8::1')]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      '203.0.113.9',
+      '2001:db8::1',
+    ]);
+  });
+
   it('maps complaints, unsubscribes, deliveries; anything else is "other" under its own name', () => {
     expect(map(FIXTURES.complained)).toMatchObject({ type: 'complained', sendId: null, orgId: 'acme', messageId: 'x@y' });
     expect(map(FIXTURES.unsubscribed)).toMatchObject({ type: 'unsubscribed', sendId: SEND_ID, orgId: null });
@@ -117,8 +142,11 @@ describe('mapMailgunEvent on documented payloads', () => {
     expect(map({ ...FIXTURES.opened, url: 'https://x.example' })?.url).toBeNull();
   });
 
-  it('uses the fallback id and the receipt time when Mailgun gives none (or nonsense)', () => {
-    expect(map({ event: 'opened' })).toMatchObject({ id: 'token:abc', occurredAt: context.receivedAt });
+  it('derives the id from the content and uses the receipt time when Mailgun gives none (or nonsense)', () => {
+    expect(map({ event: 'opened' })).toMatchObject({ id: contentEventId({ event: 'opened' }), occurredAt: context.receivedAt });
+    // a retry, signed anew, carries the same event-data: the same id; another event another id
+    expect(map({ event: 'opened', recipient: 'a@example.com' })?.id).toBe(map({ event: 'opened', recipient: 'a@example.com' })?.id);
+    expect(map({ event: 'opened', recipient: 'a@example.com' })?.id).not.toBe(map({ event: 'opened', recipient: 'b@example.com' })?.id);
     for (const timestamp of [-1, 0, 1e15, 'soon', Number.NaN, null, {}]) {
       expect(map({ event: 'opened', timestamp })?.occurredAt).toEqual(context.receivedAt);
     }
@@ -171,7 +199,7 @@ describe('mapMailgunEvent properties', () => {
           orgId: printable,
           recipient: printable,
           url: printable,
-          ip: printable,
+          ip: fc.oneof(fc.ipV4(), fc.ipV6()),
           userAgent: printable,
           bot: fc.option(printable, { nil: undefined }),
           severity: fc.constantFrom('permanent', 'temporary'),
@@ -196,7 +224,7 @@ describe('mapMailgunEvent properties', () => {
           expect(event?.orgId).toBe(input.orgId);
           expect(event?.recipient).toBe(input.recipient);
           expect(event?.url).toBe(input.event === 'clicked' ? input.url : null);
-          expect(event?.ip).toBe(input.ip);
+          expect(event?.ip).toBe(input.ip.toLowerCase());
           expect(event?.userAgent).toBe(input.userAgent);
           expect(event?.clientBot).toBe(input.bot === undefined ? null : input.bot.toLowerCase());
           expect(event?.severity).toBe(input.event === 'failed' ? input.severity : null);

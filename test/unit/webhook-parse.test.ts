@@ -1,7 +1,7 @@
 // Webhook bodies -> signature + event-data: the JSON shape, and the legacy
 // form fields (URL-encoded and multipart) rebuilt into the same event-data.
 import { legacyWebhook } from '../../src/webhooks/legacy-fields';
-import { mapMailgunEvent } from '../../src/webhooks/map-mailgun-event';
+import { contentEventId, mapMailgunEvent } from '../../src/webhooks/map-mailgun-event';
 import { parseFormWebhook, parseJsonWebhook, parseWebhookBody, type ParsedWebhook } from '../../src/webhooks/parse-request';
 
 const SIG = { timestamp: '1700000000', token: 't'.repeat(50), signature: 'ab'.repeat(32) };
@@ -54,8 +54,8 @@ describe('legacy form fields', () => {
       ['signature', SIG.signature],
     ]);
     expect(legacy).toMatchObject({ timestamp: SIG.timestamp, token: SIG.token, signature: SIG.signature });
-    expect(mapMailgunEvent(legacy.eventData, { fallbackId: `token:${SIG.token}`, receivedAt })).toEqual({
-      id: `token:${SIG.token}`,
+    expect(mapMailgunEvent(legacy.eventData, { receivedAt })).toEqual({
+      id: contentEventId(legacy.eventData),
       type: 'opened',
       name: 'opened',
       severity: null,
@@ -72,11 +72,14 @@ describe('legacy form fields', () => {
   });
 
   it('maps bounced and dropped to permanent failures, and reads a failed event with its severity', () => {
-    const severity = (fields: [string, string][]) => mapMailgunEvent(legacyWebhook(fields).eventData, { fallbackId: 'x', receivedAt });
+    const severity = (fields: [string, string][]) => mapMailgunEvent(legacyWebhook(fields).eventData, { receivedAt });
     expect(severity([['event', 'bounced'], ['code', '550'], ['error', '5.1.1 no such user']])).toMatchObject({ type: 'failed', severity: 'permanent', name: 'failed' });
     expect(severity([['event', 'dropped'], ['reason', 'hardfail']])).toMatchObject({ type: 'failed', severity: 'permanent' });
     expect(severity([['event', 'failed'], ['severity', 'temporary']])).toMatchObject({ type: 'failed', severity: 'temporary' });
     expect(severity([['event', 'failed'], ['code', '421']])).toMatchObject({ type: 'failed', severity: 'temporary' });
+    // RFC 3463 codes as legacy webhooks send them (anymail issue #62)
+    expect(severity([['event', 'failed'], ['code', '5.1.1']])).toMatchObject({ type: 'failed', severity: 'permanent' });
+    expect(severity([['event', 'bounced'], ['code', '5.1.1']])).toMatchObject({ type: 'failed', severity: 'permanent' });
   });
 
   it('finds user variables and the Message-Id in message-headers and X-Mailgun-Variables', () => {
@@ -85,7 +88,7 @@ describe('legacy form fields', () => {
       ['X-Mailgun-Variables', JSON.stringify({ send_id: SEND_ID, org_id: 'from-header' })],
       ['Message-Id', '<abc@crm.example.com>'],
     ]);
-    const fromHeaders = mapMailgunEvent(legacyWebhook([['event', 'complained'], ['message-headers', headers]]).eventData, { fallbackId: 'x', receivedAt });
+    const fromHeaders = mapMailgunEvent(legacyWebhook([['event', 'complained'], ['message-headers', headers]]).eventData, { receivedAt });
     expect(fromHeaders).toMatchObject({ sendId: SEND_ID, orgId: 'from-header', messageId: 'abc@crm.example.com' });
     const fromField = mapMailgunEvent(
       legacyWebhook([
@@ -93,7 +96,7 @@ describe('legacy form fields', () => {
         ['X-Mailgun-Variables', JSON.stringify({ send_id: SEND_ID, org_id: 'from-field' })],
         ['Message-Id', '<def@crm.example.com>'],
       ]).eventData,
-      { fallbackId: 'x', receivedAt },
+      { receivedAt },
     );
     expect(fromField).toMatchObject({ type: 'delivered', sendId: SEND_ID, orgId: 'from-field', messageId: 'def@crm.example.com' });
   });
@@ -118,12 +121,18 @@ describe('legacy form fields', () => {
       ['message-headers', '[["X-Mailgun-Variables", "{nope'],
       ['X-Mailgun-Variables', 'also not json'],
     ]);
-    expect(mapMailgunEvent(legacy.eventData, { fallbackId: 'x', receivedAt })).toMatchObject({ type: 'opened', sendId: null, orgId: null });
+    expect(mapMailgunEvent(legacy.eventData, { receivedAt })).toMatchObject({ type: 'opened', sendId: null, orgId: null });
   });
 
   it('refuses an empty form and a form without an event', () => {
     expect(parseFormWebhook([]).ok).toBe(false);
     expect(parseFormWebhook([['recipient', 'a@example.com']]).ok).toBe(false);
+  });
+
+  it('says so when an inbound-route post (a received message) reaches the event webhook', () => {
+    const inbound = parseFormWebhook([['recipient', 'test@inbound.example.com'], ['sender', 'from@example.org'], ['body-plain', 'hi'], ...Object.entries(SIG)]);
+    expect(inbound).toEqual({ ok: false, problem: expect.stringContaining('inbound-route post') });
+    expect(parseFormWebhook([['recipient', 'a@example.com']])).toEqual({ ok: false, problem: 'form has no event field' });
   });
 });
 
