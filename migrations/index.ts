@@ -8,6 +8,7 @@ import { TriggerJoinSettings1764400000000 } from './1764400000000-trigger-join-s
 import { MachineRulesAndConsent1764500000000 } from './1764500000000-machine-rules-and-consent';
 import { MessageIdLookup1764600000000 } from './1764600000000-message-id-lookup';
 import { ContactPrivacyActions1764600000002 } from './1764600000002-contact-privacy-actions';
+import { MachineClients1764700000000 } from './1764700000000-machine-clients';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -18,4 +19,5 @@ export const migrations = [
   MachineRulesAndConsent1764500000000,
   MessageIdLookup1764600000000,
   ContactPrivacyActions1764600000002,
+  MachineClients1764700000000,
 ];

@@ -142,20 +142,22 @@ export async function seedDemoOrganisation(db: DataSource, options: SeedOptions)
     for (const table of ORGANISATION_TABLES) await manager.query(`DELETE FROM ${table} WHERE org_id = $1`, [orgId]);
   });
   const events = eventInputs(orgId, plan, options);
-  let countedEvents = 0;
   await db.transaction(async (manager) => {
     await insertPlan(manager, orgId, plan);
-    for (let start = 0; start < events.length; start += CHUNK) {
-      const outcome = await writeEvents(manager, events.slice(start, start + CHUNK));
-      countedEvents += outcome.counted.filter(Boolean).length;
-    }
+    for (let start = 0; start < events.length; start += CHUNK) await writeEvents(manager, events.slice(start, start + CHUNK));
   });
   await compactSendStats(db);
 
   const sendsBySender: Record<string, number> = {};
   for (const send of plan.sends) sendsBySender[send.senderId] = (sendsBySender[send.senderId] ?? 0) + 1;
+  // As stored: the machine rules turn counted events into bot events afterwards too.
+  const stored: { counted: boolean; bot_reason: string | null; events: number }[] = await db.query(
+    `SELECT counted, bot_reason, count(*)::int AS events FROM tracking_events WHERE org_id = $1 GROUP BY 1, 2`,
+    [orgId],
+  );
+  const countedEvents = stored.filter((row) => row.counted).reduce((sum, row) => sum + row.events, 0);
   const botEventsByReason: Record<string, number> = {};
-  for (const { botReason } of events) if (botReason !== null) botEventsByReason[botReason] = (botEventsByReason[botReason] ?? 0) + 1;
+  for (const row of stored) if (row.bot_reason !== null) botEventsByReason[row.bot_reason] = (botEventsByReason[row.bot_reason] ?? 0) + row.events;
   return {
     sends: plan.sends.length,
     events: events.length,

@@ -1,47 +1,53 @@
-// The counters an event batch moves: opens, clicks and MPP opens with their
-// first/last times, and bot opens and clicks, on sends; clicks and unique clickers on send_links. Kept
-// forever: retention never touches them.
+// The counters a batch moves, kept forever (retention never touches them):
+// on sends, opens, clicks, MPP opens, bot opens and clicks with the first and
+// last times; on send_links, clicks and unique clickers. A batch adds its new
+// events and takes back what it reclassified (a machine's earlier events, a
+// webhook event a pixel took back), all as one change list.
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
-import { sendKey, type TrackingEventInput } from './event';
+import { sendKey, type EventKind } from './event';
 
-// LEAST/GREATEST ignore NULLs, so a first event sets the timestamps.
+/** One event's effect on the counters: +1 counted (new), -1 counted (taken back), +1 bot. */
+export interface CounterChange {
+  orgId: string;
+  sendId: string;
+  kind: EventKind;
+  at: number;
+  mpp: boolean;
+  counted: -1 | 0 | 1;
+  bot: 0 | 1;
+  linkPosition: number | null;
+  ipHash: Buffer | null;
+}
+
+// LEAST/GREATEST ignore NULLs, so a first event sets the times. When counted
+// events were taken back and one of them held a first or last time, the time
+// is read again from the retained events: taken-back events are recent (a
+// machine's, within a minute of its clicks), so what replaces them is too.
+const recount = (kind: EventKind, aggregate: 'min' | 'max') =>
+  `(SELECT ${aggregate}(e.occurred_at) FROM tracking_events e
+    WHERE e.org_id = s.org_id AND e.send_id = s.id AND e.counted AND e.kind = '${kind}')`;
 const BUMP_SENDS = {
-  name: 'events_bump_sends',
+  name: 'events_bump_sends_v2',
   text: `UPDATE sends s SET
            opens = s.opens + d.opens,
            clicks = s.clicks + d.clicks,
            mpp_opens = s.mpp_opens + d.mpp_opens,
            bot_opens = s.bot_opens + d.bot_opens,
            bot_clicks = s.bot_clicks + d.bot_clicks,
-           first_opened_at = LEAST(s.first_opened_at, d.first_open),
-           last_opened_at = GREATEST(s.last_opened_at, d.last_open),
-           last_clicked_at = GREATEST(s.last_clicked_at, d.last_click)
-         FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[],
-                     $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::integer[], $10::integer[])
-           AS d(org_id, id, opens, clicks, mpp_opens, first_open, last_open, last_click, bot_opens, bot_clicks)
+           machine_seen = s.machine_seen OR d.machine,
+           first_opened_at = CASE WHEN s.first_opened_at >= d.lost_first_open THEN ${recount('OPEN', 'min')}
+                                  ELSE LEAST(s.first_opened_at, d.first_open) END,
+           last_opened_at = CASE WHEN s.last_opened_at <= d.lost_last_open THEN ${recount('OPEN', 'max')}
+                                 ELSE GREATEST(s.last_opened_at, d.last_open) END,
+           last_clicked_at = CASE WHEN s.last_clicked_at <= d.lost_last_click THEN ${recount('CLICK', 'max')}
+                                  ELSE GREATEST(s.last_clicked_at, d.last_click) END
+         FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[], $6::integer[], $7::integer[],
+                     $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
+                     $13::timestamptz[], $14::boolean[])
+           AS d(org_id, id, opens, clicks, mpp_opens, bot_opens, bot_clicks, first_open, last_open, last_click,
+                lost_first_open, lost_last_open, lost_last_click, machine)
          WHERE s.org_id = d.org_id AND s.id = d.id`,
-};
-// Over all retained events of those clients: tracking_events_client_idx.
-const KNOWN_CLICKERS = {
-  name: 'events_known_clickers',
-  text: `SELECT DISTINCT e.org_id, e.send_id, e.link_position, e.ip_hash
-         FROM tracking_events e
-         JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[], $3::bytea[])) AS k(org_id, send_id, ip_hash)
-           ON e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
-         WHERE e.counted AND e.kind = 'CLICK' AND e.link_position IS NOT NULL`,
-};
-// A click with no client address still makes the link clicked by someone.
-const BUMP_LINKS = {
-  name: 'events_bump_links',
-  text: `UPDATE send_links l SET
-           clicks = l.clicks + d.clicks,
-           unique_clickers = GREATEST(l.unique_clickers + d.new_clickers, 1),
-           first_clicked_at = LEAST(l.first_clicked_at, d.first_at),
-           last_clicked_at = GREATEST(l.last_clicked_at, d.last_at)
-         FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[], $6::timestamptz[], $7::timestamptz[])
-           AS d(org_id, send_id, position, clicks, new_clickers, first_at, last_at)
-         WHERE l.org_id = d.org_id AND l.send_id = d.send_id AND l.position = d.position`,
 };
 
 interface SendDelta {
@@ -55,104 +61,131 @@ interface SendDelta {
   firstOpen: number | null;
   lastOpen: number | null;
   lastClick: number | null;
+  lostFirstOpen: number | null;
+  lostLastOpen: number | null;
+  lostLastClick: number | null;
+  machine: boolean;
 }
 
 const iso = (time: number | null) => (time === null ? null : new Date(time).toISOString());
 const earliest = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
 const latest = (a: number | null, b: number) => (a === null ? b : Math.max(a, b));
 
-/** `counts`: stored and counted, per event; `bots`: stored bot events, per event. */
-export async function bumpSendCounters(
-  db: EntityManager,
-  events: readonly TrackingEventInput[],
-  counts: readonly boolean[],
-  bots: readonly boolean[],
-): Promise<void> {
+function sendDeltas(changes: readonly CounterChange[], machineSends: ReadonlySet<string>): SendDelta[] {
   const deltas = new Map<string, SendDelta>();
-  events.forEach((event, index) => {
-    if (!counts[index] && !bots[index]) return;
-    const key = sendKey(event.orgId, event.sendId);
-    const delta = deltas.get(key) ?? {
-      orgId: event.orgId, sendId: event.sendId, opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0, firstOpen: null, lastOpen: null, lastClick: null,
-    };
-    deltas.set(key, delta);
-    if (!counts[index]) {
-      if (event.kind === 'OPEN') delta.botOpens += 1;
-      else delta.botClicks += 1;
-      return;
+  const deltaOf = (orgId: string, sendId: string) => {
+    const key = sendKey(orgId, sendId);
+    let delta = deltas.get(key);
+    if (!delta) {
+      delta = {
+        orgId, sendId, opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0, firstOpen: null, lastOpen: null, lastClick: null,
+        lostFirstOpen: null, lostLastOpen: null, lostLastClick: null, machine: machineSends.has(key),
+      };
+      deltas.set(key, delta);
     }
-    const at = event.occurredAt.getTime();
-    if (event.kind === 'OPEN') {
-      delta.opens += 1;
-      if (event.mpp) delta.mppOpens += 1;
-      delta.firstOpen = earliest(delta.firstOpen, at);
-      delta.lastOpen = latest(delta.lastOpen, at);
+    return delta;
+  };
+  for (const change of changes) {
+    const delta = deltaOf(change.orgId, change.sendId);
+    const open = change.kind === 'OPEN';
+    if (open) {
+      delta.opens += change.counted;
+      if (change.mpp) delta.mppOpens += change.counted;
+      delta.botOpens += change.bot;
     } else {
-      delta.clicks += 1;
-      delta.lastClick = latest(delta.lastClick, at);
+      delta.clicks += change.counted;
+      delta.botClicks += change.bot;
     }
-  });
-  if (deltas.size === 0) return;
-  const rows = [...deltas.values()];
+    if (change.counted === 1 && open) {
+      delta.firstOpen = earliest(delta.firstOpen, change.at);
+      delta.lastOpen = latest(delta.lastOpen, change.at);
+    } else if (change.counted === 1) delta.lastClick = latest(delta.lastClick, change.at);
+    else if (change.counted === -1 && open) {
+      delta.lostFirstOpen = earliest(delta.lostFirstOpen, change.at);
+      delta.lostLastOpen = latest(delta.lostLastOpen, change.at);
+    } else if (change.counted === -1) delta.lostLastClick = latest(delta.lostLastClick, change.at);
+  }
+  for (const key of machineSends) if (!deltas.has(key)) deltaOf(key.slice(0, key.lastIndexOf('/')), key.slice(key.lastIndexOf('/') + 1));
+  return [...deltas.values()];
+}
+
+/** Moves the counters on sends; `machineSends` (sendKey) gained a machine window. */
+export async function bumpSendCounters(db: EntityManager, changes: readonly CounterChange[], machineSends: ReadonlySet<string>): Promise<void> {
+  const rows = sendDeltas(changes, machineSends);
+  if (rows.length === 0) return;
   await runPrepared(db, BUMP_SENDS, [
     rows.map((row) => row.orgId),
     rows.map((row) => row.sendId),
     rows.map((row) => row.opens),
     rows.map((row) => row.clicks),
     rows.map((row) => row.mppOpens),
+    rows.map((row) => row.botOpens),
+    rows.map((row) => row.botClicks),
     rows.map((row) => iso(row.firstOpen)),
     rows.map((row) => iso(row.lastOpen)),
     rows.map((row) => iso(row.lastClick)),
-    rows.map((row) => row.botOpens),
-    rows.map((row) => row.botClicks),
+    rows.map((row) => iso(row.lostFirstOpen)),
+    rows.map((row) => iso(row.lostLastOpen)),
+    rows.map((row) => iso(row.lostLastClick)),
+    rows.map((row) => row.machine),
   ]);
 }
 
-/** Clients (per-send IP hashes) that already made a counted click on each link, over all retained events. */
-export async function knownClickers(db: EntityManager, clicks: readonly TrackingEventInput[]): Promise<Set<string>> {
-  const withClient = clicks.filter((event) => event.ipHash);
-  if (withClient.length === 0) return new Set();
-  const rows = await runPrepared<{ org_id: string; send_id: string; link_position: number; ip_hash: Buffer }>(db, KNOWN_CLICKERS, [
-    withClient.map((event) => event.orgId),
-    withClient.map((event) => event.sendId),
-    withClient.map((event) => event.ipHash),
-  ]);
-  return new Set(rows.map((row) => `${sendKey(row.org_id, row.send_id)} ${row.link_position} ${row.ip_hash.toString('hex')}`));
-}
+// A click with no client address still makes the link clicked by someone;
+// a link whose every click was taken back has no clicker left.
+const BUMP_LINKS = {
+  name: 'events_bump_links_v2',
+  text: `UPDATE send_links l SET
+           clicks = l.clicks + d.clicks,
+           unique_clickers = CASE WHEN l.clicks + d.clicks <= 0 THEN 0 ELSE GREATEST(l.unique_clickers + d.clickers, 1) END,
+           first_clicked_at = LEAST(l.first_clicked_at, d.first_at),
+           last_clicked_at = GREATEST(l.last_clicked_at, d.last_at)
+         FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[], $6::timestamptz[], $7::timestamptz[])
+           AS d(org_id, send_id, position, clicks, clickers, first_at, last_at)
+         WHERE l.org_id = d.org_id AND l.send_id = d.send_id AND l.position = d.position`,
+};
 
 interface LinkDelta {
   orgId: string;
   sendId: string;
   position: number;
   clicks: number;
-  newClickers: number;
+  clickers: number;
   first: number | null;
   last: number | null;
 }
 
-export const isLinkClick = (event: TrackingEventInput) => event.kind === 'CLICK' && event.linkPosition !== null;
+export const clickerKey = (orgId: string, sendId: string, position: number, ipHash: Buffer) => `${sendKey(orgId, sendId)} ${position} ${ipHash.toString('hex')}`;
 
-/** `known`: clients that clicked each link before this batch (read before the batch is inserted). */
-export function linkDeltas(events: readonly TrackingEventInput[], counts: readonly boolean[], known: Set<string>): LinkDelta[] {
-  const clicks = events.filter((event, index) => counts[index] && isLinkClick(event));
+/**
+ * Per link: clicks, and clickers gained (a counted click by a client not
+ * among `clicked`, the clients that clicked it before) or lost (`lost`: a
+ * client none of whose counted clicks on it is left).
+ */
+export function linkDeltas(changes: readonly CounterChange[], clicked: Set<string>, lost: Set<string>): LinkDelta[] {
   const deltas = new Map<string, LinkDelta>();
-  for (const event of clicks) {
-    const key = `${sendKey(event.orgId, event.sendId)} ${event.linkPosition}`;
-    const delta = deltas.get(key) ?? {
-      orgId: event.orgId, sendId: event.sendId, position: event.linkPosition as number, clicks: 0, newClickers: 0, first: null, last: null,
-    };
-    const at = event.occurredAt.getTime();
-    delta.clicks += 1;
-    delta.first = earliest(delta.first, at);
-    delta.last = latest(delta.last, at);
-    if (event.ipHash) {
-      const client = `${key} ${event.ipHash.toString('hex')}`;
-      if (!known.has(client)) {
-        known.add(client);
-        delta.newClickers += 1;
-      }
+  for (const change of changes) {
+    if (change.kind !== 'CLICK' || change.linkPosition === null || change.counted === 0) continue;
+    const key = `${sendKey(change.orgId, change.sendId)} ${change.linkPosition}`;
+    let delta = deltas.get(key);
+    if (!delta) {
+      delta = { orgId: change.orgId, sendId: change.sendId, position: change.linkPosition, clicks: 0, clickers: 0, first: null, last: null };
+      deltas.set(key, delta);
     }
-    deltas.set(key, delta);
+    delta.clicks += change.counted;
+    if (change.counted === 1) {
+      delta.first = earliest(delta.first, change.at);
+      delta.last = latest(delta.last, change.at);
+    }
+    if (!change.ipHash) continue;
+    const client = clickerKey(change.orgId, change.sendId, change.linkPosition, change.ipHash);
+    if (change.counted === 1 && !clicked.has(client)) {
+      clicked.add(client);
+      delta.clickers += 1;
+    } else if (change.counted === -1 && lost.delete(client)) {
+      clicked.delete(client);
+      delta.clickers -= 1;
+    }
   }
   return [...deltas.values()];
 }
@@ -164,9 +197,8 @@ export async function bumpLinkCounters(db: EntityManager, rows: readonly LinkDel
     rows.map((row) => row.sendId),
     rows.map((row) => row.position),
     rows.map((row) => row.clicks),
-    rows.map((row) => row.newClickers),
+    rows.map((row) => row.clickers),
     rows.map((row) => iso(row.first)),
     rows.map((row) => iso(row.last)),
   ]);
 }
-

@@ -251,7 +251,7 @@ export class EventRecorder {
       }
       this.counters.written++;
       if (outcome.counted[index]) this.counters.counted++;
-      else if (event.bot) this.counters.bots++;
+      else if (outcome.bot[index]) this.counters.bots++;
       else if (event.countable) this.counters.deduped++;
     });
   }

@@ -1,159 +1,45 @@
 // Writes a batch of events inside the caller's transaction: lock the sends,
-// read the counted events the dedupe rules look at, decide, insert the raw
-// events, bump the counters on sends and send_links. Every statement takes
-// the whole batch, so a batch costs a handful of round trips.
+// read what the rules look at around each client, decide (machines, dedupe,
+// what earlier events change), insert the raw events, reclassify the stored
+// ones, move the counters. Every statement takes the whole batch, so a batch
+// costs a handful of round trips; the rare paths (a machine found, a webhook
+// event taken back) add their own.
 import type { EntityManager } from 'typeorm';
-import { bumpLinkCounters, bumpSendCounters, isLinkClick, knownClickers, linkDeltas } from './counters';
-import { decideCounted, type CountedEvent } from './dedupe';
-import { CLIENT_DEDUPE_MS, WEBHOOK_DEDUPE_MS, sendKey, type TrackingEventInput } from './event';
 import { runPrepared } from '../db/prepared';
+import { lockSends, readHistory, readWindowEvents, type BatchHistory } from './batch-reads';
+import { bumpLinkCounters, bumpSendCounters, linkDeltas, type CounterChange } from './counters';
+import { decideBatch, type BatchDecision, type Flip } from './decide-batch';
+import { sendKey, type TrackingEventInput } from './event';
 import { insertEvents } from './insert-events';
+import { clientKey, MACHINE_MARGIN_MS, type MachineWindow } from './machine-rules';
+import { flipStoredEvents, lostClickers, storeMachineWindows } from './reclassify';
 
 export interface WriteOutcome {
   /** per input event: stored and counted */
   counted: boolean[];
   /** per input event: stored (false: its send does not exist, is withheld, or a repeat of a stored event) */
   stored: boolean[];
+  /** per input event: stored as a machine's (by its user agent, network, or the machine rules) */
+  bot: boolean[];
   /** per input event: not stored because its contact withdrew consent or was erased */
   withheld: boolean[];
 }
 
-interface StoredRow {
-  send_id: string;
-  kind: 'OPEN' | 'CLICK';
-  source: 'PIXEL' | 'REDIRECT' | 'WEBHOOK';
-  occurred_at: Date;
-  link_position: number | null;
-  url: string | null;
-  ip_hash: Buffer | null;
+export interface WriteOptions {
+  /** some events may be stored already (a retry, or a journal adopted after a crash): insert idempotently */
+  maybeRepeated?: boolean;
 }
 
-/** The latest counted open and click of a locked send. */
-interface SendActivity {
-  lastOpen: number | null;
-  lastClick: number | null;
-}
-
-// The batch statements, prepared once per connection (see db/prepared.ts).
-// A send is withheld when its contact withdrew tracking consent or was erased
-// (contract section 7): locked like any other, then treated as unknown. The
-// contact is probed by contacts_pkey per send. An erased send also has an
-// empty address: when this statement waits on a send that forgetContact has
-// locked, PostgreSQL re-checks only the send's new version (the contact is
-// read as of the statement's start), and the blank address is what it sees.
-const LOCK_SENDS = {
-  name: 'events_lock_sends_v2',
-  text: `SELECT s.org_id, s.id, s.last_opened_at, s.last_clicked_at,
-                s.recipient_email = '' OR EXISTS (
-                  SELECT FROM contacts c
-                  WHERE c.org_id = s.org_id AND c.id = s.contact_id AND (NOT c.tracking_consent OR c.status = 'ERASED')) AS withheld
-         FROM sends s
-         JOIN unnest($1::text[], $2::uuid[]) AS k(org_id, id) ON s.org_id = k.org_id AND s.id = k.id
-         ORDER BY s.org_id, s.id
-         FOR UPDATE OF s`,
-};
-// Served by tracking_events_client_idx.
-const SAME_CLIENT_HISTORY = {
-  name: 'events_same_client_history',
-  text: `SELECT e.send_id, e.kind, e.source, e.occurred_at, e.link_position, e.url, e.ip_hash
-         FROM tracking_events e
-         JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[], $3::bytea[])) AS k(org_id, send_id, ip_hash)
-           ON e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
-         WHERE e.counted AND e.occurred_at BETWEEN $4 AND $5`,
-};
-// Served by the primary key (org_id, send_id, occurred_at, id).
-const WEBHOOK_HISTORY = {
-  name: 'events_webhook_history',
-  text: `SELECT e.send_id, e.kind, e.source, e.occurred_at, e.link_position, e.url, e.ip_hash
-         FROM tracking_events e
-         JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[])) AS k(org_id, send_id)
-           ON e.org_id = k.org_id AND e.send_id = k.send_id
-         WHERE e.counted AND e.occurred_at BETWEEN $3 AND $4`,
-};
+// Served by the primary key of send_links, one probe per key.
 const LINK_POSITIONS = {
-  name: 'events_link_positions',
-  text: `SELECT DISTINCT ON (l.org_id, l.send_id, l.url) l.org_id, l.send_id, l.position, l.url
-         FROM send_links l
-         JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::uuid[], $3::text[])) AS k(org_id, send_id, url)
-           ON l.org_id = k.org_id AND l.send_id = k.send_id AND l.url = k.url
-         ORDER BY l.org_id, l.send_id, l.url, l.position`,
+  name: 'events_link_positions_v2',
+  text: `SELECT k.org_id, k.send_id, k.url, l.position
+         FROM unnest($1::text[], $2::uuid[], $3::text[]) AS k(org_id, send_id, url)
+         CROSS JOIN LATERAL (
+           SELECT l.position FROM send_links l
+           WHERE l.org_id = k.org_id AND l.send_id = k.send_id AND l.url = k.url
+           ORDER BY l.position LIMIT 1) l`,
 };
-
-function toCounted(row: StoredRow): CountedEvent {
-  return {
-    sendId: row.send_id,
-    kind: row.kind,
-    source: row.source,
-    occurredAt: row.occurred_at.getTime(),
-    linkPosition: row.link_position,
-    url: row.url,
-    ipHash: row.ip_hash,
-  };
-}
-
-function timeBounds(events: readonly TrackingEventInput[], margin: number): [string, string] {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const event of events) {
-    min = Math.min(min, event.occurredAt.getTime());
-    max = Math.max(max, event.occurredAt.getTime());
-  }
-  return [new Date(min - margin).toISOString(), new Date(max + margin).toISOString()];
-}
-
-/**
- * Locks the batch's sends in key order (so concurrent writers cannot deadlock
- * on them) and returns those whose events may be recorded, with their latest
- * counted activity, and the keys of those withheld.
- */
-async function lockSends(db: EntityManager, events: readonly TrackingEventInput[]): Promise<{ activity: Map<string, SendActivity>; withheld: Set<string> }> {
-  const keys = [...new Set(events.map((event) => sendKey(event.orgId, event.sendId)))].sort();
-  const rows = await runPrepared<{ org_id: string; id: string; last_opened_at: Date | null; last_clicked_at: Date | null; withheld: boolean }>(db, LOCK_SENDS, [keys.map((key) => key.slice(0, key.lastIndexOf('/'))), keys.map((key) => key.slice(key.lastIndexOf('/') + 1))],
-  );
-  const activity = new Map<string, SendActivity>();
-  const withheld = new Set<string>();
-  for (const row of rows) {
-    if (row.withheld) withheld.add(sendKey(row.org_id, row.id));
-    else activity.set(sendKey(row.org_id, row.id), { lastOpen: row.last_opened_at?.getTime() ?? null, lastClick: row.last_clicked_at?.getTime() ?? null });
-  }
-  return { activity, withheld };
-}
-
-/**
- * Whether a counted event of the same send and kind may lie within `window`
- * of this one. The send's last counted open/click bounds every counted event
- * of that kind, so a send quiet for longer than the window needs no look-up.
- */
-function mayCollide(event: TrackingEventInput, activity: SendActivity | undefined, window: number): boolean {
-  const last = event.kind === 'OPEN' ? activity?.lastOpen : activity?.lastClick;
-  return last !== null && last !== undefined && last >= event.occurredAt.getTime() - window;
-}
-
-/** Counted events of the same clients within the 5 s window (tracking_events_client_idx). */
-async function sameClientHistory(db: EntityManager, events: readonly TrackingEventInput[], activity: Map<string, SendActivity>): Promise<StoredRow[]> {
-  const candidates = events.filter(
-    (event) => event.countable && event.source !== 'WEBHOOK' && event.ipHash && mayCollide(event, activity.get(sendKey(event.orgId, event.sendId)), CLIENT_DEDUPE_MS),
-  );
-  if (candidates.length === 0) return [];
-  const [from, to] = timeBounds(candidates, CLIENT_DEDUPE_MS);
-  return runPrepared<StoredRow>(db, SAME_CLIENT_HISTORY, [
-    candidates.map((event) => event.orgId),
-    candidates.map((event) => event.sendId),
-    candidates.map((event) => event.ipHash),
-    from,
-    to,
-  ]);
-}
-
-/** Counted events of the webhook events' sends within 10 minutes, any source (primary key range scan). */
-async function webhookHistory(db: EntityManager, events: readonly TrackingEventInput[], activity: Map<string, SendActivity>): Promise<StoredRow[]> {
-  const candidates = events.filter(
-    (event) => event.countable && event.source === 'WEBHOOK' && mayCollide(event, activity.get(sendKey(event.orgId, event.sendId)), WEBHOOK_DEDUPE_MS),
-  );
-  if (candidates.length === 0) return [];
-  const [from, to] = timeBounds(candidates, WEBHOOK_DEDUPE_MS);
-  return runPrepared<StoredRow>(db, WEBHOOK_HISTORY, [candidates.map((event) => event.orgId), candidates.map((event) => event.sendId), from, to]);
-}
 
 /** Fills in the link position of clicks known only by URL (webhooks), from the send's links. */
 async function resolveLinkPositions(db: EntityManager, events: TrackingEventInput[]): Promise<void> {
@@ -170,46 +56,88 @@ async function resolveLinkPositions(db: EntityManager, events: TrackingEventInpu
   }
 }
 
+/** Machine windows covering more than the history read around their client: their whole span is read. */
+function windowsBeyondHistory(windows: readonly MachineWindow[], history: BatchHistory): MachineWindow[] {
+  return windows.filter((window) => {
+    const range = history.fetched.get(clientKey(window.orgId, window.sendId, window.ipHash));
+    return !range || window.firstAt - MACHINE_MARGIN_MS < range[0] || window.lastAt + MACHINE_MARGIN_MS > range[1];
+  });
+}
+
+async function decide(db: EntityManager, events: TrackingEventInput[], history: BatchHistory): Promise<BatchDecision> {
+  const decision = decideBatch(events, history);
+  const beyond = windowsBeyondHistory(decision.changedWindows, history);
+  return beyond.length === 0 ? decision : decideBatch(events, history, await readWindowEvents(db, beyond));
+}
+
+function insertedChanges(decision: BatchDecision, counts: readonly boolean[], inserted: readonly boolean[]): CounterChange[] {
+  const changes: CounterChange[] = [];
+  decision.events.forEach((event, index) => {
+    if (!inserted[index] || (!counts[index] && !event.bot)) return;
+    changes.push({
+      orgId: event.orgId,
+      sendId: event.sendId,
+      kind: event.kind,
+      at: event.occurredAt.getTime(),
+      mpp: event.mpp,
+      counted: counts[index] ? 1 : 0,
+      bot: counts[index] ? 0 : 1,
+      linkPosition: event.linkPosition,
+      ipHash: event.ipHash,
+    });
+  });
+  return changes;
+}
+
+const flipChanges = (flips: readonly Flip[]): CounterChange[] =>
+  flips.map(({ event, bot }) => ({
+    orgId: event.orgId,
+    sendId: event.sendId,
+    kind: event.kind,
+    at: event.at,
+    mpp: event.mpp,
+    counted: -1,
+    bot: bot ? 1 : 0,
+    linkPosition: event.linkPosition,
+    ipHash: event.ipHash,
+  }));
+
 /**
  * Writes a batch within the caller's transaction (the webhook path adds its
  * own statements to the same transaction). Events of sends that do not exist,
  * or whose contact withdrew consent or was erased, are skipped.
  */
-export interface WriteOptions {
-  /** some events may be stored already (a retry, or a journal adopted after a crash): insert idempotently */
-  maybeRepeated?: boolean;
-}
-
 export async function writeEvents(db: EntityManager, batch: readonly TrackingEventInput[], options: WriteOptions = {}): Promise<WriteOutcome> {
-  // Every statement below joins a batch of keys (unnest) against tables of
-  // millions of rows: index probes are always the right plan, while the
-  // planner, seeing thousands of keys, would hash the whole table.
-  await db.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
-  const { activity, withheld } = await lockSends(db, batch);
-  const known = batch.map((event) => activity.has(sendKey(event.orgId, event.sendId)));
-  const events = batch.filter((_, index) => known[index]).map((event) => ({ ...event }));
+  const sends = await lockSends(db, batch);
+  const lookup = (event: TrackingEventInput) => sends.get(sendKey(event.orgId, event.sendId));
+  const known = batch.map((event) => lookup(event)?.withheld === false);
   const outcome: WriteOutcome = {
     counted: batch.map(() => false),
     stored: batch.map(() => false),
-    withheld: batch.map((event) => withheld.has(sendKey(event.orgId, event.sendId))),
+    bot: batch.map(() => false),
+    withheld: batch.map((event) => lookup(event)?.withheld === true),
   };
+  const events = batch.filter((_, index) => known[index]).map((event) => ({ ...event }));
   if (events.length === 0) return outcome;
 
   await resolveLinkPositions(db, events);
-  const history = [...(await sameClientHistory(db, events, activity)), ...(await webhookHistory(db, events, activity))].map(toCounted);
-  const decided = decideCounted(events, history);
-  const clickers = await knownClickers(db, events.filter((event, index) => decided[index] && isLinkClick(event)));
-  const inserted = await insertEvents(db, events, decided, options.maybeRepeated ?? true);
-  // A repeat of a stored event neither counts nor bumps anything again.
-  const counts = decided.map((flag, index) => flag && inserted[index]);
-  await bumpSendCounters(db, events, counts, events.map((event, index) => event.bot && inserted[index]));
-  await bumpLinkCounters(db, linkDeltas(events, counts, clickers));
+  const history = await readHistory(db, events, sends);
+  const decision = await decide(db, events, history);
+  const inserted = await insertEvents(db, decision.events, decision.counted, options.maybeRepeated ?? true);
+  // A repeat of a stored event neither counts nor moves anything again.
+  const counts = decision.counted.map((flag, index) => flag && inserted[index]);
+  const flipped = await flipStoredEvents(db, decision.flips);
+  await storeMachineWindows(db, decision.changedWindows);
+  const changes = [...insertedChanges(decision, counts, inserted), ...flipChanges(flipped)];
+  await bumpSendCounters(db, changes, new Set(decision.changedWindows.map((window) => sendKey(window.orgId, window.sendId))));
+  await bumpLinkCounters(db, linkDeltas(changes, history.clickedLinks, await lostClickers(db, flipped)));
 
   let next = 0;
   batch.forEach((_, index) => {
     if (!known[index]) return;
     outcome.stored[index] = inserted[next];
     outcome.counted[index] = counts[next];
+    outcome.bot[index] = inserted[next] && decision.events[next].bot;
     next++;
   });
   return outcome;

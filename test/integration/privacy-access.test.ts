@@ -10,7 +10,7 @@ import { forget, openPixel, sendTrackedEmail, setConsent } from '../support/priv
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN });
+  t = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN, TRUST_PROXY: '1' });
 });
 afterAll(async () => {
   await t.close();

@@ -11,7 +11,8 @@ import { linkCounters, sendCounters } from '../support/sends';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN, MAILGUN_WEBHOOK_SIGNING_KEY: PLATFORM_KEY });
+  // Each request comes from an address of its own (X-Forwarded-For): one reader's two clicks are not a scanner's burst.
+  t = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN, MAILGUN_WEBHOOK_SIGNING_KEY: PLATFORM_KEY, TRUST_PROXY: '1' });
 });
 afterAll(async () => {
   await t.close();
@@ -116,7 +117,7 @@ describe('events answered before the withdrawal and not yet written', () => {
   let held: TestApp;
   beforeAll(async () => {
     // A linger longer than any test: answered events wait in the buffer until flushed.
-    held = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN }, { recorder: { lingerMs: 600_000 } });
+    held = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN, TRUST_PROXY: '1' }, { recorder: { lingerMs: 600_000 } });
   });
   afterAll(async () => {
     await held.close();

@@ -1,0 +1,273 @@
+// What the writer reads before it decides a batch, in two statements: it
+// locks the batch's sends (in key order, so concurrent writers cannot
+// deadlock), then reads around each client what the rules look at. Every
+// look-up is a LATERAL index probe per key: the planner cannot choose to
+// hash a table of millions of rows because a batch holds thousands of keys.
+import type { EntityManager } from 'typeorm';
+import { runPrepared } from '../db/prepared';
+import { clickerKey } from './counters';
+import { CLIENT_DEDUPE_MS, sendKey, WEBHOOK_DEDUPE_MS, type BotReason, type EventKind, type EventSource, type TrackingEventInput } from './event';
+import { MACHINE_MARGIN_MS, clientKey, type MachineReason, type MachineWindow } from './machine-rules';
+
+export interface LockedSend {
+  lastOpen: number | null;
+  lastClick: number | null;
+  /** a machine window exists for one of its clients */
+  machineSeen: boolean;
+  /** its contact withdrew consent or was erased: its events are not recorded */
+  withheld: boolean;
+}
+
+// A send is withheld when its contact withdrew tracking consent or was erased
+// (contract section 7), probed by contacts_pkey. An erased send also has an
+// empty address: when this statement waits on a send forgetContact has
+// locked, PostgreSQL re-checks only the send's new version (the contact is
+// read as of the statement's start), and the blank address is what it sees.
+const LOCK_SENDS = {
+  name: 'events_lock_sends_v3',
+  text: `SELECT k.org_id, k.id, s.last_opened_at, s.last_clicked_at, s.machine_seen, s.withheld
+         FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS k(org_id, id, n)
+         CROSS JOIN LATERAL (
+           SELECT s.last_opened_at, s.last_clicked_at, s.machine_seen,
+                  s.recipient_email = '' OR EXISTS (
+                    SELECT FROM contacts c
+                    WHERE c.org_id = s.org_id AND c.id = s.contact_id AND (NOT c.tracking_consent OR c.status = 'ERASED')) AS withheld
+           FROM sends s WHERE s.org_id = k.org_id AND s.id = k.id
+           FOR UPDATE) s
+         ORDER BY k.n`,
+};
+
+/** Locks the batch's sends in key order; returns those that exist. */
+export async function lockSends(db: EntityManager, events: readonly TrackingEventInput[]): Promise<Map<string, LockedSend>> {
+  const keys = [...new Map(events.map((event) => [sendKey(event.orgId, event.sendId), event])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const rows = await runPrepared<{ org_id: string; id: string; last_opened_at: Date | null; last_clicked_at: Date | null; machine_seen: boolean; withheld: boolean }>(
+    db,
+    LOCK_SENDS,
+    [keys.map(([, event]) => event.orgId), keys.map(([, event]) => event.sendId)],
+  );
+  return new Map(
+    rows.map((row) => [
+      sendKey(row.org_id, row.id),
+      { lastOpen: row.last_opened_at?.getTime() ?? null, lastClick: row.last_clicked_at?.getTime() ?? null, machineSeen: row.machine_seen, withheld: row.withheld },
+    ]),
+  );
+}
+
+/** A stored event as the rules see it. */
+export interface StoredEvent {
+  orgId: string;
+  sendId: string;
+  id: string;
+  at: number;
+  kind: EventKind;
+  source: EventSource;
+  counted: boolean;
+  bot: boolean;
+  botReason: BotReason | null;
+  mpp: boolean;
+  linkPosition: number | null;
+  url: string | null;
+  ipHash: Buffer | null;
+}
+
+export interface BatchHistory {
+  /** the clients' counted events and machines' clicks around the batch */
+  clientEvents: StoredEvent[];
+  /** the clients' machine windows */
+  windows: MachineWindow[];
+  /** the links each client clicked, counted, at any time (clickerKey) */
+  clickedLinks: Set<string>;
+  /** the time range read for each client (clientKey) */
+  fetched: Map<string, readonly [number, number]>;
+  /** counted webhook events a counted pixel or redirect event may take back */
+  webhookCounted: StoredEvent[];
+  /** counted events of any source near the batch's webhook events, of their sends and kinds */
+  nearbyCounted: StoredEvent[];
+}
+
+const EVENT_COLUMNS = 'e.org_id, e.send_id, e.id, e.occurred_at, e.kind, e.source, e.counted, e.bot, e.bot_reason, e.mpp, e.link_position, e.url, e.ip_hash';
+
+// $1-$5: one row per client (send, ip) with its time range; $6, $7: the whole
+// batch's range, pruning partitions once per execution rather than per probe.
+// $8-$10: clients whose send has a machine window; $11-$13: clients whose
+// send was clicked before; $14-$18: (send, kind) ranges of pixel and
+// redirect events that may take back a counted webhook event
+// (tracking_events_webhook_idx); $19-$23: (send, kind) ranges of webhook
+// events, which collapse into any counted event of their send nearby (the
+// primary key's range).
+const HISTORY = {
+  name: 'events_history_v1',
+  text: `
+    SELECT 'client' AS arm, ${EVENT_COLUMNS}, NULL::timestamptz AS last_at
+    FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::timestamptz[], $5::timestamptz[]) AS k(org_id, send_id, ip_hash, lo, hi)
+    CROSS JOIN LATERAL (
+      SELECT * FROM tracking_events e
+      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
+        AND e.occurred_at BETWEEN k.lo AND k.hi AND e.occurred_at BETWEEN $6 AND $7
+        AND (e.counted OR e.bot_reason IN ('BURST', 'TRAP'))) e
+    UNION ALL
+    SELECT 'machine', m.org_id, m.send_id, NULL, m.first_at, NULL, NULL, NULL, NULL, m.reason, NULL, NULL, NULL, m.ip_hash, m.last_at
+    FROM unnest($8::text[], $9::uuid[], $10::bytea[]) AS k(org_id, send_id, ip_hash)
+    CROSS JOIN LATERAL (
+      SELECT * FROM machine_clients m WHERE m.org_id = k.org_id AND m.send_id = k.send_id AND m.ip_hash = k.ip_hash) m
+    UNION ALL
+    SELECT 'clicked', k.org_id, k.send_id, NULL, NULL, 'CLICK', NULL, true, false, NULL, false, c.link_position, NULL, k.ip_hash, NULL
+    FROM unnest($11::text[], $12::uuid[], $13::bytea[]) AS k(org_id, send_id, ip_hash)
+    CROSS JOIN LATERAL (
+      SELECT DISTINCT e.link_position FROM tracking_events e
+      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
+        AND e.counted AND e.kind = 'CLICK' AND e.link_position IS NOT NULL) c
+    UNION ALL
+    SELECT 'webhook', ${EVENT_COLUMNS}, NULL
+    FROM unnest($14::text[], $15::uuid[], $16::text[], $17::timestamptz[], $18::timestamptz[]) AS k(org_id, send_id, kind, lo, hi)
+    CROSS JOIN LATERAL (
+      SELECT * FROM tracking_events e
+      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.kind = k.kind AND e.counted AND e.source = 'WEBHOOK'
+        AND e.occurred_at BETWEEN k.lo AND k.hi) e
+    UNION ALL
+    SELECT 'nearby', ${EVENT_COLUMNS}, NULL
+    FROM unnest($19::text[], $20::uuid[], $21::text[], $22::timestamptz[], $23::timestamptz[]) AS k(org_id, send_id, kind, lo, hi)
+    CROSS JOIN LATERAL (
+      SELECT * FROM tracking_events e
+      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.occurred_at BETWEEN k.lo AND k.hi
+        AND e.kind = k.kind AND e.counted) e`,
+};
+
+interface HistoryRow {
+  arm: 'client' | 'machine' | 'clicked' | 'webhook' | 'nearby';
+  org_id: string;
+  send_id: string;
+  id: string | null;
+  occurred_at: Date | null;
+  kind: EventKind | null;
+  source: EventSource | null;
+  counted: boolean | null;
+  bot: boolean | null;
+  bot_reason: BotReason | null;
+  mpp: boolean | null;
+  link_position: number | null;
+  url: string | null;
+  ip_hash: Buffer | null;
+  last_at: Date | null;
+}
+
+const toStored = (row: HistoryRow): StoredEvent => ({
+  orgId: row.org_id,
+  sendId: row.send_id,
+  id: row.id as string,
+  at: (row.occurred_at as Date).getTime(),
+  kind: row.kind as EventKind,
+  source: row.source as EventSource,
+  counted: row.counted as boolean,
+  bot: row.bot as boolean,
+  botReason: row.bot_reason,
+  mpp: row.mpp as boolean,
+  linkPosition: row.link_position,
+  url: row.url,
+  ipHash: row.ip_hash,
+});
+
+/** Groups events by a key, keeping the time range of each group. */
+function ranges<K>(events: readonly TrackingEventInput[], keyOf: (event: TrackingEventInput) => string | null, margin: number, extra: (event: TrackingEventInput) => K) {
+  const found = new Map<string, { event: TrackingEventInput; lo: number; hi: number; extra: K }>();
+  for (const event of events) {
+    const key = keyOf(event);
+    if (key === null) continue;
+    const at = event.occurredAt.getTime();
+    const range = found.get(key);
+    if (range) {
+      range.lo = Math.min(range.lo, at - margin);
+      range.hi = Math.max(range.hi, at + margin);
+    } else found.set(key, { event, lo: at - margin, hi: at + margin, extra: extra(event) });
+  }
+  return [...found.values()];
+}
+
+const iso = (time: number) => new Date(time).toISOString();
+
+/**
+ * The history the rules need, for the events of locked sends. A send whose
+ * counted activity is older than any window, with no machine window, needs
+ * no client look-up at all.
+ */
+export async function readHistory(db: EntityManager, events: readonly TrackingEventInput[], sends: Map<string, LockedSend>): Promise<BatchHistory> {
+  const send = (event: TrackingEventInput) => sends.get(sendKey(event.orgId, event.sendId)) as LockedSend;
+  const margin = MACHINE_MARGIN_MS + CLIENT_DEDUPE_MS;
+  const recentlyActive = (event: TrackingEventInput) => {
+    const { lastOpen, lastClick, machineSeen } = send(event);
+    const since = event.occurredAt.getTime() - margin;
+    return machineSeen || (lastOpen !== null && lastOpen >= since) || (lastClick !== null && lastClick >= since);
+  };
+  const client = (event: TrackingEventInput) => (event.ipHash ? clientKey(event.orgId, event.sendId, event.ipHash) : null);
+  const clients = ranges(events, (event) => (recentlyActive(event) ? client(event) : null), margin, () => null);
+  const machines = ranges(events, (event) => (send(event).machineSeen ? client(event) : null), 0, () => null);
+  const clickers = ranges(events, (event) => (event.kind === 'CLICK' && event.countable && send(event).lastClick !== null ? client(event) : null), 0, () => null);
+  // A send's latest counted open (click) bounds every counted one: none can lie within the window of an event past it.
+  const countedNear = (event: TrackingEventInput) => {
+    const last = event.kind === 'OPEN' ? send(event).lastOpen : send(event).lastClick;
+    return last !== null && last >= event.occurredAt.getTime() - WEBHOOK_DEDUPE_MS;
+  };
+  const sendAndKind = (event: TrackingEventInput) => `${sendKey(event.orgId, event.sendId)} ${event.kind}`;
+  const takebacks = ranges(events, (event) => (event.source !== 'WEBHOOK' && event.countable && countedNear(event) ? sendAndKind(event) : null), WEBHOOK_DEDUPE_MS, (event) => event.kind);
+  const nearby = ranges(events, (event) => (event.source === 'WEBHOOK' && event.countable && countedNear(event) ? sendAndKind(event) : null), WEBHOOK_DEDUPE_MS, (event) => event.kind);
+  const history: BatchHistory = {
+    clientEvents: [],
+    windows: [],
+    clickedLinks: new Set(),
+    fetched: new Map(clients.map((c) => [client(c.event) as string, [c.lo, c.hi] as const])),
+    webhookCounted: [],
+    nearbyCounted: [],
+  };
+  if (clients.length + machines.length + clickers.length + takebacks.length + nearby.length === 0) return history;
+  const span = events.map((event) => event.occurredAt.getTime());
+  const rows = await runPrepared<HistoryRow>(db, HISTORY, [
+    clients.map((c) => c.event.orgId), clients.map((c) => c.event.sendId), clients.map((c) => c.event.ipHash), clients.map((c) => iso(c.lo)), clients.map((c) => iso(c.hi)),
+    iso(Math.min(...span) - margin), iso(Math.max(...span) + margin),
+    machines.map((c) => c.event.orgId), machines.map((c) => c.event.sendId), machines.map((c) => c.event.ipHash),
+    clickers.map((c) => c.event.orgId), clickers.map((c) => c.event.sendId), clickers.map((c) => c.event.ipHash),
+    takebacks.map((t) => t.event.orgId), takebacks.map((t) => t.event.sendId), takebacks.map((t) => t.extra), takebacks.map((t) => iso(t.lo)), takebacks.map((t) => iso(t.hi)),
+    nearby.map((t) => t.event.orgId), nearby.map((t) => t.event.sendId), nearby.map((t) => t.extra), nearby.map((t) => iso(t.lo)), nearby.map((t) => iso(t.hi)),
+  ]);
+  for (const row of rows) {
+    if (row.arm === 'client') history.clientEvents.push(toStored(row));
+    else if (row.arm === 'webhook') history.webhookCounted.push(toStored(row));
+    else if (row.arm === 'nearby') history.nearbyCounted.push(toStored(row));
+    else if (row.arm === 'clicked') history.clickedLinks.add(clickerKey(row.org_id, row.send_id, row.link_position as number, row.ip_hash as Buffer));
+    else {
+      history.windows.push({
+        orgId: row.org_id,
+        sendId: row.send_id,
+        ipHash: row.ip_hash as Buffer,
+        reason: row.bot_reason as MachineReason,
+        firstAt: (row.occurred_at as Date).getTime(),
+        lastAt: (row.last_at as Date).getTime(),
+      });
+    }
+  }
+  return history;
+}
+
+// Served by tracking_events_client_idx: a machine's counted events inside a
+// window that grew beyond what readHistory read.
+const WINDOW_EVENTS = {
+  name: 'events_window_history_v1',
+  text: `SELECT 'client' AS arm, ${EVENT_COLUMNS}, NULL::timestamptz AS last_at
+         FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::timestamptz[], $5::timestamptz[]) AS k(org_id, send_id, ip_hash, lo, hi)
+         CROSS JOIN LATERAL (
+           SELECT * FROM tracking_events e
+           WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
+             AND e.occurred_at BETWEEN k.lo AND k.hi AND e.counted) e`,
+};
+
+/** Counted events of machine clients over whole windows (rare: a window that grew far). */
+export async function readWindowEvents(db: EntityManager, windows: readonly MachineWindow[]): Promise<StoredEvent[]> {
+  if (windows.length === 0) return [];
+  const rows = await runPrepared<HistoryRow>(db, WINDOW_EVENTS, [
+    windows.map((w) => w.orgId),
+    windows.map((w) => w.sendId),
+    windows.map((w) => w.ipHash),
+    windows.map((w) => iso(w.firstAt - MACHINE_MARGIN_MS)),
+    windows.map((w) => iso(w.lastAt + MACHINE_MARGIN_MS)),
+  ]);
+  return rows.map(toStored);
+}
