@@ -41,10 +41,10 @@ export async function visibleHeads(db: DataSource, scope: StatsScope, kind: Dril
     `SELECT k.key, n.name FROM unnest($4::text[]) AS k(key)
      LEFT JOIN ${names} n ON n.org_id = $1 AND n.id = k.key AND k.key <> ''
      WHERE (SELECT coalesce(sum(x.sends), 0) FROM (
-              SELECT r.sends FROM send_stats_rollups r
+              SELECT r.sends + r.untracked_sends AS sends FROM send_stats_rollups r
               WHERE r.org_id = $1 AND r.scope = $2 AND r.sender_id = $3 AND r.grain = 'month' AND r.${column} = k.key
               UNION ALL
-              SELECT d.sends FROM send_stats_deltas d
+              SELECT d.sends + d.untracked_sends FROM send_stats_deltas d
               WHERE d.org_id = $1 ${scope.senderId === null ? '' : 'AND d.sender_id = $3'} AND d.${column} = k.key) x) > 0`,
     [scope.orgId, scope.senderId === null ? 'org' : 'sender', scope.senderId ?? '', [...keys]],
   );
@@ -75,7 +75,7 @@ export async function latestRecipients(
   const sender = scope.senderId === null ? '' : 'AND s.sender_id = $6';
   const latest = (match: string) => `
     SELECT ${RECIPIENT_COLUMNS} FROM sends s
-    WHERE s.org_id = $1 AND s.sent_at >= $2::timestamptz AND s.sent_at < $3::timestamptz ${sender} AND ${match}
+    WHERE s.org_id = $1 AND s.tracked AND s.sent_at >= $2::timestamptz AND s.sent_at < $3::timestamptz ${sender} AND ${match}
     ORDER BY s.sent_at DESC, s.id DESC LIMIT $5`;
   const column = kind === 'campaign' ? 's.campaign_id' : 's.template_id';
   const adHoc = kind === 'template' ? `UNION ALL SELECT '' AS key, r.* FROM (${latest('s.template_id IS NULL')}) r WHERE '' = ANY($4)` : '';

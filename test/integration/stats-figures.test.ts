@@ -55,8 +55,8 @@ describe.each(['pending deltas', 'compacted rollups'])('with %s', (state) => {
     const result = await gql(t.url, OverviewDocument, { range: MARCH }, admin);
     expect(result.errors).toBeUndefined();
     expect(result.data?.overview).toEqual({
-      sends: 6, opened: 4, clicked: 2, failed: 1, opens: 7, clicks: 4, mppOpens: 4,
-      openRate: 4 / 6, clickRate: 2 / 6, humanOpenRate: 2 / 6, mppShare: 4 / 7,
+      sends: 6, untrackedSends: 0, opened: 4, clicked: 2, failed: 1, opens: 7, clicks: 4, mppOpens: 4, botOpens: 0, botClicks: 0,
+      openRate: 4 / 6, clickRate: 2 / 6, humanOpenRate: 2 / 6, mppShare: 4 / 7, clickToOpenRate: 2 / 4,
       lastSentAt: '2025-03-31T23:00:00.000Z',
     });
   });
@@ -68,8 +68,8 @@ describe.each(['pending deltas', 'compacted rollups'])('with %s', (state) => {
         id: 'c-spring',
         name: 'Spring launch',
         stats: {
-          sends: 4, opened: 3, clicked: 2, failed: 1, opens: 6, clicks: 4, mppOpens: 3,
-          openRate: 3 / 4, clickRate: 2 / 4, humanOpenRate: 2 / 4, mppShare: 3 / 6,
+          sends: 4, untrackedSends: 0, opened: 3, clicked: 2, failed: 1, opens: 6, clicks: 4, mppOpens: 3, botOpens: 0, botClicks: 0,
+          openRate: 3 / 4, clickRate: 2 / 4, humanOpenRate: 2 / 4, mppShare: 3 / 6, clickToOpenRate: 2 / 3,
           lastSentAt: '2025-03-20T23:59:59.999Z',
         },
       },
