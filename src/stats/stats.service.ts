@@ -12,6 +12,8 @@ import { linkStats } from './link-stats.repository';
 import { rangeKey, resolveRange, type RangeArgs, type StatsRange } from './range';
 import { RecipientCursors, type RecipientPosition } from './recipient-cursor';
 import { groupedSums, totalSums, type StatsScope } from './stats.repository';
+import { timelinesOf, type TimelineArgs, type TimelinePoint } from './timeline-batch';
+import type { TimelineTarget } from './timeline.repository';
 
 export const DEFAULT_RECIPIENTS = 50;
 export const MAX_RECIPIENTS = 1000;
@@ -129,6 +131,14 @@ export class StatsService {
       return keys.map((key) => (byKey.get(key) ?? []).map(({ url, clicks, uniqueClicks }) => ({ url, clicks, uniqueClicks })));
     });
     return loader.load(kind === 'template' ? templateKeyOf(id) : id);
+  }
+
+  /** Activity by event time of the visible tracked sends in range: the whole view ('all', id ''), a campaign or a template. */
+  timeline(target: TimelineTarget, range: StatsRange, args: TimelineArgs, id: string): Promise<TimelinePoint[]> {
+    const loader = this.loader(`timeline ${target} ${args.granularity} ${args.timeZone} ${rangeKey(range)}`, (keys) =>
+      timelinesOf(this.app.readDb, this.scope(), target, range, args, keys),
+    );
+    return loader.load(target === 'template' ? templateKeyOf(id) : id);
   }
 
   /** A page of the tracked sends in range, newest first; `after` must be a cursor of this very list. */
