@@ -5,6 +5,7 @@
 import { TimelineDocument } from '../generated/graphql';
 import { recordSendActivity, type ActivityDelta } from '../../src/events/send-activity';
 import { compactSendStats } from '../../src/stats/compaction';
+import { writeAlongside } from '../support/concurrent-writers';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gql } from '../support/graphql-client';
 import { insertSends } from './stats-fixtures';
@@ -88,24 +89,13 @@ describe('recordSendActivity', () => {
   });
 
   it('lets writers of different sends in the same bucket go on without waiting', async () => {
-    const holder = t.app.db.createQueryRunner();
-    const other = t.app.db.createQueryRunner();
-    await holder.startTransaction();
-    await other.startTransaction();
-    try {
-      await recordSendActivity(holder.manager, [delta(sends[0], '2025-04-01T12:01:00Z', { opens: 1 })]);
-      // Were the writer to update a shared rollup row, this would wait for `holder` and time out.
-      await other.query(`SET LOCAL lock_timeout = '1s'`);
-      await recordSendActivity(other.manager, [delta(sends[1], '2025-04-01T12:02:00Z', { opens: 1 })]);
-      await other.commitTransaction();
-      await expect(compactSendStats(t.app.db)).resolves.toBeGreaterThan(0);
-      await holder.commitTransaction();
-    } finally {
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
-      if (other.isTransactionActive) await other.rollbackTransaction();
-      await holder.release();
-      await other.release();
-    }
+    // Were the writer to update a shared rollup row, the second would wait for the first and time out.
+    const folded = await writeAlongside(
+      t.app.db,
+      (manager) => recordSendActivity(manager, [delta(sends[0], '2025-04-01T12:01:00Z', { opens: 1 })]),
+      (manager) => recordSendActivity(manager, [delta(sends[1], '2025-04-01T12:02:00Z', { opens: 1 })]),
+    );
+    expect(folded).toBeGreaterThan(0);
     const result = await gql(t.url, TimelineDocument, { range: RANGE, granularity: 'HOUR' }, admin);
     expect(result.data?.timeline[2]).toEqual({ at: '2025-04-01T12:00:00.000Z', ...none, opens: 2 });
   });

@@ -5,10 +5,10 @@
 // pixel and redirect, per role and range, and survives a prune.
 import { CampaignsDocument, OverviewDocument, TemplatesDocument, type InstrumentEmailInput } from '../generated/graphql';
 import { pruneRawEvents } from '../../src/retention/prune';
-import { tokenFor } from '../support/app';
+import { serveApp, tokenFor, type ServedApp } from '../support/app';
 import { gql } from '../support/graphql-client';
 import { clickTokens, emailInput, instrument, PIXEL_URL, TRACKING_ORIGIN } from '../support/instrument';
-import { APPLE_PROXY, BROWSER, fetchPixel, followLink, serveOn, SLACKBOT, startScratchApp, type ScratchApp, type ServedApp } from '../support/scratch-app';
+import { APPLE_PROXY, BROWSER, fetchPixel, followLink, SLACKBOT, startScratchApp, type ScratchApp } from '../support/scratch-app';
 
 const ORG = 'org-tracked-figures';
 const DAY = 86_400_000;
@@ -37,7 +37,7 @@ async function send(through: ServedApp, input: Partial<InstrumentEmailInput>, en
 
 beforeAll(async () => {
   t = await startScratchApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN });
-  trackingOff = await serveOn(t.scratch.db, t.scratch.url, { PUBLIC_BASE_URL: TRACKING_ORIGIN, EMAIL_TRACKING_ENABLED: 'false' });
+  trackingOff = await serveApp(t.scratch.db, { DATABASE_URL: t.scratch.url, PUBLIC_BASE_URL: TRACKING_ORIGIN, EMAIL_TRACKING_ENABLED: 'false' });
   admin = await tokenFor(ORG, 'boss', 'admin');
   partner = await tokenFor(ORG, 'rep-1', 'partner');
   // Tracked: a person's open and click; an MPP open only; a click only (images blocked); machines only; nothing.

@@ -36,20 +36,39 @@ export async function openTestDataSource(poolSize = 5): Promise<DataSource> {
   return db;
 }
 
-export interface TestApp {
+/** The application served on a data source the caller owns: close() leaves the data source open. */
+export interface ServedApp {
   app: App;
   server: RunningServer;
   url: string;
   close(): Promise<void>;
 }
 
+export type TestApp = ServedApp;
+
 export interface TestAppOptions {
   /** sees every SQL statement the app's data source sends (e.g. to count them) */
   onQuery?: (sql: string) => void;
 }
 
-export async function startTestApp(overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+/** Serves an application on `db` with the test configuration, `overrides` applied (DATABASE_URL among them for another database). */
+export async function serveApp(db: DataSource, overrides: Record<string, string> = {}): Promise<ServedApp> {
   const config = testConfig({ PORT: '0', ...overrides });
+  const app = createApp(config, db, createLogger(config.logLevel));
+  const server = await startServer(app, 0, '127.0.0.1');
+  return {
+    app,
+    server,
+    url: server.url,
+    async close() {
+      await server.close();
+      await app.recorder.close();
+      await app.compactor.stop();
+    },
+  };
+}
+
+export async function startTestApp(overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const db = await openTestDataSource();
   const { onQuery } = options;
   if (onQuery) {
@@ -60,15 +79,11 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
       logQuery(query, parameters, runner);
     };
   }
-  const app = createApp(config, db, createLogger(config.logLevel));
-  const server = await startServer(app, 0, '127.0.0.1');
+  const served = await serveApp(db, overrides);
   return {
-    app,
-    server,
-    url: server.url,
+    ...served,
     async close() {
-      await server.close();
-      await app.recorder.close();
+      await served.close();
       await db.destroy();
     },
   };
