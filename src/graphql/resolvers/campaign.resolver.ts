@@ -10,8 +10,7 @@ import { LinkStatType } from '../types/link-stat.type';
 import { RangeInput } from '../types/range.input';
 import { RecipientFilterEnum, RecipientType } from '../types/recipient.type';
 import { EngagementStatsType } from '../types/stats.type';
-import { timelineArgs, TimelineArgsType } from '../types/timeline.args';
-import { TimelinePointType } from '../types/timeline.type';
+import { timelineArgs, TimelineArgsType, TimelinePointType } from '../types/timeline.type';
 import { TemplateRowType } from '../types/template.type';
 
 @Resolver(() => CampaignType)

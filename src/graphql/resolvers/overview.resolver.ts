@@ -4,8 +4,7 @@ import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
 import { viewerOf, type Context } from '../context';
 import { RangeInput } from '../types/range.input';
 import { EngagementStatsType } from '../types/stats.type';
-import { timelineArgs, TimelineArgsType } from '../types/timeline.args';
-import { TimelinePointType } from '../types/timeline.type';
+import { timelineArgs, TimelineArgsType, TimelinePointType } from '../types/timeline.type';
 
 @Resolver()
 export class OverviewResolver {

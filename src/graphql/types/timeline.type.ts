@@ -1,8 +1,9 @@
-// TimelinePoint and Granularity (contract section 5): the counted and machine
-// events of the visible tracked sends in a range, per local hour or calendar
-// day of the events' own time.
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+// TimelinePoint, Granularity and the arguments of every timeline field
+// (contract section 5): the counted and machine events of the visible tracked
+// sends in a range, per local hour or calendar day of the events' own time.
+import { ArgsType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GRANULARITIES, type Granularity } from '../../stats/timeline-series';
+import { RangeInput } from './range.input';
 
 export const GranularityEnum = Object.fromEntries(GRANULARITIES.map((granularity) => [granularity, granularity])) as { [G in Granularity]: G };
 registerEnumType(GranularityEnum, {
@@ -29,4 +30,22 @@ export class TimelinePointType {
 
   @Field(() => Int, { description: "machines' clicks, never counted" })
   botClicks!: number;
+}
+
+/** Query.timeline, Campaign.timeline and Template.timeline take the same arguments. */
+@ArgsType()
+export class TimelineArgsType {
+  @Field(() => RangeInput, { nullable: true, description: 'which sends, by send time; the series runs from its start (or the first visible send) to its end' })
+  range?: RangeInput | null;
+
+  @Field(() => GranularityEnum, { nullable: true, defaultValue: 'AUTO' })
+  granularity?: Granularity | null;
+
+  @Field(() => String, { nullable: true, defaultValue: 'UTC', description: 'an IANA time zone name: where hours and calendar days begin' })
+  timeZone?: string | null;
+}
+
+/** The service's arguments, defaults applied (an explicit null means the default too). */
+export function timelineArgs(args: TimelineArgsType): { granularity: Granularity; timeZone: string } {
+  return { granularity: args.granularity ?? 'AUTO', timeZone: args.timeZone ?? 'UTC' };
 }
