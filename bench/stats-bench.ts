@@ -1,7 +1,9 @@
 // Stats query latency (contract section 9): one organisation of 1,000,000
 // sends and 5,000,000 events (BENCH_STATS_SENDS scales it down), then p50 and
 // p95 of the portal's queries through the real /graphql endpoint over HTTP,
-// for ALL_TIME and LAST_30_DAYS, as an admin and as a partner.
+// for ALL_TIME and LAST_30_DAYS, as an admin and as a partner; the timelines
+// of the overview and of the busiest campaign (HOUR over 3 days, DAY over 90
+// days); and every page of the busiest campaign's recipients.
 import { signToken } from '../src/auth/jwt';
 import { generateStatsData } from '../src/stats/generate-data';
 import { BENCH_SECRETS, startBenchEnvironment } from './environment';
@@ -26,21 +28,91 @@ const QUERIES: Record<string, string> = {
     recipients(range: $range, limit: 50) { sendId contactId email sentAt opens clicks mppOpens firstOpenedAt lastClickedAt } } }`,
 };
 
+const POINT = 'at opens clicks mppOpens botOpens botClicks';
+const TIMELINES: Record<string, string> = {
+  overview: `query ($range: RangeInput, $granularity: Granularity) { timeline(range: $range, granularity: $granularity) { ${POINT} } }`,
+  campaign: `query ($range: RangeInput, $granularity: Granularity, $id: ID!) {
+    campaign(id: $id) { timeline(range: $range, granularity: $granularity) { ${POINT} } } }`,
+};
+const RECIPIENTS = `query ($id: ID!, $after: String) { campaign(id: $id) {
+  recipients(range: { preset: ALL_TIME }, limit: 1000, after: $after) { cursor sendId email sentAt opens clicks mppOpens } } }`;
+const PAGING_PASSES = 3;
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function timeQuery(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<number> {
+async function runQuery<T = unknown>(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<{ ms: number; data: T }> {
   const started = process.hrtime.bigint();
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { errors?: { message: string }[] };
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  const body = (await response.json()) as { data: T; errors?: { message: string }[] };
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (body.errors) throw new Error(`stats query failed: ${body.errors[0].message}`);
-  return elapsed;
+  return { ms, data: body.data };
+}
+
+const timeQuery = async (url: string, token: string, query: string, variables: Record<string, unknown>) => (await runQuery(url, token, query, variables)).ms;
+
+function latencyRows(label: string, samples: number[]): BenchRow[] {
+  samples.sort((a, b) => a - b);
+  return [
+    { name: `${label} p50`, value: percentile(samples, 50), unit: 'ms', goal: 'reference' },
+    { name: `${label} p95`, value: percentile(samples, 95), unit: 'ms', goal: GOAL },
+  ];
+}
+
+async function sample(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<number[]> {
+  for (let i = 0; i < WARMUP; i++) await timeQuery(url, token, query, variables);
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) samples.push(await timeQuery(url, token, query, variables));
+  return samples;
+}
+
+/** The timelines of the overview and of one campaign, HOUR over the last 3 days and DAY over the last 90. */
+export async function measureTimelines(url: string, tokens: Record<string, string>, campaignId: string): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const spans = [
+    { label: 'HOUR over 3 days', granularity: 'HOUR', range: () => ({ from: new Date(Date.now() - 3 * 86_400_000).toISOString() }) },
+    { label: 'DAY over 90 days', granularity: 'DAY', range: () => ({ preset: 'LAST_90_DAYS' }) },
+  ];
+  for (const [name, query] of Object.entries(TIMELINES)) {
+    for (const span of spans) {
+      for (const [role, token] of Object.entries(tokens)) {
+        const samples = await sample(url, token, query, { range: span.range(), granularity: span.granularity, id: campaignId });
+        rows.push(...latencyRows(`stats timeline ${name}, ${span.label}, ${role}`, samples));
+      }
+    }
+  }
+  return rows;
+}
+
+type RecipientsPage = { campaign: { recipients: { cursor: string }[] } };
+
+/** Every page (1,000 rows) of a campaign's recipients, ALL_TIME, newest first, a few passes: the latency of each page. */
+export async function measurePaging(url: string, tokens: Record<string, string>, campaignId: string): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const [role, token] of Object.entries(tokens)) {
+    const samples: number[] = [];
+    let recipients = 0;
+    for (let pass = 0; pass < PAGING_PASSES; pass++) {
+      let after: string | null = null;
+      recipients = 0;
+      for (;;) {
+        const { ms, data }: { ms: number; data: RecipientsPage } = await runQuery<RecipientsPage>(url, token, RECIPIENTS, { id: campaignId, after });
+        const page: { cursor: string }[] = data.campaign.recipients;
+        samples.push(ms);
+        recipients += page.length;
+        if (page.length < 1000) break;
+        after = page[page.length - 1].cursor;
+      }
+    }
+    rows.push(...latencyRows(`stats recipients of ${campaignId}, every page of 1,000 (${recipients.toLocaleString('en-US')} rows), ${role}`, samples));
+  }
+  return rows;
 }
 
 /** p50 and p95 of every query, range and role, measured one request at a time. */
@@ -49,14 +121,8 @@ export async function measureStatsQueries(url: string, tokens: Record<string, st
   for (const [name, query] of Object.entries(QUERIES)) {
     for (const preset of ['ALL_TIME', 'LAST_30_DAYS']) {
       for (const [role, token] of Object.entries(tokens)) {
-        const variables = { range: { preset }, id: campaignId };
-        for (let i = 0; i < WARMUP; i++) await timeQuery(url, token, query, variables);
-        const samples: number[] = [];
-        for (let i = 0; i < SAMPLES; i++) samples.push(await timeQuery(url, token, query, variables));
-        samples.sort((a, b) => a - b);
-        const label = `stats ${name}, ${preset}, ${role}`;
-        rows.push({ name: `${label} p50`, value: percentile(samples, 50), unit: 'ms', goal: 'reference' });
-        rows.push({ name: `${label} p95`, value: percentile(samples, 95), unit: 'ms', goal: GOAL });
+        const samples = await sample(url, token, query, { range: { preset }, id: campaignId });
+        rows.push(...latencyRows(`stats ${name}, ${preset}, ${role}`, samples));
       }
     }
   }
@@ -76,7 +142,11 @@ export async function benchStats(): Promise<BenchRow[]> {
       partner: await signToken({ orgId: ORG, userId: data.senderIds[0], role: 'partner' }, BENCH_SECRETS.AUTH_JWT_SECRET),
     };
     // campaign-001 is the busiest campaign of the generated set: the drill-down's worst case.
-    const measured = await measureStatsQueries(env.url, tokens, data.campaignIds[0]);
+    const measured = [
+      ...(await measureStatsQueries(env.url, tokens, data.campaignIds[0])),
+      ...(await measureTimelines(env.url, tokens, data.campaignIds[0])),
+      ...(await measurePaging(env.url, tokens, data.campaignIds[0])),
+    ];
     return [
       {
         name: `stats data set: ${data.sends.toLocaleString('en-US')} sends, ${data.events.toLocaleString('en-US')} events, ${data.links.toLocaleString('en-US')} links`,

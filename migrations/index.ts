@@ -7,7 +7,9 @@ import { LinkStats1764300000001 } from './1764300000001-link-stats';
 import { TriggerJoinSettings1764400000000 } from './1764400000000-trigger-join-settings';
 import { MachineRulesAndConsent1764500000000 } from './1764500000000-machine-rules-and-consent';
 import { MessageIdLookup1764600000000 } from './1764600000000-message-id-lookup';
+import { EngagementFigures1764600000001 } from './1764600000001-engagement-figures';
 import { ContactPrivacyActions1764600000002 } from './1764600000002-contact-privacy-actions';
+import { SendActivity1764600000003 } from './1764600000003-send-activity';
 import { MachineClients1764700000000 } from './1764700000000-machine-clients';
 
 export const migrations = [
@@ -18,6 +20,8 @@ export const migrations = [
   TriggerJoinSettings1764400000000,
   MachineRulesAndConsent1764500000000,
   MessageIdLookup1764600000000,
+  EngagementFigures1764600000001,
   ContactPrivacyActions1764600000002,
+  SendActivity1764600000003,
   MachineClients1764700000000,
 ];

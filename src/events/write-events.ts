@@ -13,6 +13,7 @@ import { sendKey, type TrackingEventInput } from './event';
 import { insertEvents } from './insert-events';
 import { clientKey, MACHINE_MARGIN_MS, type MachineWindow } from './machine-rules';
 import { flipStoredEvents, lostClickers, storeMachineWindows } from './reclassify';
+import { activityOf, recordSendActivity } from './send-activity';
 
 export interface WriteOutcome {
   /** per input event: stored and counted */
@@ -130,6 +131,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   await storeMachineWindows(db, decision.changedWindows);
   const changes = [...insertedChanges(decision, counts, inserted), ...flipChanges(flipped)];
   await bumpSendCounters(db, changes, new Set(decision.changedWindows.map((window) => sendKey(window.orgId, window.sendId))));
+  await recordSendActivity(db, changes.map(activityOf));
   await bumpLinkCounters(db, linkDeltas(changes, history.clickedLinks, await lostClickers(db, flipped)));
 
   let next = 0;

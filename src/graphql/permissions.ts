@@ -46,6 +46,7 @@ export const permissions = shield(
       campaign: isAuthenticated,
       template: isAuthenticated,
       contactPrivacyActions: readsPrivacyAuditTrail,
+      timeline: isAuthenticated,
     },
     Mutation: {
       setMailgunSigningKey: managesSettings,
@@ -73,6 +74,7 @@ export const permissions = shield(
     TemplateRow: allow,
     LinkStat: allow,
     Recipient: allow,
+    TimelinePoint: allow,
   },
   {
     fallbackRule: deny,

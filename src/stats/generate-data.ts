@@ -5,6 +5,7 @@
 // them. Used by the stats benchmark and meant for `npm run demo`.
 import type { DataSource, EntityManager } from 'typeorm';
 import { compactSendStats } from './compaction';
+import { ACTIVITY_CTE, BOT_COUNTS, COUNTED_OPENS, rollUpActivity } from './generate-activity';
 
 export interface GenerateOptions {
   orgId: string;
@@ -38,6 +39,8 @@ const DAY_MS = 86_400_000;
 // the delivered ones are engaged; 30% of recipients read through Apple Mail.
 const ENGAGED_SHARE = 0.5;
 const DELIVERED_SHARE = 0.98;
+/** Sends recorded untracked (plain text, consent declined, tracking off): no events, no links. */
+const UNTRACKED_SHARE = 0.04;
 
 export const senderIdOf = (index: number) => `sender-${String(index + 1).padStart(2, '0')}`;
 const campaignIdOf = (index: number) => `campaign-${String(index + 1).padStart(3, '0')}`;
@@ -68,14 +71,15 @@ async function generateChunk(db: EntityManager, options: Required<GenerateOption
      WITH draws AS MATERIALIZED (
        SELECT n, random() AS r_time, random() AS r_kind, random() AS r_campaign, random() AS r_step, random() AS r_template,
               random() AS r_sender, random() AS r_status, random() AS r_engaged, random() AS r_events, random() AS r_apple,
-              random() AS r_links, random() AS r_contact
+              random() AS r_links, random() AS r_contact, random() AS r_tracked
        FROM generate_series($2::bigint, $3::bigint - 1) AS n
      ), shaped AS (
        SELECT n, $5::timestamptz + ($6::float8 * (n + r_time) / $4::bigint) * interval '1 second' AS sent_at,
               floor(r_sender * $9::int)::int AS sender_no,
               floor(r_contact * greatest($4::bigint / 5, 1))::bigint AS contact_no,
               CASE WHEN r_kind < 0.75 THEN floor(power(r_campaign, 1.5) * $7::int)::int END AS campaign_no,
-              r_kind, r_step, r_template, r_status, r_engaged, r_events, r_apple < 0.3 AS apple, r_links
+              r_kind, r_step, r_template, r_status, r_engaged, r_events, r_apple < 0.3 AS apple, r_links,
+              r_tracked >= ${UNTRACKED_SHARE} AS tracked
        FROM draws
      ), templated AS (
        SELECT *, CASE WHEN campaign_no IS NOT NULL THEN (campaign_no * 7 + floor(r_step * 4)::int) % $8::int
@@ -84,15 +88,18 @@ async function generateChunk(db: EntityManager, options: Required<GenerateOption
        FROM shaped
      )
      SELECT *, ${TIME_ORDERED_ID} AS id,
-               CASE WHEN status = 'FAILED' OR r_engaged >= ${ENGAGED_SHARE} THEN 0
+               'sender-' || lpad((sender_no + 1)::text, 2, '0') AS sender_id,
+               'campaign-' || lpad((campaign_no + 1)::text, 3, '0') AS campaign_id, 'template-' || lpad((template_no + 1)::text, 2, '0') AS template_id,
+               CASE WHEN NOT tracked OR status = 'FAILED' OR r_engaged >= ${ENGAGED_SHARE} THEN 0
                     ELSE 1 + floor(r_events * (2 * $10::float8 - 1))::int END AS event_count,
-               CASE WHEN template_no IS NULL THEN floor(r_links * 3)::int ELSE 1 + template_no % 4 END AS link_count
+               CASE WHEN NOT tracked THEN 0 WHEN template_no IS NULL THEN floor(r_links * 3)::int ELSE 1 + template_no % 4 END AS link_count
      FROM templated`,
     [options.orgId, from, to, options.sends, start.toISOString(), (options.days * DAY_MS) / 1000, options.campaigns, options.templates, options.senders, engagedMean],
   );
   // One statement: raw events (mostly within hours of the send, never after
   // now; two clients per send for unique clickers), then the counters of
-  // sends and links summed from the events just inserted.
+  // sends and links and the activity by event time summed from the events
+  // just inserted, as the event writer would leave them.
   await db.query(
     `WITH draws AS MATERIALIZED (
        SELECT s.id, s.sent_at, s.template_no, s.link_count, s.apple, e.i,
@@ -114,10 +121,10 @@ async function generateChunk(db: EntityManager, options: Required<GenerateOption
                    ELSE 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15' END,
               ip_hash
        FROM shaped
-       RETURNING send_id, occurred_at, kind, counted, mpp, link_position, ip_hash
+       RETURNING send_id, occurred_at, kind, counted, bot, mpp, link_position, ip_hash
      ), per_send AS (
-       SELECT send_id, count(*) FILTER (WHERE counted AND kind = 'OPEN') AS opens, count(*) FILTER (WHERE counted AND kind = 'CLICK') AS clicks,
-              count(*) FILTER (WHERE counted AND mpp) AS mpp_opens,
+       SELECT send_id, ${COUNTED_OPENS} AS opens, count(*) FILTER (WHERE counted AND kind = 'CLICK') AS clicks,
+              count(*) FILTER (WHERE counted AND mpp) AS mpp_opens, ${BOT_COUNTS},
               min(occurred_at) FILTER (WHERE counted AND kind = 'OPEN') AS first_open, max(occurred_at) FILTER (WHERE counted AND kind = 'OPEN') AS last_open,
               max(occurred_at) FILTER (WHERE counted AND kind = 'CLICK') AS last_click
        FROM events GROUP BY send_id
@@ -131,17 +138,17 @@ async function generateChunk(db: EntityManager, options: Required<GenerateOption
              FROM gen_sends CROSS JOIN LATERAL generate_series(0, link_count - 1) AS p(position)) l
        LEFT JOIN per_link c ON c.send_id = l.id AND c.link_position = l.position
        RETURNING 1
-     )
+     ), ${ACTIVITY_CTE}
      INSERT INTO sends (org_id, id, sent_at, sender_id, sender_team_id, contact_id, recipient_email, subject, campaign_id, template_id,
                         enrollment_id, step_index, tracked, tracked_links, status, status_changed_at, opens, clicks, mpp_opens,
-                        first_opened_at, last_opened_at, last_clicked_at)
-     SELECT $1, s.id, s.sent_at, 'sender-' || lpad((s.sender_no + 1)::text, 2, '0'), 'team-' || (s.sender_no % 4 + 1),
-            'contact-' || s.contact_no, 'contact-' || s.contact_no || '@example.com', 'Hello from the demo',
-            'campaign-' || lpad((s.campaign_no + 1)::text, 3, '0'), 'template-' || lpad((s.template_no + 1)::text, 2, '0'),
+                        bot_opens, bot_clicks, first_opened_at, last_opened_at, last_clicked_at)
+     SELECT $1, s.id, s.sent_at, s.sender_id, 'team-' || (s.sender_no % 4 + 1),
+            'contact-' || s.contact_no, 'contact-' || s.contact_no || '@example.com', 'Hello from the demo', s.campaign_id, s.template_id,
             CASE WHEN s.campaign_no IS NOT NULL THEN 'enrollment-' || s.campaign_no || '-' || s.contact_no END,
             CASE WHEN s.campaign_no IS NOT NULL THEN floor(s.r_step * 4)::int END,
-            true, s.link_count, s.status, CASE WHEN s.status <> 'SENT' THEN s.sent_at + interval '1 minute' END,
-            coalesce(e.opens, 0), coalesce(e.clicks, 0), coalesce(e.mpp_opens, 0), e.first_open, e.last_open, e.last_click
+            s.tracked, s.link_count, s.status, CASE WHEN s.status <> 'SENT' THEN s.sent_at + interval '1 minute' END,
+            coalesce(e.opens, 0), coalesce(e.clicks, 0), coalesce(e.mpp_opens, 0), coalesce(e.bot_opens, 0), coalesce(e.bot_clicks, 0),
+            e.first_open, e.last_open, e.last_click
      FROM gen_sends s LEFT JOIN per_send e ON e.send_id = s.id
      ORDER BY s.id`,
     [options.orgId, options.now.toISOString()],
@@ -193,7 +200,13 @@ export async function generateStatsData(db: DataSource, input: GenerateOptions):
   await Promise.all(Array.from({ length: Math.max(1, options.workers) }, worker));
   // What the stats read; vacuumed too, so index-only probes need no heap visits. Raw events
   // are left to autovacuum: analyzing the partitioned parent samples all of them again.
-  await db.query(`VACUUM (ANALYZE) sends, send_links, send_stats_rollups, send_stats_deltas, send_link_stats, send_link_stats_deltas, campaigns, templates`);
+  await db.query(
+    `VACUUM (ANALYZE) sends, send_links, send_stats_rollups, send_stats_deltas, send_link_stats, send_link_stats_deltas,
+       send_activity, send_activity_deltas, campaigns, templates`,
+  );
+  // Planned on those fresh statistics: probes of send_activity per send, not a guess at an empty table.
+  await rollUpActivity(db, options.orgId, first, options.now, options.workers);
+  await db.query(`VACUUM (ANALYZE) send_activity_rollups`);
   const [counts]: { sends: string; events: string; links: string }[] = await db.query(
     `SELECT (SELECT count(*) FROM sends WHERE org_id = $1) AS sends,
             (SELECT count(*) FROM tracking_events WHERE org_id = $1) AS events,

@@ -5,15 +5,18 @@ import DataLoader from 'dataloader';
 import type { App } from '../app';
 import { senderScope, type Viewer } from '../auth/viewer';
 import { badInput, unauthenticated } from '../errors';
-import { latestRecipients, visibleHeads, type DrillDownKind, type RecipientRow } from './drill-down.repository';
+import { recipientPages, visibleHeads, type DrillDownKind, type RecipientFilter, type RecipientRow } from './drill-down.repository';
 import { EMPTY_SUMS, toEngagementStats, type EngagementStats } from './engagement';
 import { AD_HOC_TEMPLATE_ID } from './ad-hoc';
 import { linkStats } from './link-stats.repository';
 import { rangeKey, resolveRange, type RangeArgs, type StatsRange } from './range';
+import { RecipientCursors, type CursorBinding, type RecipientPosition } from './recipient-cursor';
 import { groupedSums, totalSums, type StatsScope } from './stats.repository';
+import { timelinesOf, type TimelineArgs, type TimelinePoint } from './timeline-batch';
+import type { TimelineTarget } from './timeline.repository';
 
 export const DEFAULT_RECIPIENTS = 50;
-export const MAX_RECIPIENTS = 500;
+export const MAX_RECIPIENTS = 1000;
 
 export interface NamedHead {
   id: string;
@@ -28,7 +31,14 @@ export interface LinkStat {
   clicks: number;
   uniqueClicks: number;
 }
-export type Recipient = Omit<RecipientRow, 'key'>;
+export type Recipient = Omit<RecipientRow, 'key' | 'sentMicros'> & { cursor: string };
+
+export interface RecipientArgs {
+  limit: number;
+  /** a row's cursor: the page starts after that row */
+  after: string | null;
+  filter: RecipientFilter;
+}
 
 /** API template id -> rollup key, where '' is ad-hoc (an id '' names nothing and is refused before). */
 const templateKeyOf = (id: string) => (id === AD_HOC_TEMPLATE_ID ? '' : id);
@@ -48,6 +58,7 @@ export class StatsService {
   /** Presets end at this instant for every field of the request, so nested figures agree. */
   readonly now = new Date();
   private readonly loaders = new Map<string, DataLoader<string, unknown>>();
+  private cursorCodec: RecipientCursors | null = null;
 
   constructor(
     private readonly app: App,
@@ -122,15 +133,62 @@ export class StatsService {
     return loader.load(kind === 'template' ? templateKeyOf(id) : id);
   }
 
-  recipients(kind: DrillDownKind, range: StatsRange, limit: number, id: string): Promise<Recipient[]> {
+  /** Activity by event time of the visible tracked sends in range: the whole view ('all', id ''), a campaign or a template. */
+  timeline(target: TimelineTarget, range: StatsRange, args: TimelineArgs, id: string): Promise<TimelinePoint[]> {
+    const loader = this.loader(`timeline ${target} ${args.granularity} ${args.timeZone} ${rangeKey(range)}`, (keys) =>
+      timelinesOf(this.app.readDb, this.scope(), target, range, args, keys),
+    );
+    return loader.load(target === 'template' ? templateKeyOf(id) : id);
+  }
+
+  /** A page of the tracked sends in range, newest first; `after` must be a cursor of this very list. */
+  recipients(kind: DrillDownKind, range: StatsRange, { limit, after, filter }: RecipientArgs, id: string): Promise<Recipient[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECIPIENTS) {
       throw badInput(`limit must be between 1 and ${MAX_RECIPIENTS}`);
     }
-    const loader = this.loader(`recipients ${kind} ${limit} ${rangeKey(range)}`, async (keys) => {
-      const byKey = groupBy(await latestRecipients(this.app.readDb, this.scope(), kind, range, keys, limit));
-      return keys.map((key) => (byKey.get(key) ?? []).map(({ key: _key, ...recipient }) => recipient));
+    const loader = this.loader(`recipients ${kind} ${limit} ${filter} ${after ?? ''} ${rangeKey(range)}`, async (keys) => {
+      const { orgId } = this.scope();
+      // One binding per key, reused for every row's cursor of its list.
+      const bindings = keys.map((key): CursorBinding => ({ orgId, kind, id: kind === 'template' ? templateIdOf(key) : key }));
+      // Per key: a cursor minted for another list is that field's error only.
+      let position: RecipientPosition | null = null;
+      const problems = bindings.map((binding) => {
+        if (after === null) return null;
+        try {
+          position = this.cursors.decode(binding, after);
+          return null;
+        } catch (error) {
+          return error as Error;
+        }
+      });
+      const valid = keys.filter((_, index) => problems[index] === null);
+      const rows = valid.length === 0 ? [] : await recipientPages(this.app.readDb, this.scope(), kind, range, valid, { limit, filter, after: position });
+      const byKey = groupBy(rows);
+      return keys.map((key, index) => {
+        const problem = problems[index];
+        if (problem) return problem;
+        const binding = bindings[index];
+        // Spelled out rather than spread: a page makes up to 1,000 of these.
+        return (byKey.get(key) ?? []).map((row) => ({
+          cursor: this.cursors.encode(binding, { sentMicros: BigInt(row.sentMicros), sendId: row.sendId }),
+          sendId: row.sendId,
+          contactId: row.contactId,
+          email: row.email,
+          sentAt: row.sentAt,
+          opens: row.opens,
+          clicks: row.clicks,
+          mppOpens: row.mppOpens,
+          firstOpenedAt: row.firstOpenedAt,
+          lastClickedAt: row.lastClickedAt,
+        }));
+      });
     });
     return loader.load(kind === 'template' ? templateKeyOf(id) : id);
+  }
+
+  private get cursors(): RecipientCursors {
+    this.cursorCodec ??= new RecipientCursors(this.app.config.trackingSigningSecret);
+    return this.cursorCodec;
   }
 
   private scope(): StatsScope {
@@ -155,7 +213,7 @@ export class StatsService {
   }
 
   /** The request's loader of that name, created on first use. */
-  private loader<V>(name: string, batch: (keys: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
+  private loader<V>(name: string, batch: (keys: readonly string[]) => Promise<(V | Error)[]>): DataLoader<string, V> {
     let loader = this.loaders.get(name) as DataLoader<string, V> | undefined;
     if (!loader) {
       loader = new DataLoader<string, V>(batch);

@@ -1,6 +1,6 @@
 // The benchmark's data generator: counters on sends and links agree with the
 // raw events it writes, and the stats over its data equal a direct count.
-import { OverviewDocument } from '../generated/graphql';
+import { CampaignTimelineDocument, OverviewDocument, TimelineDocument } from '../generated/graphql';
 import { generateStatsData } from '../../src/stats/generate-data';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gql } from '../support/graphql-client';
@@ -49,6 +49,63 @@ describe('generateStatsData', () => {
       [org],
     );
     expect(failedWithEvents.n).toBe(0);
+    const [untracked] = await t.app.db.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE opens + clicks + bot_opens + bot_clicks + tracked_links > 0)::int AS engaged
+       FROM sends WHERE org_id = $1 AND NOT tracked`,
+      [org],
+    );
+    expect(untracked.n).toBeGreaterThan(0);
+    expect(untracked.engaged).toBe(0);
+  });
+
+  it('keeps bot counters and activity by event time that agree with its raw events', async () => {
+    const botMismatches = await t.app.db.query(
+      `SELECT s.id FROM sends s
+       LEFT JOIN (SELECT send_id, count(*) FILTER (WHERE kind = 'OPEN') AS opens, count(*) FILTER (WHERE kind = 'CLICK') AS clicks
+                  FROM tracking_events WHERE org_id = $1 AND bot GROUP BY send_id) e ON e.send_id = s.id
+       WHERE s.org_id = $1 AND (s.bot_opens, s.bot_clicks) IS DISTINCT FROM (coalesce(e.opens, 0), coalesce(e.clicks, 0))`,
+      [org],
+    );
+    expect(botMismatches).toEqual([]);
+    const activityMismatches = await t.app.db.query(
+      `SELECT coalesce(a.send_id, e.send_id) AS send_id, coalesce(a.at, e.at) AS at FROM
+         (SELECT send_id, at, opens, clicks, mpp_opens, bot_opens, bot_clicks FROM send_activity WHERE org_id = $1) a
+       FULL JOIN
+         (SELECT send_id, date_bin('15 minutes', occurred_at, TIMESTAMPTZ '2000-01-01 00:00Z') AS at,
+                 count(*) FILTER (WHERE counted AND kind = 'OPEN') AS opens, count(*) FILTER (WHERE counted AND kind = 'CLICK') AS clicks,
+                 count(*) FILTER (WHERE counted AND mpp) AS mpp_opens, count(*) FILTER (WHERE bot AND kind = 'OPEN') AS bot_opens,
+                 count(*) FILTER (WHERE bot AND kind = 'CLICK') AS bot_clicks
+          FROM tracking_events WHERE org_id = $1 AND (counted OR bot) GROUP BY 1, 2) e
+       ON e.send_id = a.send_id AND e.at = a.at
+       WHERE (a.opens, a.clicks, a.mpp_opens, a.bot_opens, a.bot_clicks) IS DISTINCT FROM (e.opens, e.clicks, e.mpp_opens, e.bot_opens, e.bot_clicks)`,
+      [org],
+    );
+    expect(activityMismatches).toEqual([]);
+  });
+
+  it('leaves timelines equal to a direct count of its raw events', async () => {
+    const token = await tokenFor(org, 'boss', 'admin');
+    const range = { from: new Date(now.getTime() - 45 * 86_400_000).toISOString(), to: now.toISOString() };
+    const direct = async (campaign: string | null, sender: string | null = null) => {
+      const rows: { opens: number; bots: number }[] = await t.app.db.query(
+        `SELECT count(*) FILTER (WHERE e.counted AND e.kind = 'OPEN')::int AS opens, count(*) FILTER (WHERE e.bot)::int AS bots
+         FROM tracking_events e JOIN sends s ON s.org_id = e.org_id AND s.id = e.send_id
+         WHERE s.org_id = $1 AND s.tracked AND s.sent_at >= $2 AND s.sent_at < $3 AND ($4::text IS NULL OR s.campaign_id = $4)
+           AND ($5::text IS NULL OR s.sender_id = $5)`,
+        [org, range.from, range.to, campaign, sender],
+      );
+      return rows[0];
+    };
+    const sum = (points: { opens: number; botOpens: number; botClicks: number }[]) => ({
+      opens: points.reduce((total, point) => total + point.opens, 0),
+      bots: points.reduce((total, point) => total + point.botOpens + point.botClicks, 0),
+    });
+    const overview = await gql(t.url, TimelineDocument, { range, granularity: 'DAY' }, token);
+    expect(sum(overview.data?.timeline ?? [])).toEqual(await direct(null));
+    const campaign = await gql(t.url, CampaignTimelineDocument, { id: 'campaign-001', range, granularity: 'DAY' }, token);
+    expect(sum(campaign.data?.campaign?.timeline ?? [])).toEqual(await direct('campaign-001'));
+    const partner = await gql(t.url, TimelineDocument, { range, granularity: 'DAY' }, await tokenFor(org, 'sender-02', 'partner'));
+    expect(sum(partner.data?.timeline ?? [])).toEqual(await direct(null, 'sender-02'));
   });
 
   it('leaves stats equal to a direct count over its sends', async () => {

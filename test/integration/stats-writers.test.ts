@@ -5,6 +5,7 @@ import { CampaignsDocument, OverviewDocument } from '../generated/graphql';
 import { compactSendStats } from '../../src/stats/compaction';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gql } from '../support/graphql-client';
+import { writeAlongside } from '../support/concurrent-writers';
 import { insertSend } from '../support/sends';
 import { directFigures, insertSends } from './stats-fixtures';
 
@@ -28,24 +29,13 @@ describe('writers', () => {
       { sentAt: '2025-05-30T10:00:00Z', sender: 'u2', campaign: 'hot', template: 't1' },
       { sentAt: '2025-05-30T11:00:00Z', sender: 'u2', campaign: 'hot', template: 't1' },
     ]);
-    const holder = t.app.db.createQueryRunner();
-    const other = t.app.db.createQueryRunner();
-    await holder.startTransaction();
-    await other.startTransaction();
-    try {
-      await holder.query(`UPDATE sends SET opens = opens + 1 WHERE org_id = $1 AND id = $2`, [org, first]);
-      // Were the trigger to update a shared rollup row, this would wait for `holder` and time out.
-      await other.query(`SET LOCAL lock_timeout = '1s'`);
-      await other.query(`UPDATE sends SET opens = opens + 1, status = 'FAILED' WHERE org_id = $1 AND id = $2`, [org, second]);
-      await other.commitTransaction();
-      await expect(compactSendStats(t.app.db)).resolves.toBeGreaterThanOrEqual(0);
-      await holder.commitTransaction();
-    } finally {
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
-      if (other.isTransactionActive) await other.rollbackTransaction();
-      await holder.release();
-      await other.release();
-    }
+    // Were the trigger to update a shared rollup row, the second would wait for the first and time out.
+    const folded = await writeAlongside(
+      t.app.db,
+      (manager) => manager.query(`UPDATE sends SET opens = opens + 1 WHERE org_id = $1 AND id = $2`, [org, first]),
+      (manager) => manager.query(`UPDATE sends SET opens = opens + 1, status = 'FAILED' WHERE org_id = $1 AND id = $2`, [org, second]),
+    );
+    expect(folded).toBeGreaterThanOrEqual(0);
     const hot = await directFigures(t.app.db, org, { to: new Date(), campaign: 'hot' });
     expect(hot).toEqual(expect.objectContaining({ sends: 2, opened: 2, failed: 1, opens: 2 }));
     const result = await gql(t.url, CampaignsDocument, { range: { from: '2025-05-30T00:00:00Z', to: '2025-05-31T00:00:00Z' } }, admin);

@@ -39,12 +39,15 @@ export async function openTestDataSource(poolSize = 5): Promise<DataSource> {
   return db;
 }
 
-export interface TestApp {
+/** The application served on a data source the caller owns: close() leaves the data source open. */
+export interface ServedApp {
   app: App;
   server: RunningServer;
   url: string;
   close(): Promise<void>;
 }
+
+export type TestApp = ServedApp;
 
 export interface TestAppOptions {
   /** sees every SQL statement the app's data source sends (e.g. to count them) */
@@ -53,8 +56,24 @@ export interface TestAppOptions {
   recorder?: Partial<RecorderOptions>;
 }
 
-export async function startTestApp(overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+/** Serves an application on `db` with the test configuration, `overrides` applied (DATABASE_URL among them for another database). */
+export async function serveApp(db: DataSource, overrides: Record<string, string> = {}, recorder: Partial<RecorderOptions> = {}): Promise<ServedApp> {
   const config = testConfig({ PORT: '0', ...overrides });
+  const app = createApp(config, db, createLogger(config.logLevel), { recorder });
+  const server = await startServer(app, 0, '127.0.0.1');
+  return {
+    app,
+    server,
+    url: server.url,
+    async close() {
+      await server.close();
+      await app.recorder.close();
+      await app.compactor.stop();
+    },
+  };
+}
+
+export async function startTestApp(overrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const db = await openTestDataSource();
   const { onQuery } = options;
   if (onQuery) {
@@ -65,15 +84,11 @@ export async function startTestApp(overrides: Record<string, string> = {}, optio
       logQuery(query, parameters, runner);
     };
   }
-  const app = createApp(config, db, createLogger(config.logLevel), { recorder: options.recorder });
-  const server = await startServer(app, 0, '127.0.0.1');
+  const served = await serveApp(db, overrides, options.recorder);
   return {
-    app,
-    server,
-    url: server.url,
+    ...served,
     async close() {
-      await server.close();
-      await app.recorder.close();
+      await served.close();
       await db.destroy();
     },
   };
