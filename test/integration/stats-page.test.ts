@@ -3,7 +3,7 @@
 // by hand below.
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { STATS_PAGE_CSP } from '../../src/routes/stats-page';
+import { PAGES_CSP } from '../../src/routes/page-files';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { launchChromium, settledText, textsOf } from '../support/browser';
 
@@ -130,22 +130,29 @@ test('shows the four cards and the campaigns of the last 30 days, with the token
   expect(problems).toEqual([]);
 
   const response = await fetch(`${app.url}/stats`);
-  expect(response.headers.get('content-security-policy')).toBe(STATS_PAGE_CSP);
+  expect(response.headers.get('content-security-policy')).toBe(PAGES_CSP);
   expect(response.headers.get('cache-control')).toBe('no-store');
 });
 
-test('serves its script and styles under the same policy, and nothing else from its folder', async () => {
-  const script = await fetch(`${app.url}/stats/app.js`);
+test('serves its scripts and styles under the same policy, revalidated by ETag, and nothing else from the folder', async () => {
+  const script = await fetch(`${app.url}/pages/stats.js`);
   expect(script.status).toBe(200);
   expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-  expect(script.headers.get('content-security-policy')).toBe(STATS_PAGE_CSP);
+  expect(script.headers.get('content-security-policy')).toBe(PAGES_CSP);
   expect(script.headers.get('x-content-type-options')).toBe('nosniff');
-  expect((await fetch(`${app.url}/stats/app.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
-  for (const path of ['/stats/missing.js', '/stats/stats.html', '/stats/..%2f..%2fpackage.json', '/stats/%2e%2e/paths.ts']) {
+  expect(script.headers.get('cache-control')).toBe('no-cache');
+  const etag = script.headers.get('etag') ?? '';
+  expect(etag).toMatch(/^"[\w-]+"$/);
+  const again = await fetch(`${app.url}/pages/stats.js`, { headers: { 'if-none-match': etag } });
+  expect([again.status, await again.text()]).toEqual([304, '']);
+  expect((await fetch(`${app.url}/pages/pages.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+  for (const path of ['/pages/missing.js', '/pages/stats.html', '/pages/..%2f..%2fpackage.json', '/pages/%2e%2e/paths.ts', '/stats/app.js']) {
     expect([path, (await fetch(`${app.url}${path}`)).status]).toEqual([path, 404]);
   }
   const head = await fetch(`${app.url}/stats`, { method: 'HEAD' });
   expect([head.status, await head.text()]).toEqual([200, '']);
+  const slash = await fetch(`${app.url}/stats/`, { redirect: 'manual' });
+  expect([slash.status, slash.headers.get('location')]).toEqual([308, '/stats']);
 });
 
 test('flips to By template: ad-hoc is a row, and the MPP cell follows the colour rule', async () => {

@@ -1,18 +1,6 @@
-// Builds the page's parts from API data. Text goes in through textContent
-// only (el), never innerHTML: names, emails and URLs come from the CRM and
-// from emails, and must never become markup.
-
-// Numbers and dates as the reader's locale writes them (Intl). Rates carry
-// one decimal, so 12.3 % and 12.5 % stay apart on a row of similar campaigns.
-const integer = new Intl.NumberFormat(undefined);
-const percent = new Intl.NumberFormat(undefined, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
-const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-const moment = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-export const formatCount = (value) => integer.format(value);
-const formatRate = (value) => percent.format(value);
-const formatDay = (iso) => (iso ? day.format(new Date(iso)) : '–');
-const formatMoment = (iso) => (iso ? moment.format(new Date(iso)) : '–');
+// Builds the Stats page's parts from API data, through dom.js's el (text
+// only, never markup).
+import { el, formatCount, formatDay, formatMoment, formatRate } from './dom.js';
 
 /**
  * The MPP share's colour: 'low' under 25 %, 'mid' 25 to 49 %, 'high' 50 % and
@@ -24,17 +12,6 @@ function mppLevel(share) {
   const shown = Math.round(share * 1000) / 10;
   if (shown < 25) return 'low';
   return shown < 50 ? 'mid' : 'high';
-}
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null) continue;
-    if (key === 'text') node.textContent = value;
-    else node.setAttribute(key, String(value));
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
 }
 
 const AD_HOC = 'ad-hoc';

@@ -1,9 +1,13 @@
-// The Stats page: wires the token, the Range control, the table and the
+// The Stats page's entry: wires the Range control, the table and the
 // drill-down to the GraphQL API. State lives here; DOM building is in
-// render.js, the API in api.js.
-import { ApiError, CAMPAIGN_QUERY, DASHBOARD_QUERY, TEMPLATE_QUERY, graphql, resolveRange } from './api.js';
-import { formatCount, renderBreakdown, renderCards, renderDetail } from './render.js';
-import { currentToken, forgetToken, saveToken, takeTokenFromUrl } from './token.js';
+// stats-render.js, the documents in stats-queries.js.
+import { graphql } from './graphql.js';
+import { resolveRange } from './range.js';
+import { clearError, handleFailure, setStatus, showError, showSignedIn, startPage, tokenOrAsk } from './session.js';
+import { CAMPAIGN_QUERY, DASHBOARD_QUERY, TEMPLATE_QUERY } from './stats-queries.js';
+import { formatCount } from './dom.js';
+import { renderBreakdown, renderCards, renderDetail } from './stats-render.js';
+import { currentToken } from './token.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,59 +19,12 @@ const state = {
   open: null,
   /** bumped per request, so an answer overtaken by a newer one is dropped */
   generation: { dashboard: 0, detail: 0 },
-  retry: null,
 };
 
 const VIEWS = {
   campaigns: { kind: 'campaign', heading: 'Campaign', title: 'Campaigns' },
   templates: { kind: 'template', heading: 'Template', title: 'Templates' },
 };
-
-function setStatus(text) {
-  $('status').textContent = text;
-}
-
-function showError(message, retry) {
-  $('error-message').textContent = message;
-  $('retry').hidden = !retry;
-  state.retry = retry;
-  $('error').hidden = false;
-}
-
-function clearError() {
-  $('error').hidden = true;
-  state.retry = null;
-}
-
-function askForToken(reason) {
-  clearError();
-  $('dashboard').hidden = true;
-  $('forget-token').hidden = true;
-  $('viewer').textContent = '';
-  $('token-reason').textContent = reason;
-  $('token-form').hidden = false;
-  setStatus(reason);
-  $('token-input').focus();
-}
-
-/** What the page does about a failed request. */
-function handleFailure(error, retry) {
-  if (error instanceof ApiError && error.kind === 'unauthenticated') {
-    forgetToken();
-    askForToken(`The server refused the token (${error.message}). Paste a valid token to continue.`);
-  } else if (error instanceof ApiError && error.kind === 'forbidden') {
-    showError(`Not allowed: ${error.message}. This token's role may not see these figures.`, null);
-  } else {
-    showError(error instanceof ApiError ? error.message : `Something went wrong: ${error}`, retry);
-  }
-  setStatus('');
-}
-
-function describeViewer(viewer) {
-  const team = viewer.team ? `, team ${viewer.team}` : '';
-  const scope = ['owner', 'admin', 'service'].includes(viewer.role) ? 'every send of the organisation' : 'only the emails you sent';
-  return `${viewer.userId} (${viewer.role.replace('_', ' ')}${team}) in ${viewer.orgId}: ${scope}`;
-}
 
 function renderTable() {
   const view = VIEWS[state.view];
@@ -82,8 +39,8 @@ function renderTable() {
 }
 
 async function loadDashboard() {
-  const token = currentToken();
-  if (!token) return askForToken('Paste a token to see the stats.');
+  const token = tokenOrAsk();
+  if (!token) return;
   const generation = ++state.generation.dashboard;
   clearError();
   setStatus(`Loading ${state.range.label}…`);
@@ -92,10 +49,7 @@ async function loadDashboard() {
     const data = await graphql(token, DASHBOARD_QUERY, { range: state.range.input });
     if (generation !== state.generation.dashboard) return;
     state.dashboard = data;
-    $('token-form').hidden = true;
-    $('dashboard').hidden = false;
-    $('forget-token').hidden = false;
-    $('viewer').textContent = describeViewer(data.viewer);
+    showSignedIn(data.viewer);
     renderCards($('cards'), data.overview);
     renderTable();
     setStatus(`Showing ${state.range.label}: ${formatCount(data.overview.sends)} sends.`);
@@ -168,20 +122,6 @@ function applyRange() {
 }
 
 function wire() {
-  $('token-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    const value = $('token-input').value;
-    if (value.trim() === '') return;
-    saveToken(value);
-    $('token-input').value = '';
-    void loadDashboard();
-  });
-  $('forget-token').addEventListener('click', () => {
-    forgetToken();
-    closeDetail();
-    askForToken('Paste another token.');
-  });
-  $('retry').addEventListener('click', () => state.retry?.());
   $('range-preset').addEventListener('change', () => {
     if ($('range-preset').value !== 'CUSTOM') applyRange();
     else $('custom-range').hidden = false;
@@ -196,13 +136,6 @@ function wire() {
       if (state.dashboard) renderTable();
     });
   }
-  // Opening another #token=... link in this tab changes only the hash: no reload.
-  window.addEventListener('hashchange', () => {
-    if (!new URLSearchParams(location.hash.slice(1)).has('token')) return;
-    takeTokenFromUrl();
-    closeDetail();
-    void loadDashboard();
-  });
   // One listener for every row: the name button (Enter, Space, click) and a
   // click anywhere else on the row lead to the same place.
   $('breakdown').tBodies[0].addEventListener('click', (event) => {
@@ -212,5 +145,10 @@ function wire() {
 }
 
 wire();
-takeTokenFromUrl();
-void loadDashboard();
+startPage({
+  content: 'dashboard',
+  askText: 'Paste a token to see the stats.',
+  forbiddenHint: "This token's role may not see these figures.",
+  load: loadDashboard,
+  reset: () => closeDetail(),
+});
