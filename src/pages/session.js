@@ -49,10 +49,13 @@ export function handleFailure(error, retry) {
   setStatus('');
 }
 
+/** Who the token is; the Stats page adds which sends it sees. */
 function describeViewer(viewer) {
   const team = viewer.team ? `, team ${viewer.team}` : '';
+  const who = `${viewer.userId} (${viewer.role.replace('_', ' ')}${team}) in ${viewer.orgId}`;
+  if (!page.showsSendScope) return who;
   const scope = ['owner', 'admin', 'service'].includes(viewer.role) ? 'every send of the organisation' : 'only the emails you sent';
-  return `${viewer.userId} (${viewer.role.replace('_', ' ')}${team}) in ${viewer.orgId}: ${scope}`;
+  return `${who}: ${scope}`;
 }
 
 /** The token worked: the prompt goes, the content and "Use another token" come. */
@@ -71,8 +74,10 @@ export function tokenOrAsk() {
 }
 
 /**
- * Wires the shared elements and loads the page. `load` fetches and renders
- * the content (it calls tokenOrAsk); `reset` drops what the last token saw.
+ * Wires the shared elements and loads the page. Options: `content` (the id of
+ * what the token unlocks), `askText`, `forbiddenHint`, `showsSendScope`,
+ * `load` (fetches and renders; it calls tokenOrAsk) and `reset` (drops what
+ * the last token saw).
  */
 export function startPage(options) {
   page = options;

@@ -149,6 +149,7 @@ startPage({
   content: 'dashboard',
   askText: 'Paste a token to see the stats.',
   forbiddenHint: "This token's role may not see these figures.",
+  showsSendScope: true,
   load: loadDashboard,
   reset: () => closeDetail(),
 });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PAGES_CSP } from '../../src/routes/page-files';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
-import { launchChromium, settledText, textsOf } from '../support/browser';
+import { launchChromium, settledText, textsOf, watchedPage } from '../support/browser';
 
 const DAY = 86_400_000;
 
@@ -95,14 +95,7 @@ afterEach(async () => {
 
 /** Opens the page; console errors and requests to any other origin are collected in `problems`. */
 async function openStats(hash: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('request', (request) => {
-    if (!request.url().startsWith(app.url) && !request.url().startsWith('data:')) problems.push(`request to ${request.url()}`);
-  });
+  const page = await watchedPage(context, app.url, problems);
   await page.goto(`${app.url}/stats${hash}`);
   return page;
 }
