@@ -1,6 +1,8 @@
 // What both pages do around their content: the token prompt, the status
-// line, the error box with its retry, and the "who am I" line. Every page has
-// the same elements for these (see stats.html and settings.html).
+// line, the error box with its retry, and the "who am I" line. The first
+// three are built here into the page's #session; the header's #viewer and
+// #forget-token are in each page's HTML.
+import { el } from './dom.js';
 import { ApiError } from './graphql.js';
 import { currentToken, forgetToken, saveToken, takeTokenFromUrl } from './token.js';
 
@@ -73,14 +75,35 @@ export function tokenOrAsk() {
   return token;
 }
 
+/** The status line, the error box and the token form, as both pages show them. */
+function renderSessionParts(submitLabel) {
+  const hint = el('p', { class: 'hint' }, 'Get one from ', el('code', { text: 'npm run demo' }), ' or ', el('code', { text: 'npm run token' }), '. It is kept in this browser tab only.');
+  $('session').replaceWith(
+    el('p', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' }),
+    el('div', { id: 'error', class: 'error', role: 'alert', hidden: '' }, el('p', { id: 'error-message' }), el('button', { type: 'button', id: 'retry', class: 'quiet', text: 'Try again' })),
+    el(
+      'form',
+      { id: 'token-form', class: 'token-form', hidden: '' },
+      el('h2', { text: 'Sign in with a token' }),
+      el('p', { id: 'token-reason', class: 'token-reason' }),
+      el('label', { for: 'token-input', text: 'Bearer token' }),
+      el('textarea', { id: 'token-input', name: 'token', rows: 4, autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', required: '' }),
+      hint,
+      el('button', { type: 'submit', text: submitLabel }),
+    ),
+  );
+}
+
 /**
- * Wires the shared elements and loads the page. Options: `content` (the id of
- * what the token unlocks), `askText`, `forbiddenHint`, `showsSendScope`,
- * `load` (fetches and renders; it calls tokenOrAsk) and `reset` (drops what
- * the last token saw).
+ * Builds and wires the shared elements, then loads the page. Options:
+ * `content` (the id of what the token unlocks), `submitLabel` (the token
+ * form's button), `askText`, `forbiddenHint`, `showsSendScope`, `load`
+ * (fetches and renders; it calls tokenOrAsk) and `reset` (drops what the last
+ * token saw).
  */
 export function startPage(options) {
   page = options;
+  renderSessionParts(options.submitLabel);
   $('token-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const value = $('token-input').value;

@@ -147,6 +147,7 @@ function wire() {
 
 wire();
 startPage({
+  submitLabel: 'Open the settings',
   content: 'settings',
   askText: 'Paste a token to see the email settings.',
   forbiddenHint: 'This token may not manage these settings.',

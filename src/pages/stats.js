@@ -146,6 +146,7 @@ function wire() {
 
 wire();
 startPage({
+  submitLabel: 'Show the stats',
   content: 'dashboard',
   askText: 'Paste a token to see the stats.',
   forbiddenHint: "This token's role may not see these figures.",
