@@ -6,6 +6,7 @@ import { StatsRollups1764300000000 } from './1764300000000-stats-rollups';
 import { LinkStats1764300000001 } from './1764300000001-link-stats';
 import { TriggerJoinSettings1764400000000 } from './1764400000000-trigger-join-settings';
 import { MachineRulesAndConsent1764500000000 } from './1764500000000-machine-rules-and-consent';
+import { EngagementFigures1764600000001 } from './1764600000001-engagement-figures';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -14,4 +15,5 @@ export const migrations = [
   LinkStats1764300000001,
   TriggerJoinSettings1764400000000,
   MachineRulesAndConsent1764500000000,
+  EngagementFigures1764600000001,
 ];

@@ -1,8 +1,12 @@
 // Drill-down SQL: which campaigns and templates a viewer may see, and their
-// latest recipients. Each function takes many keys at once so a DataLoader
-// makes one statement of it.
+// recipients, newest first, a page at a time: keyset pagination on (sent_at,
+// id), never OFFSET, so page 100 of a 100,000-send campaign costs what page 1
+// does. Each function takes many keys at once so a DataLoader makes one
+// statement of it.
 import type { DataSource } from 'typeorm';
 import type { StatsRange } from './range';
+import { microsToTimestamp, type RecipientPosition } from './recipient-cursor';
+import { SqlParameters } from './sql-parameters';
 import type { StatsScope } from './stats.repository';
 
 /** campaigns by campaign_id; templates by template key ('' is ad-hoc: template_id IS NULL) */
@@ -12,21 +16,6 @@ export interface VisibleHead {
   key: string;
   name: string | null;
 }
-
-export interface RecipientRow {
-  key: string;
-  sendId: string;
-  contactId: string;
-  email: string;
-  sentAt: Date;
-  opens: number;
-  clicks: number;
-  mppOpens: number;
-  firstOpenedAt: Date | null;
-  lastClickedAt: Date | null;
-}
-
-const bound = (date: Date | null) => date?.toISOString() ?? '-infinity';
 
 /**
  * The keys with at least one send visible to the scope, at any time, and
@@ -41,49 +30,89 @@ export async function visibleHeads(db: DataSource, scope: StatsScope, kind: Dril
     `SELECT k.key, n.name FROM unnest($4::text[]) AS k(key)
      LEFT JOIN ${names} n ON n.org_id = $1 AND n.id = k.key AND k.key <> ''
      WHERE (SELECT coalesce(sum(x.sends), 0) FROM (
-              SELECT r.sends FROM send_stats_rollups r
+              SELECT r.sends + r.untracked_sends AS sends FROM send_stats_rollups r
               WHERE r.org_id = $1 AND r.scope = $2 AND r.sender_id = $3 AND r.grain = 'month' AND r.${column} = k.key
               UNION ALL
-              SELECT d.sends FROM send_stats_deltas d
+              SELECT d.sends + d.untracked_sends FROM send_stats_deltas d
               WHERE d.org_id = $1 ${scope.senderId === null ? '' : 'AND d.sender_id = $3'} AND d.${column} = k.key) x) > 0`,
     [scope.orgId, scope.senderId === null ? 'org' : 'sender', scope.senderId ?? '', [...keys]],
   );
 }
 
-/** $1-$4, then the extra values, then the sender when the scope has one (PostgreSQL refuses unused parameters). */
-function parameters(scope: StatsScope, range: StatsRange, keys: readonly string[], ...extra: unknown[]): unknown[] {
-  const values = [scope.orgId, bound(range.from), range.to.toISOString(), [...keys], ...extra];
-  return scope.senderId === null ? values : [...values, scope.senderId];
+export const RECIPIENT_FILTERS = ['ALL', 'OPENED', 'CLICKED', 'NOT_OPENED'] as const;
+export type RecipientFilter = (typeof RECIPIENT_FILTERS)[number];
+
+export interface RecipientRow {
+  key: string;
+  sendId: string;
+  /** sent_at to the microsecond, for the row's cursor */
+  sentMicros: string;
+  contactId: string;
+  email: string;
+  sentAt: Date;
+  opens: number;
+  clicks: number;
+  mppOpens: number;
+  firstOpenedAt: Date | null;
+  lastClickedAt: Date | null;
 }
 
-const RECIPIENT_COLUMNS = `s.id AS "sendId", s.contact_id AS "contactId", s.recipient_email AS email, s.sent_at AS "sentAt",
-  s.opens, s.clicks, s.mpp_opens AS "mppOpens", s.first_opened_at AS "firstOpenedAt", s.last_clicked_at AS "lastClickedAt"`;
+export interface RecipientPage {
+  limit: number;
+  filter: RecipientFilter;
+  /** rows strictly after this one in the newest-first order; null for the first page */
+  after: RecipientPosition | null;
+}
+
+// "Opened" as in the figures: a counted open, or a counted click.
+const FILTER_SQL: Record<RecipientFilter, string> = {
+  ALL: '',
+  OPENED: 'AND (s.opens > 0 OR s.clicks > 0)',
+  CLICKED: 'AND s.clicks > 0',
+  NOT_OPENED: 'AND s.opens = 0 AND s.clicks = 0',
+};
+
+const COLUMNS = `s.id AS "sendId", (extract(epoch FROM s.sent_at) * 1000000)::bigint::text AS "sentMicros",
+  s.contact_id AS "contactId", s.recipient_email AS email, s.sent_at AS "sentAt", s.opens, s.clicks, s.mpp_opens AS "mppOpens",
+  s.first_opened_at AS "firstOpenedAt", s.last_clicked_at AS "lastClickedAt"`;
 
 /**
- * The latest `limit` sends per key, newest first: a backward walk of
- * sends_campaign_idx / sends_template_idx per key (template_id IS NULL for
- * ad-hoc is its own arm so it keeps the index).
+ * A page per key: a backward walk of sends_campaign_idx / sends_template_idx
+ * (sends_sender_campaign_idx / _template_idx for one sender) from the cursor's
+ * send time, sorted by id only within one send time (an incremental sort);
+ * template_id IS NULL for ad-hoc is its own arm so it keeps the index.
  */
-export async function latestRecipients(
+export async function recipientPages(
   db: DataSource,
   scope: StatsScope,
   kind: DrillDownKind,
   range: StatsRange,
   keys: readonly string[],
-  limit: number,
+  page: RecipientPage,
 ): Promise<RecipientRow[]> {
-  const sender = scope.senderId === null ? '' : 'AND s.sender_id = $6';
-  const latest = (match: string) => `
-    SELECT ${RECIPIENT_COLUMNS} FROM sends s
-    WHERE s.org_id = $1 AND s.sent_at >= $2::timestamptz AND s.sent_at < $3::timestamptz ${sender} AND ${match}
-    ORDER BY s.sent_at DESC, s.id DESC LIMIT $5`;
+  const p = new SqlParameters();
+  const org = p.add(scope.orgId);
+  const sender = scope.senderId === null ? '' : `AND s.sender_id = ${p.add(scope.senderId)}`;
+  const times = `s.sent_at >= ${p.add(range.from?.toISOString() ?? '-infinity')}::timestamptz AND s.sent_at < ${p.add(range.to.toISOString())}::timestamptz`;
+  let after = '';
+  if (page.after) {
+    const at = p.add(microsToTimestamp(page.after.sentMicros));
+    const id = p.add(page.after.sendId);
+    after = `AND s.sent_at <= ${at}::timestamptz AND (s.sent_at < ${at}::timestamptz OR s.id < ${id}::uuid)`;
+  }
+  const limit = p.add(page.limit);
+  const keyList = p.add([...keys]);
+  const walk = (match: string) => `
+    SELECT ${COLUMNS} FROM sends s
+    WHERE s.org_id = ${org} AND s.tracked AND ${times} ${sender} AND ${match} ${after} ${FILTER_SQL[page.filter]}
+    ORDER BY s.sent_at DESC, s.id DESC LIMIT ${limit}`;
   const column = kind === 'campaign' ? 's.campaign_id' : 's.template_id';
-  const adHoc = kind === 'template' ? `UNION ALL SELECT '' AS key, r.* FROM (${latest('s.template_id IS NULL')}) r WHERE '' = ANY($4)` : '';
+  const adHoc = kind === 'template' ? `UNION ALL SELECT '' AS key, r.* FROM (${walk('s.template_id IS NULL')}) r WHERE '' = ANY(${keyList})` : '';
   return db.query(
-    `SELECT k.key, r.* FROM unnest($4::text[]) AS k(key)
-     CROSS JOIN LATERAL (${latest(`${column} = k.key`)}) r
+    `SELECT k.key, r.* FROM unnest(${keyList}::text[]) AS k(key)
+     CROSS JOIN LATERAL (${walk(`${column} = k.key`)}) r
      WHERE k.key <> ''
      ${adHoc}`,
-    parameters(scope, range, keys, limit),
+    p.values,
   );
 }

@@ -31,16 +31,19 @@ export interface GroupedSums {
   sums: StatsSums;
 }
 
-const SUM_COLUMNS = 'sends, failed, opened, clicked, human_opened, opens, clicks, mpp_opens, last_sent_at';
+const FIGURES = ['sends', 'untracked_sends', 'failed', 'opened', 'clicked', 'human_opened', 'opens', 'clicks', 'mpp_opens', 'bot_opens', 'bot_clicks'];
+const SUM_COLUMNS = `${FIGURES.join(', ')}, last_sent_at`;
 
-// Per send, the same figures the trigger sums into deltas (migration 1764300000000).
+// Per send, the same figures the trigger sums into deltas (migration 1764600000001):
+// everything over tracked sends, untracked ones counted apart.
 const RAW_FIGURES = `coalesce(s.campaign_id, '') AS campaign_key, coalesce(s.template_id, '') AS template_key,
-  1 AS sends, (s.status = 'FAILED')::int AS failed, (s.opens > 0)::int AS opened, (s.clicks > 0)::int AS clicked,
-  (s.opens > s.mpp_opens)::int AS human_opened, s.opens, s.clicks, s.mpp_opens, s.sent_at AS last_sent_at`;
+  s.tracked::int AS sends, (NOT s.tracked)::int AS untracked_sends, (s.tracked AND s.status = 'FAILED')::int AS failed,
+  (s.tracked AND (s.opens > 0 OR s.clicks > 0))::int AS opened, (s.tracked AND s.clicks > 0)::int AS clicked,
+  (s.tracked AND (s.opens > s.mpp_opens OR s.clicks > 0))::int AS human_opened,
+  s.tracked::int * s.opens AS opens, s.tracked::int * s.clicks AS clicks, s.tracked::int * s.mpp_opens AS mpp_opens,
+  s.tracked::int * s.bot_opens AS bot_opens, s.tracked::int * s.bot_clicks AS bot_clicks, s.sent_at AS last_sent_at`;
 
-const TOTALS = `sum(sends) AS sends, sum(failed) AS failed, sum(opened) AS opened, sum(clicked) AS clicked,
-  sum(human_opened) AS human_opened, sum(opens) AS opens, sum(clicks) AS clicks, sum(mpp_opens) AS mpp_opens,
-  max(last_sent_at) AS last_sent_at`;
+const TOTALS = `${FIGURES.map((figure) => `sum(${figure}) AS ${figure}`).join(', ')}, max(last_sent_at) AS last_sent_at`;
 
 function keyCondition(filter: StatsFilter, alias: 'r' | 'd' | 's', keys: () => string): string {
   const raw = alias === 's';
@@ -149,7 +152,7 @@ const NAMES: Record<StatsGrouping, { columns: string; join: string }> = {
   campaign_template: { columns: 'campaign_key, template_key', join: 'LEFT JOIN templates n ON n.org_id = $1 AND n.id = g.template_key' },
 };
 
-/** Sums per group with at least one send in the range, newest last send first. */
+/** Sums per group with at least one send in the range, tracked or not, newest last send first. */
 export async function groupedSums(
   db: DataSource,
   scope: StatsScope,
@@ -161,7 +164,7 @@ export async function groupedSums(
   const { columns, join } = NAMES[grouping];
   const rows: (SumsRow & { campaign_key?: string; template_key?: string; name: string | null })[] = await db.query(
     `WITH ${partsSql(scope, range, filter, p)},
-     grouped AS (SELECT ${columns}, ${TOTALS} FROM parts GROUP BY ${columns} HAVING sum(sends) > 0)
+     grouped AS (SELECT ${columns}, ${TOTALS} FROM parts GROUP BY ${columns} HAVING sum(sends) + sum(untracked_sends) > 0)
      SELECT g.*, n.name FROM grouped g ${join}
      ORDER BY g.last_sent_at DESC, ${columns}`,
     p.values,

@@ -5,15 +5,16 @@ import DataLoader from 'dataloader';
 import type { App } from '../app';
 import { senderScope, type Viewer } from '../auth/viewer';
 import { badInput, unauthenticated } from '../errors';
-import { latestRecipients, visibleHeads, type DrillDownKind, type RecipientRow } from './drill-down.repository';
+import { recipientPages, visibleHeads, type DrillDownKind, type RecipientFilter, type RecipientRow } from './drill-down.repository';
 import { EMPTY_SUMS, toEngagementStats, type EngagementStats } from './engagement';
 import { AD_HOC_TEMPLATE_ID } from './ad-hoc';
 import { linkStats } from './link-stats.repository';
 import { rangeKey, resolveRange, type RangeArgs, type StatsRange } from './range';
+import { RecipientCursors, type RecipientPosition } from './recipient-cursor';
 import { groupedSums, totalSums, type StatsScope } from './stats.repository';
 
 export const DEFAULT_RECIPIENTS = 50;
-export const MAX_RECIPIENTS = 500;
+export const MAX_RECIPIENTS = 1000;
 
 export interface NamedHead {
   id: string;
@@ -28,7 +29,14 @@ export interface LinkStat {
   clicks: number;
   uniqueClicks: number;
 }
-export type Recipient = Omit<RecipientRow, 'key'>;
+export type Recipient = Omit<RecipientRow, 'key' | 'sentMicros'> & { cursor: string };
+
+export interface RecipientArgs {
+  limit: number;
+  /** a row's cursor: the page starts after that row */
+  after: string | null;
+  filter: RecipientFilter;
+}
 
 /** API template id -> rollup key, where '' is ad-hoc (an id '' names nothing and is refused before). */
 const templateKeyOf = (id: string) => (id === AD_HOC_TEMPLATE_ID ? '' : id);
@@ -48,6 +56,7 @@ export class StatsService {
   /** Presets end at this instant for every field of the request, so nested figures agree. */
   readonly now = new Date();
   private readonly loaders = new Map<string, DataLoader<string, unknown>>();
+  private cursorCodec: RecipientCursors | null = null;
 
   constructor(
     private readonly app: App,
@@ -122,15 +131,43 @@ export class StatsService {
     return loader.load(kind === 'template' ? templateKeyOf(id) : id);
   }
 
-  recipients(kind: DrillDownKind, range: StatsRange, limit: number, id: string): Promise<Recipient[]> {
+  /** A page of the tracked sends in range, newest first; `after` must be a cursor of this very list. */
+  recipients(kind: DrillDownKind, range: StatsRange, { limit, after, filter }: RecipientArgs, id: string): Promise<Recipient[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECIPIENTS) {
       throw badInput(`limit must be between 1 and ${MAX_RECIPIENTS}`);
     }
-    const loader = this.loader(`recipients ${kind} ${limit} ${rangeKey(range)}`, async (keys) => {
-      const byKey = groupBy(await latestRecipients(this.app.readDb, this.scope(), kind, range, keys, limit));
-      return keys.map((key) => (byKey.get(key) ?? []).map(({ key: _key, ...recipient }) => recipient));
+    const loader = this.loader(`recipients ${kind} ${limit} ${filter} ${after ?? ''} ${rangeKey(range)}`, async (keys) => {
+      const { orgId } = this.scope();
+      const binding = (key: string) => ({ orgId, kind, id: kind === 'template' ? templateIdOf(key) : key });
+      // Per key: a cursor minted for another list is that field's error only.
+      let position: RecipientPosition | null = null;
+      const problems = keys.map((key) => {
+        if (after === null) return null;
+        try {
+          position = this.cursors.decode(binding(key), after);
+          return null;
+        } catch (error) {
+          return error as Error;
+        }
+      });
+      const valid = keys.filter((_, index) => problems[index] === null);
+      const rows = valid.length === 0 ? [] : await recipientPages(this.app.readDb, this.scope(), kind, range, valid, { limit, filter, after: position });
+      const byKey = groupBy(rows);
+      return keys.map((key, index) => {
+        const problem = problems[index];
+        if (problem) return problem;
+        return (byKey.get(key) ?? []).map(({ key: _key, sentMicros, ...recipient }) => ({
+          ...recipient,
+          cursor: this.cursors.encode(binding(key), { sentMicros: BigInt(sentMicros), sendId: recipient.sendId }),
+        }));
+      });
     });
     return loader.load(kind === 'template' ? templateKeyOf(id) : id);
+  }
+
+  private get cursors(): RecipientCursors {
+    this.cursorCodec ??= new RecipientCursors(this.app.config.trackingSigningSecret);
+    return this.cursorCodec;
   }
 
   private scope(): StatsScope {
@@ -155,7 +192,7 @@ export class StatsService {
   }
 
   /** The request's loader of that name, created on first use. */
-  private loader<V>(name: string, batch: (keys: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
+  private loader<V>(name: string, batch: (keys: readonly string[]) => Promise<(V | Error)[]>): DataLoader<string, V> {
     let loader = this.loaders.get(name) as DataLoader<string, V> | undefined;
     if (!loader) {
       loader = new DataLoader<string, V>(batch);

@@ -12,6 +12,10 @@ export interface SendSpec {
   opens?: number;
   clicks?: number;
   mppOpens?: number;
+  botOpens?: number;
+  botClicks?: number;
+  /** false: recorded untracked (tracking off, plain text, consent declined); default true */
+  tracked?: boolean;
   contact?: string;
   email?: string;
   /** per position: the original URL and its counted clicks */
@@ -24,12 +28,13 @@ export async function insertSends(db: DataSource, orgId: string, specs: readonly
   const column = <T>(pick: (spec: SendSpec, index: number) => T) => specs.map(pick);
   await db.query(
     `INSERT INTO sends (org_id, id, sent_at, sender_id, contact_id, recipient_email, campaign_id, template_id, tracked,
-                        tracked_links, status, opens, clicks, mpp_opens, first_opened_at, last_clicked_at)
-     SELECT $1, id, sent_at, sender_id, contact_id, email, campaign_id, template_id, true, links, status, opens, clicks, mpp,
+                        tracked_links, status, opens, clicks, mpp_opens, bot_opens, bot_clicks, first_opened_at, last_clicked_at)
+     SELECT $1, id, sent_at, sender_id, contact_id, email, campaign_id, template_id, tracked, links, status, opens, clicks, mpp,
+            bot_opens, bot_clicks,
             CASE WHEN opens > 0 THEN sent_at + interval '1 minute' END, CASE WHEN clicks > 0 THEN sent_at + interval '2 minutes' END
      FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[],
-                 $10::text[], $11::int[], $12::int[], $13::int[])
-       AS s(id, sent_at, sender_id, contact_id, email, campaign_id, template_id, links, status, opens, clicks, mpp)`,
+                 $10::text[], $11::int[], $12::int[], $13::int[], $14::boolean[], $15::int[], $16::int[])
+       AS s(id, sent_at, sender_id, contact_id, email, campaign_id, template_id, links, status, opens, clicks, mpp, tracked, bot_opens, bot_clicks)`,
     [
       orgId,
       ids,
@@ -44,6 +49,9 @@ export async function insertSends(db: DataSource, orgId: string, specs: readonly
       column((spec) => spec.opens ?? 0),
       column((spec) => spec.clicks ?? 0),
       column((spec) => spec.mppOpens ?? 0),
+      column((spec) => spec.tracked ?? true),
+      column((spec) => spec.botOpens ?? 0),
+      column((spec) => spec.botClicks ?? 0),
     ],
   );
   const links = specs.flatMap((spec, index) => (spec.links ?? []).map((link, position) => ({ id: ids[index], position, ...link })));
@@ -67,16 +75,20 @@ export async function nameTemplate(db: DataSource, orgId: string, id: string, na
 
 export interface Figures {
   sends: number;
+  untrackedSends: number;
   opened: number;
   clicked: number;
   failed: number;
   opens: number;
   clicks: number;
   mppOpens: number;
+  botOpens: number;
+  botClicks: number;
   openRate: number;
   clickRate: number;
   humanOpenRate: number;
   mppShare: number | null;
+  clickToOpenRate: number | null;
   lastSentAt: string | null;
 }
 
@@ -89,13 +101,18 @@ export interface Selection {
   template?: string | null;
 }
 
-/** The figures computed the obvious way: one pass over the matching sends. */
+/** The figures computed the obvious way: one pass over the matching sends, the tracked ones for every figure but untrackedSends. */
 export async function directFigures(db: DataSource, orgId: string, selection: Selection): Promise<Figures> {
   const [row] = await db.query(
-    `SELECT count(*)::int AS sends, count(*) FILTER (WHERE opens > 0)::int AS opened, count(*) FILTER (WHERE clicks > 0)::int AS clicked,
-            count(*) FILTER (WHERE status = 'FAILED')::int AS failed, coalesce(sum(opens), 0)::int AS opens,
-            coalesce(sum(clicks), 0)::int AS clicks, coalesce(sum(mpp_opens), 0)::int AS mpp_opens,
-            count(*) FILTER (WHERE opens - mpp_opens > 0)::int AS human, max(sent_at) AS last_sent_at
+    `SELECT count(*) FILTER (WHERE tracked)::int AS sends, count(*) FILTER (WHERE NOT tracked)::int AS untracked,
+            count(*) FILTER (WHERE tracked AND (opens > 0 OR clicks > 0))::int AS opened,
+            count(*) FILTER (WHERE tracked AND clicks > 0)::int AS clicked,
+            count(*) FILTER (WHERE tracked AND status = 'FAILED')::int AS failed,
+            coalesce(sum(opens) FILTER (WHERE tracked), 0)::int AS opens, coalesce(sum(clicks) FILTER (WHERE tracked), 0)::int AS clicks,
+            coalesce(sum(mpp_opens) FILTER (WHERE tracked), 0)::int AS mpp_opens,
+            coalesce(sum(bot_opens) FILTER (WHERE tracked), 0)::int AS bot_opens,
+            coalesce(sum(bot_clicks) FILTER (WHERE tracked), 0)::int AS bot_clicks,
+            count(*) FILTER (WHERE tracked AND (opens - mpp_opens > 0 OR clicks > 0))::int AS human, max(sent_at) AS last_sent_at
      FROM sends
      WHERE org_id = $1 AND ($2::timestamptz IS NULL OR sent_at >= $2) AND sent_at < $3
        AND ($4::text IS NULL OR sender_id = $4) AND ($5::text IS NULL OR campaign_id = $5)
@@ -113,16 +130,20 @@ export async function directFigures(db: DataSource, orgId: string, selection: Se
   const ratio = (part: number) => (row.sends === 0 ? 0 : part / row.sends);
   return {
     sends: row.sends,
+    untrackedSends: row.untracked,
     opened: row.opened,
     clicked: row.clicked,
     failed: row.failed,
     opens: row.opens,
     clicks: row.clicks,
     mppOpens: row.mpp_opens,
+    botOpens: row.bot_opens,
+    botClicks: row.bot_clicks,
     openRate: ratio(row.opened),
     clickRate: ratio(row.clicked),
     humanOpenRate: ratio(row.human),
     mppShare: row.opens === 0 ? null : row.mpp_opens / row.opens,
+    clickToOpenRate: row.opened === 0 ? null : row.clicked / row.opened,
     lastSentAt: row.last_sent_at ? new Date(row.last_sent_at).toISOString() : null,
   };
 }

@@ -34,6 +34,9 @@ function randomSend(): SendSpec {
     opens,
     mppOpens: Math.min(opens, int(2)),
     clicks: random() < 0.3 ? int(3) : 0,
+    botOpens: random() < 0.2 ? int(3) : 0,
+    botClicks: random() < 0.2 ? int(2) : 0,
+    tracked: random() < 0.85,
     // The same URL may sit at two positions of one email.
     links: Array.from({ length: int(3) }, () => ({ url: pick(URLS), clicks: random() < 0.3 ? int(2) : 0 })),
   };
@@ -98,26 +101,33 @@ async function expectExact(): Promise<void> {
 /** After compaction the rollup rows equal sends regrouped: the organisation's by day and month, each sender's by month (rows emptied by a move or delete are all zeros). */
 async function expectRollupRowsExact(): Promise<void> {
   await compactSendStats(t.app.db);
-  const figures = `sends::int, failed::int, opened::int, clicked::int, human_opened::int, opens::int, clicks::int, mpp_opens::int, last_sent_at`;
+  const figures = `sends::int, untracked_sends::int, failed::int, opened::int, clicked::int, human_opened::int, opens::int, clicks::int,
+    mpp_opens::int, bot_opens::int, bot_clicks::int, last_sent_at`;
   const stored = await t.app.db.query(
     `SELECT scope, sender_id, grain, bucket::text, campaign_key, template_key, ${figures}
-     FROM send_stats_rollups WHERE org_id = $1 AND sends <> 0 ORDER BY 1, 2, 3, 4, 5, 6`,
+     FROM send_stats_rollups WHERE org_id = $1 AND (sends <> 0 OR untracked_sends <> 0) ORDER BY 1, 2, 3, 4, 5, 6`,
     [org],
   );
   const empty = await t.app.db.query(
     `SELECT count(*)::int AS n FROM send_stats_rollups
-     WHERE org_id = $1 AND sends = 0
-       AND ((failed, opened, clicked, human_opened, opens, clicks, mpp_opens) <> (0, 0, 0, 0, 0, 0, 0) OR last_sent_at IS NOT NULL)`,
+     WHERE org_id = $1 AND sends = 0 AND untracked_sends = 0
+       AND ((failed, opened, clicked, human_opened, opens, clicks, mpp_opens, bot_opens, bot_clicks) <> (0, 0, 0, 0, 0, 0, 0, 0, 0)
+            OR last_sent_at IS NOT NULL)`,
     [org],
   );
   const expected = await t.app.db.query(
     `SELECT k.scope, k.sender_id, k.grain,
             (CASE k.grain WHEN 'day' THEN x.day ELSE date_trunc('month', x.day)::date END)::text AS bucket,
             coalesce(s.campaign_id, '') AS campaign_key, coalesce(s.template_id, '') AS template_key,
-            count(*)::int AS sends, count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
-            count(*) FILTER (WHERE opens > 0)::int AS opened, count(*) FILTER (WHERE clicks > 0)::int AS clicked,
-            count(*) FILTER (WHERE opens > mpp_opens)::int AS human_opened, sum(opens)::int AS opens,
-            sum(clicks)::int AS clicks, sum(mpp_opens)::int AS mpp_opens, max(sent_at) AS last_sent_at
+            count(*) FILTER (WHERE tracked)::int AS sends, count(*) FILTER (WHERE NOT tracked)::int AS untracked_sends,
+            count(*) FILTER (WHERE tracked AND status = 'FAILED')::int AS failed,
+            count(*) FILTER (WHERE tracked AND (opens > 0 OR clicks > 0))::int AS opened,
+            count(*) FILTER (WHERE tracked AND clicks > 0)::int AS clicked,
+            count(*) FILTER (WHERE tracked AND (opens > mpp_opens OR clicks > 0))::int AS human_opened,
+            coalesce(sum(opens) FILTER (WHERE tracked), 0)::int AS opens, coalesce(sum(clicks) FILTER (WHERE tracked), 0)::int AS clicks,
+            coalesce(sum(mpp_opens) FILTER (WHERE tracked), 0)::int AS mpp_opens,
+            coalesce(sum(bot_opens) FILTER (WHERE tracked), 0)::int AS bot_opens,
+            coalesce(sum(bot_clicks) FILTER (WHERE tracked), 0)::int AS bot_clicks, max(sent_at) AS last_sent_at
      FROM sends s
      CROSS JOIN LATERAL (SELECT (s.sent_at AT TIME ZONE 'UTC')::date AS day) x
      CROSS JOIN LATERAL (VALUES ('org', '', 'day'), ('org', '', 'month'), ('sender', s.sender_id, 'month')) AS k(scope, sender_id, grain)
@@ -159,10 +169,10 @@ describe('rollups', () => {
       // The recorder's statement shape: one UPDATE of many sends from unnest arrays.
       await t.app.db.query(
         `UPDATE sends s SET opens = s.opens + d.opens, mpp_opens = s.mpp_opens + d.mpp, clicks = s.clicks + d.clicks,
-                last_opened_at = now()
-         FROM unnest($2::uuid[], $3::int[], $4::int[], $5::int[]) AS d(id, opens, mpp, clicks)
+                bot_opens = s.bot_opens + d.bots, bot_clicks = s.bot_clicks + d.bots, last_opened_at = now()
+         FROM unnest($2::uuid[], $3::int[], $4::int[], $5::int[], $6::int[]) AS d(id, opens, mpp, clicks, bots)
          WHERE s.org_id = $1 AND s.id = d.id`,
-        [org, chosen, chosen.map(() => int(3)), chosen.map(() => int(1)), chosen.map(() => int(2))],
+        [org, chosen, chosen.map(() => int(3)), chosen.map(() => int(1)), chosen.map(() => int(2)), chosen.map(() => int(1))],
       );
       await t.app.db.query(`UPDATE sends SET status = $3, status_changed_at = now() WHERE org_id = $1 AND id = ANY($2)`, [
         org,
@@ -190,6 +200,7 @@ describe('rollups', () => {
     await t.app.db.query(`UPDATE sends SET sent_at = sent_at + interval '17 days 3 hours' WHERE org_id = $1 AND id = ANY($2)`, [org, await randomSendIds(20)]);
     await t.app.db.query(`UPDATE sends SET campaign_id = 'c2', sender_id = 'u1' WHERE org_id = $1 AND id = ANY($2)`, [org, await randomSendIds(20)]);
     await t.app.db.query(`UPDATE sends SET template_id = NULL WHERE org_id = $1 AND id = ANY($2)`, [org, await randomSendIds(10)]);
+    await t.app.db.query(`UPDATE sends SET tracked = NOT tracked WHERE org_id = $1 AND id = ANY($2)`, [org, await randomSendIds(10)]);
     // links added to and removed from existing sends
     await t.app.db.query(
       `INSERT INTO send_links (org_id, send_id, position, url, clicks)

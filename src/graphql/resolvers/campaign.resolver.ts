@@ -2,12 +2,13 @@
 // field without its own range uses the campaign's: the list's range, or
 // LAST_30_DAYS under campaign(id).
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { RecipientFilter } from '../../stats/drill-down.repository';
 import { DEFAULT_RECIPIENTS } from '../../stats/stats.service';
 import { viewerOf, type Context } from '../context';
 import { CampaignType } from '../types/campaign.type';
 import { LinkStatType } from '../types/link-stat.type';
 import { RangeInput } from '../types/range.input';
-import { RecipientType } from '../types/recipient.type';
+import { RecipientFilterEnum, RecipientType } from '../types/recipient.type';
 import { EngagementStatsType } from '../types/stats.type';
 import { TemplateRowType } from '../types/template.type';
 
@@ -61,14 +62,17 @@ export class CampaignResolver {
     return rows.map((row) => ({ template: { ...row.template, range }, stats: row.stats }));
   }
 
-  @FieldResolver(() => [RecipientType], { description: 'the latest sends in range, newest first (limit 1 to 500)' })
+  @FieldResolver(() => [RecipientType], { description: 'tracked sends in range, newest first, a page of `limit` (1 to 1,000) after the row `after`' })
   recipients(
     @Root() campaign: CampaignType,
     @Arg('range', () => RangeInput, { nullable: true }) input: RangeInput | null,
     @Arg('limit', () => Int, { nullable: true, defaultValue: DEFAULT_RECIPIENTS }) limit: number | null,
+    @Arg('after', () => String, { nullable: true, description: "a row's cursor" }) after: string | null,
+    @Arg('filter', () => RecipientFilterEnum, { nullable: true, defaultValue: 'ALL' }) filter: RecipientFilter | null,
     @Ctx() context: Context,
   ): Promise<RecipientType[]> {
     const stats = context.loaders.stats;
-    return stats.recipients('campaign', stats.range(input, campaign.range), limit ?? DEFAULT_RECIPIENTS, campaign.id);
+    const page = { limit: limit ?? DEFAULT_RECIPIENTS, after: after ?? null, filter: filter ?? 'ALL' };
+    return stats.recipients('campaign', stats.range(input, campaign.range), page, campaign.id);
   }
 }

@@ -3,11 +3,12 @@
 // range uses the template's: the list's or parent's range, or LAST_30_DAYS
 // under template(id).
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { RecipientFilter } from '../../stats/drill-down.repository';
 import { DEFAULT_RECIPIENTS } from '../../stats/stats.service';
 import { viewerOf, type Context } from '../context';
 import { LinkStatType } from '../types/link-stat.type';
 import { RangeInput } from '../types/range.input';
-import { RecipientType } from '../types/recipient.type';
+import { RecipientFilterEnum, RecipientType } from '../types/recipient.type';
 import { EngagementStatsType } from '../types/stats.type';
 import { TemplateType } from '../types/template.type';
 
@@ -49,14 +50,17 @@ export class TemplateResolver {
     return stats.links('template', stats.range(input, template.range), template.id);
   }
 
-  @FieldResolver(() => [RecipientType], { description: 'the latest sends in range, newest first (limit 1 to 500)' })
+  @FieldResolver(() => [RecipientType], { description: 'tracked sends in range, newest first, a page of `limit` (1 to 1,000) after the row `after`' })
   recipients(
     @Root() template: TemplateType,
     @Arg('range', () => RangeInput, { nullable: true }) input: RangeInput | null,
     @Arg('limit', () => Int, { nullable: true, defaultValue: DEFAULT_RECIPIENTS }) limit: number | null,
+    @Arg('after', () => String, { nullable: true, description: "a row's cursor" }) after: string | null,
+    @Arg('filter', () => RecipientFilterEnum, { nullable: true, defaultValue: 'ALL' }) filter: RecipientFilter | null,
     @Ctx() context: Context,
   ): Promise<RecipientType[]> {
     const stats = context.loaders.stats;
-    return stats.recipients('template', stats.range(input, template.range), limit ?? DEFAULT_RECIPIENTS, template.id);
+    const page = { limit: limit ?? DEFAULT_RECIPIENTS, after: after ?? null, filter: filter ?? 'ALL' };
+    return stats.recipients('template', stats.range(input, template.range), page, template.id);
   }
 }
