@@ -1,9 +1,11 @@
 // The GraphQL documents the Stats page sends: the dashboard (cards and both
-// tables) per range, and one drill-down per campaign or template.
+// tables) per range, one drill-down per campaign or template, and the pages
+// of a row's recipients.
 
 // The same figures wherever a row of stats is shown.
 const FIGURES = `fragment Figures on EngagementStats {
-  sends opened clicked failed opens mppOpens openRate clickRate humanOpenRate mppShare lastSentAt
+  sends untrackedSends opened clicked failed opens clicks mppOpens botOpens botClicks
+  openRate clickRate humanOpenRate mppShare clickToOpenRate lastSentAt
 }`;
 
 // One request per range: the cards and both tables, so flipping between
@@ -16,17 +18,12 @@ export const DASHBOARD_QUERY = `query StatsDashboard($range: RangeInput) {
 }
 ${FIGURES}`;
 
-const RECIPIENTS = `recipients(range: $range, limit: 50) {
-  sendId email sentAt opens clicks mppOpens firstOpenedAt lastClickedAt
-}`;
-
 export const CAMPAIGN_QUERY = `query CampaignDetail($id: ID!, $range: RangeInput) {
   campaign(id: $id) {
     id name
     stats(range: $range) { ...Figures }
-    links(range: $range) { url clicks uniqueClicks }
+      links(range: $range) { url clicks uniqueClicks }
     templates(range: $range) { template { id name } stats { ...Figures } }
-    ${RECIPIENTS}
   }
 }
 ${FIGURES}`;
@@ -35,8 +32,18 @@ export const TEMPLATE_QUERY = `query TemplateDetail($id: ID!, $range: RangeInput
   template(id: $id) {
     id name
     stats(range: $range) { ...Figures }
-    links(range: $range) { url clicks uniqueClicks }
-    ${RECIPIENTS}
+      links(range: $range) { url clicks uniqueClicks }
   }
 }
 ${FIGURES}`;
+
+/** One page of a campaign's or template's recipients, after a row's cursor. */
+export const recipientsQuery = (kind) => `query ${kind === 'campaign' ? 'Campaign' : 'Template'}Recipients(
+  $id: ID!, $range: RangeInput, $limit: Int!, $after: String, $filter: RecipientFilter!
+) {
+  ${kind}(id: $id) {
+    recipients(range: $range, limit: $limit, after: $after, filter: $filter) {
+      cursor sendId contactId email sentAt opens clicks mppOpens firstOpenedAt lastClickedAt
+    }
+  }
+}`;

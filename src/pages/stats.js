@@ -1,15 +1,21 @@
 // The Stats page's entry: wires the Range control, the table and the
 // drill-down to the GraphQL API. State lives here; DOM building is in
 // stats-render.js, the documents in stats-queries.js.
+import { formatCount } from './dom.js';
+import { downloadText, slug } from './download.js';
 import { graphql } from './graphql.js';
 import { resolveRange } from './range.js';
 import { clearError, handleFailure, setStatus, showError, showSignedIn, startPage, tokenOrAsk } from './session.js';
+import { breakdownCsv, linksCsv } from './stats-csv.js';
 import { CAMPAIGN_QUERY, DASHBOARD_QUERY, TEMPLATE_QUERY } from './stats-queries.js';
-import { formatCount } from './dom.js';
-import { renderBreakdown, renderCards, renderDetail } from './stats-render.js';
+import { showRecipients } from './stats-recipients.js';
+import { displayName, renderBreakdown, renderCards, renderDetail } from './stats-render.js';
 import { currentToken } from './token.js';
 
 const $ = (id) => document.getElementById(id);
+
+/** What the drill-down's parts need from the page. */
+const session = { token: currentToken, status: setStatus, fail: handleFailure };
 
 const state = {
   view: 'campaigns',
@@ -77,8 +83,12 @@ async function loadDetail(moveFocus) {
       setStatus('That row is no longer visible with this token.');
       return;
     }
-    const heading = renderDetail(section, kind, item, state.range.label, () => closeDetail(true));
+    const parts = renderDetail(section, kind, item, state.range.label, () => closeDetail(true));
+    const heading = parts.heading;
+    const name = displayName(kind, item);
     section.hidden = false;
+    parts.linksCsv.addEventListener('click', () => downloadText(`links-${slug(name)}-${slug(state.range.label)}.csv`, linksCsv(item.links)));
+    void showRecipients(parts.recipients, { kind, id, name }, state.range, session);
     setStatus(`Showing the details of ${heading.textContent}.`);
     if (moveFocus) {
       heading.focus();
@@ -136,6 +146,11 @@ function wire() {
       if (state.dashboard) renderTable();
     });
   }
+  $('breakdown-csv').addEventListener('click', () => {
+    if (!state.dashboard) return;
+    const kind = VIEWS[state.view].kind;
+    downloadText(`${state.view}-${slug(state.range.label)}.csv`, breakdownCsv(kind, state.dashboard[state.view]));
+  });
   // One listener for every row: the name button (Enter, Space, click) and a
   // click anywhere else on the row lead to the same place.
   $('breakdown').tBodies[0].addEventListener('click', (event) => {

@@ -116,8 +116,8 @@ test('shows the four cards and the campaigns of the last 30 days, with the token
   const page = await openStats(`#token=${ownerToken}`);
   await expectCards(page, '5', '60.0%', '40.0%', '1');
   expect(await rowNames(page)).toEqual(['Spring sale']);
-  expect(await rowCells(page, 'Spring sale').allTextContents()).toEqual(['3', '66.7%', '33.3%', '50.0%', expect.any(String)]);
-  expect(await rowCells(page, 'Spring sale').nth(3).getAttribute('class')).toContain('mpp-high');
+  expect(await rowCells(page, 'Spring sale').allTextContents()).toEqual(['3', '66.7%', '33.3%', '50.0%', '50.0%', expect.any(String)]);
+  expect(await rowCells(page, 'Spring sale').nth(4).getAttribute('class')).toContain('mpp-high');
   expect(page.url()).toBe(`${app.url}/stats`);
   expect(await page.evaluate('sessionStorage.length')).toBe(1);
   expect(problems).toEqual([]);
@@ -155,7 +155,7 @@ test('flips to By template: ad-hoc is a row, and the MPP cell follows the colour
   expect(await settledText(page, '#breakdown-name', 'Template')).toBe('Template');
   expect(await rowNames(page)).toEqual(['Ad-hoc (no template)', 'Spring teaser', 'Spring offer', 'Follow-up']);
   const mpp = async (name: string) => {
-    const cell = rowCells(page, name).nth(3);
+    const cell = rowCells(page, name).nth(4);
     return [(await cell.textContent())?.trim(), await cell.getAttribute('class')];
   };
   expect(await mpp('Spring teaser')).toEqual(['33.3%', 'num mpp-mid']);
@@ -187,7 +187,7 @@ test('the Range control changes every figure', async () => {
   expect(problems).toEqual([]);
 });
 
-test('a campaign drill-down shows clicks per link, per-template sub-totals and the latest recipients', async () => {
+test('a campaign drill-down shows clicks per link, per-template sub-totals and the first page of recipients', async () => {
   const page = await openStats(`#token=${ownerToken}`);
   await page.locator('#breakdown tbody tr', { hasText: 'Spring sale' }).locator('td').first().click();
   expect(await settledText(page, '#detail-heading', 'Campaign: Spring sale')).toBe('Campaign: Spring sale');
@@ -197,8 +197,9 @@ test('a campaign drill-down shows clicks per link, per-template sub-totals and t
     'https://shop.example/offer\t0\t0',
   ]);
   expect(await table('Templates in this campaign').locator('tbody th').allTextContents()).toEqual(['Spring teaser', 'Spring offer']);
-  expect(await table('Templates in this campaign').locator('tbody td').allTextContents()).toEqual(['2', '50.0%', '50.0%', '33.3%', '1', '100.0%', '0.0%', '100.0%']);
-  expect(await table('Latest 50 recipients').locator('tbody th').allTextContents()).toEqual(['ann@a.example', 'bob@b.example', 'cat@c.example']);
+  expect(await table('Templates in this campaign').locator('tbody td').allTextContents()).toEqual(['2', '50.0%', '50.0%', '100.0%', '33.3%', '1', '100.0%', '0.0%', '0.0%', '100.0%']);
+  await table('Recipients 1–3: all recipients').waitFor();
+  expect(await table('Recipients 1–3').locator('tbody th').allTextContents()).toEqual(['ann@a.example', 'bob@b.example', 'cat@c.example']);
   expect(problems).toEqual([]);
 });
 
