@@ -34,7 +34,7 @@ function renderKeyState(settings) {
     badge.className = 'saved-badge';
     badge.textContent = 'Saved';
     const when = settings.updatedAt ? ` on ${formatMoment(settings.updatedAt)}` : '';
-    line.append(badge, ` A key is saved${when}. Type a new one to replace it.`);
+    line.append(badge, ` The key was saved${when}. Type a new one to replace it.`);
   } else {
     line.textContent = `No key saved: webhooks are verified with ${FALLBACKS[settings.scope]}.`;
   }
