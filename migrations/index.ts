@@ -7,6 +7,7 @@ import { LinkStats1764300000001 } from './1764300000001-link-stats';
 import { TriggerJoinSettings1764400000000 } from './1764400000000-trigger-join-settings';
 import { MachineRulesAndConsent1764500000000 } from './1764500000000-machine-rules-and-consent';
 import { EngagementFigures1764600000001 } from './1764600000001-engagement-figures';
+import { SendActivity1764600000002 } from './1764600000002-send-activity';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -16,4 +17,5 @@ export const migrations = [
   TriggerJoinSettings1764400000000,
   MachineRulesAndConsent1764500000000,
   EngagementFigures1764600000001,
+  SendActivity1764600000002,
 ];

@@ -8,6 +8,7 @@ import { decideCounted, type CountedEvent } from './dedupe';
 import { CLIENT_DEDUPE_MS, WEBHOOK_DEDUPE_MS, sendKey, type TrackingEventInput } from './event';
 import { runPrepared } from '../db/prepared';
 import { insertEvents } from './insert-events';
+import { activityOf, recordSendActivity } from './send-activity';
 
 export interface WriteOutcome {
   /** per input event: stored and counted */
@@ -179,7 +180,9 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   const inserted = await insertEvents(db, events, decided);
   // A repeat of a stored event neither counts nor bumps anything again.
   const counts = decided.map((flag, index) => flag && inserted[index]);
-  await bumpSendCounters(db, events, counts, events.map((event, index) => event.bot && inserted[index]));
+  const bots = events.map((event, index) => event.bot && inserted[index]);
+  await bumpSendCounters(db, events, counts, bots);
+  await recordSendActivity(db, activityOf(events, counts, bots));
   await bumpLinkCounters(db, linkDeltas(events, counts, clickers));
 
   let next = 0;

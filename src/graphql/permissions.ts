@@ -33,6 +33,7 @@ export const permissions = shield(
       templates: isAuthenticated,
       campaign: isAuthenticated,
       template: isAuthenticated,
+      timeline: isAuthenticated,
     },
     Mutation: {
       setMailgunSigningKey: managesSettings,
@@ -56,6 +57,7 @@ export const permissions = shield(
     TemplateRow: allow,
     LinkStat: allow,
     Recipient: allow,
+    TimelinePoint: allow,
   },
   {
     fallbackRule: deny,

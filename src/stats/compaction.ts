@@ -1,5 +1,6 @@
-// Folds pending stats deltas into the rollups (compact_send_stats and
-// compact_send_link_stats, migrations 1764300000000/1). Readers add pending
+// Folds pending stats deltas into the rollups (compact_send_stats,
+// compact_send_link_stats and compact_send_activity, migrations
+// 1764300000000/1 and 1764600000002). Readers add pending
 // deltas themselves, so compaction never changes a figure: it only keeps the
 // deltas few, and reads fast.
 import type { DataSource, EntityManager } from 'typeorm';
@@ -17,14 +18,13 @@ export const COMPACTION_INTERVAL_MS = 5_000;
 export async function compactSendStats(db: DataSource | EntityManager, wait = true): Promise<number> {
   let total = 0;
   for (;;) {
-    const [row]: { sends: string; links: string }[] = await db.query(
-      'SELECT compact_send_stats($1, $2) AS sends, compact_send_link_stats($1, $2) AS links',
+    const [row]: { sends: string; links: string; activity: string }[] = await db.query(
+      'SELECT compact_send_stats($1, $2) AS sends, compact_send_link_stats($1, $2) AS links, compact_send_activity($1, $2) AS activity',
       [BATCH, wait],
     );
-    const sends = Number(row.sends);
-    const links = Number(row.links);
-    total += sends + links;
-    if (sends < BATCH && links < BATCH) return total;
+    const folded = [row.sends, row.links, row.activity].map(Number);
+    total += folded.reduce((sum, count) => sum + count, 0);
+    if (folded.every((count) => count < BATCH)) return total;
   }
 }
 

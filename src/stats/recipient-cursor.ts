@@ -5,7 +5,7 @@
 // the check and is refused as bad input, so `after` can never reach a row the
 // SQL scope would not give anyway, and never names another list's position.
 // Pure: no I/O.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { badInput } from '../errors';
 
 /** Where a page ends: the last row's send time (µs since the epoch, as PostgreSQL keeps it) and send id. */
@@ -27,28 +27,33 @@ const MAC_BYTES = 16;
 // version, send time, send id, MAC
 const LENGTH = 1 + 8 + 16 + MAC_BYTES;
 
+const BODY = LENGTH - MAC_BYTES;
+
 export class RecipientCursors {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
+  /** each binding's bytes, encoded once: a page mints a cursor per row */
+  private readonly encoded = new WeakMap<CursorBinding, string>();
 
   /** `secret`: TRACKING_SIGNING_SECRET; the cursor key is derived from it, so no token key is ever used twice. */
   constructor(secret: string) {
-    this.key = createHmac('sha256', secret).update('stats:recipient-cursor:v1').digest();
+    this.key = createSecretKey(createHmac('sha256', secret).update('stats:recipient-cursor:v1').digest());
   }
 
   encode(binding: CursorBinding, position: RecipientPosition): string {
-    const body = Buffer.alloc(1 + 8 + 16);
-    body.writeUInt8(VERSION, 0);
-    body.writeBigInt64BE(position.sentMicros, 1);
-    Buffer.from(position.sendId.replace(/-/g, ''), 'hex').copy(body, 9);
-    return Buffer.concat([body, this.mac(binding, body)]).toString('base64url');
+    const bytes = Buffer.alloc(LENGTH);
+    bytes.writeUInt8(VERSION, 0);
+    bytes.writeBigInt64BE(position.sentMicros, 1);
+    bytes.write(position.sendId.replace(/-/g, ''), 9, 'hex');
+    this.mac(binding, bytes.subarray(0, BODY)).copy(bytes, BODY);
+    return bytes.toString('base64url');
   }
 
   /** The position a cursor names; BAD_USER_INPUT unless this server minted it for exactly this list. */
   decode(binding: CursorBinding, cursor: string): RecipientPosition {
     const bytes = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url') : Buffer.alloc(0);
     if (bytes.length !== LENGTH || bytes.readUInt8(0) !== VERSION) throw badInput('after: not a recipient cursor');
-    const body = bytes.subarray(0, LENGTH - MAC_BYTES);
-    if (!timingSafeEqual(bytes.subarray(LENGTH - MAC_BYTES), this.mac(binding, body))) {
+    const body = bytes.subarray(0, BODY);
+    if (!timingSafeEqual(bytes.subarray(BODY), this.mac(binding, body))) {
       throw badInput('after: this cursor does not belong to this list of recipients');
     }
     const hex = body.subarray(9).toString('hex');
@@ -57,8 +62,12 @@ export class RecipientCursors {
   }
 
   private mac(binding: CursorBinding, body: Buffer): Buffer {
-    // Lengths first, so no two bindings can run together into the same bytes.
-    const parts = [binding.orgId, binding.kind, binding.id].map((part) => `${Buffer.byteLength(part)}:${part}`).join('|');
+    let parts = this.encoded.get(binding);
+    if (parts === undefined) {
+      // Lengths first, so no two bindings can run together into the same bytes.
+      parts = [binding.orgId, binding.kind, binding.id].map((part) => `${Buffer.byteLength(part)}:${part}`).join('|');
+      this.encoded.set(binding, parts);
+    }
     return createHmac('sha256', this.key).update(parts).update(body).digest().subarray(0, MAC_BYTES);
   }
 }

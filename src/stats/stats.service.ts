@@ -10,8 +10,10 @@ import { EMPTY_SUMS, toEngagementStats, type EngagementStats } from './engagemen
 import { AD_HOC_TEMPLATE_ID } from './ad-hoc';
 import { linkStats } from './link-stats.repository';
 import { rangeKey, resolveRange, type RangeArgs, type StatsRange } from './range';
-import { RecipientCursors, type RecipientPosition } from './recipient-cursor';
+import { RecipientCursors, type CursorBinding, type RecipientPosition } from './recipient-cursor';
 import { groupedSums, totalSums, type StatsScope } from './stats.repository';
+import { timelinesOf, type TimelineArgs, type TimelinePoint } from './timeline-batch';
+import type { TimelineTarget } from './timeline.repository';
 
 export const DEFAULT_RECIPIENTS = 50;
 export const MAX_RECIPIENTS = 1000;
@@ -131,6 +133,14 @@ export class StatsService {
     return loader.load(kind === 'template' ? templateKeyOf(id) : id);
   }
 
+  /** Activity by event time of the visible tracked sends in range: the whole view ('all', id ''), a campaign or a template. */
+  timeline(target: TimelineTarget, range: StatsRange, args: TimelineArgs, id: string): Promise<TimelinePoint[]> {
+    const loader = this.loader(`timeline ${target} ${args.granularity} ${args.timeZone} ${rangeKey(range)}`, (keys) =>
+      timelinesOf(this.app.readDb, this.scope(), target, range, args, keys),
+    );
+    return loader.load(target === 'template' ? templateKeyOf(id) : id);
+  }
+
   /** A page of the tracked sends in range, newest first; `after` must be a cursor of this very list. */
   recipients(kind: DrillDownKind, range: StatsRange, { limit, after, filter }: RecipientArgs, id: string): Promise<Recipient[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECIPIENTS) {
@@ -138,13 +148,14 @@ export class StatsService {
     }
     const loader = this.loader(`recipients ${kind} ${limit} ${filter} ${after ?? ''} ${rangeKey(range)}`, async (keys) => {
       const { orgId } = this.scope();
-      const binding = (key: string) => ({ orgId, kind, id: kind === 'template' ? templateIdOf(key) : key });
+      // One binding per key, reused for every row's cursor of its list.
+      const bindings = keys.map((key): CursorBinding => ({ orgId, kind, id: kind === 'template' ? templateIdOf(key) : key }));
       // Per key: a cursor minted for another list is that field's error only.
       let position: RecipientPosition | null = null;
-      const problems = keys.map((key) => {
+      const problems = bindings.map((binding) => {
         if (after === null) return null;
         try {
-          position = this.cursors.decode(binding(key), after);
+          position = this.cursors.decode(binding, after);
           return null;
         } catch (error) {
           return error as Error;
@@ -156,9 +167,19 @@ export class StatsService {
       return keys.map((key, index) => {
         const problem = problems[index];
         if (problem) return problem;
-        return (byKey.get(key) ?? []).map(({ key: _key, sentMicros, ...recipient }) => ({
-          ...recipient,
-          cursor: this.cursors.encode(binding(key), { sentMicros: BigInt(sentMicros), sendId: recipient.sendId }),
+        const binding = bindings[index];
+        // Spelled out rather than spread: a page makes up to 1,000 of these.
+        return (byKey.get(key) ?? []).map((row) => ({
+          cursor: this.cursors.encode(binding, { sentMicros: BigInt(row.sentMicros), sendId: row.sendId }),
+          sendId: row.sendId,
+          contactId: row.contactId,
+          email: row.email,
+          sentAt: row.sentAt,
+          opens: row.opens,
+          clicks: row.clicks,
+          mppOpens: row.mppOpens,
+          firstOpenedAt: row.firstOpenedAt,
+          lastClickedAt: row.lastClickedAt,
         }));
       });
     });

@@ -1,6 +1,12 @@
 // No N+1: however many campaigns or templates a query returns, each nested
 // list field costs one batched SQL statement (DataLoaders per request).
-import { CampaignDrillDownDocument, CampaignsFullDocument, TemplatesFullDocument } from '../generated/graphql';
+import {
+  CampaignDrillDownDocument,
+  CampaignRecipientsDocument,
+  CampaignsFullDocument,
+  CampaignsTimelineDocument,
+  TemplatesFullDocument,
+} from '../generated/graphql';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gql } from '../support/graphql-client';
 import { insertSends, type SendSpec } from './stats-fixtures';
@@ -73,14 +79,46 @@ describe('statements per query', () => {
     expect(sql).toHaveLength(8);
   });
 
+  it.each(['admin', 'partner'] as const)('every row\'s timeline: one statement for the list, one for the timelines, as %s', async (role) => {
+    const token = await tokenFor(org, 'partner-1', role);
+    const sql = await statementsOf(async () => {
+      const result = await gql(t.url, CampaignsTimelineDocument, { range: MARCH }, token);
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.campaigns.length).toBeGreaterThanOrEqual(30);
+      expect(result.data?.campaigns.every((row) => row.timeline.length === 31)).toBe(true);
+    });
+    expect(sql).toHaveLength(2);
+    // No range start: the rows' first sends first, then the timelines, for HOUR and DAY rows alike.
+    const all = await statementsOf(async () => {
+      const result = await gql(t.url, CampaignsTimelineDocument, { range: { to: MARCH.to } }, token);
+      expect(result.errors).toBeUndefined();
+    });
+    expect(all.length).toBeLessThanOrEqual(4);
+  });
+
+  it('a filtered page after a cursor: one statement', async () => {
+    const token = await tokenFor(org, 'boss', 'owner');
+    const first = await gql(t.url, CampaignRecipientsDocument, { id: 'camp-3', range: MARCH, limit: 1, filter: 'OPENED' }, token);
+    const after = first.data?.campaign?.recipients[0].cursor;
+    const sql = await statementsOf(async () => {
+      const result = await gql(t.url, CampaignRecipientsDocument, { id: 'camp-3', range: MARCH, limit: 1, filter: 'OPENED', after }, token);
+      expect(result.data?.campaign?.recipients).toHaveLength(1);
+    });
+    // the head, then the page
+    expect(sql).toHaveLength(2);
+  });
+
   it('does not grow with the number of rows', async () => {
     const token = await tokenFor(org, 'boss', 'owner');
     const before = await statementsOf(() => gql(t.url, CampaignsFullDocument, { range: MARCH }, token));
+    const timelinesBefore = await statementsOf(() => gql(t.url, CampaignsTimelineDocument, { range: MARCH }, token));
     await insertSends(t.app.db, org, campaignSends(60).slice(90));
     const after = await statementsOf(async () => {
       const result = await gql(t.url, CampaignsFullDocument, { range: MARCH }, token);
       expect(result.data?.campaigns).toHaveLength(60);
     });
     expect(after.length).toBe(before.length);
+    const timelinesAfter = await statementsOf(() => gql(t.url, CampaignsTimelineDocument, { range: MARCH }, token));
+    expect(timelinesAfter.length).toBe(timelinesBefore.length);
   });
 });

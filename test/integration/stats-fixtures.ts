@@ -1,7 +1,8 @@
 // Sends with chosen counters inserted straight into the tables, and the
 // straightforward aggregation over sends that the stats API must agree with.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { writeEvents } from '../../src/events/write-events';
 
 export interface SendSpec {
   sentAt: Date | string;
@@ -176,6 +177,39 @@ export async function directLinks(db: DataSource, orgId: string, selection: Sele
       selection.template ?? null,
     ],
   );
+}
+
+export interface EventSpec {
+  send: string;
+  at: Date | string;
+  kind?: 'OPEN' | 'CLICK';
+  /** a machine's: recorded, never counted */
+  bot?: boolean;
+  mpp?: boolean;
+}
+
+/** Events at chosen times through the real event writer (raw events, counters, activity), each from its own client. */
+export async function writeTrackingEvents(db: DataSource, orgId: string, specs: readonly EventSpec[]): Promise<void> {
+  await db.transaction(async (manager) => {
+    await writeEvents(
+      manager,
+      specs.map((spec) => ({
+        orgId,
+        sendId: spec.send,
+        kind: spec.kind ?? 'OPEN',
+        source: spec.kind === 'CLICK' ? 'REDIRECT' : 'PIXEL',
+        occurredAt: new Date(spec.at),
+        countable: !spec.bot,
+        bot: spec.bot ?? false,
+        botReason: spec.bot ? 'USER_AGENT' : null,
+        mpp: spec.mpp ?? false,
+        linkPosition: null,
+        url: null,
+        userAgent: spec.bot ? 'Slackbot 1.0' : 'Mozilla/5.0 (Macintosh)',
+        ipHash: randomBytes(16),
+      })),
+    );
+  });
 }
 
 /** A small deterministic generator, so a failing random case can be replayed. */

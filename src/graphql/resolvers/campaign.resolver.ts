@@ -1,7 +1,7 @@
 // Query.campaigns, Query.campaign and Campaign's nested figures. A nested
 // field without its own range uses the campaign's: the list's range, or
 // LAST_30_DAYS under campaign(id).
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { RecipientFilter } from '../../stats/drill-down.repository';
 import { DEFAULT_RECIPIENTS } from '../../stats/stats.service';
 import { viewerOf, type Context } from '../context';
@@ -10,6 +10,8 @@ import { LinkStatType } from '../types/link-stat.type';
 import { RangeInput } from '../types/range.input';
 import { RecipientFilterEnum, RecipientType } from '../types/recipient.type';
 import { EngagementStatsType } from '../types/stats.type';
+import { timelineArgs, TimelineArgsType } from '../types/timeline.args';
+import { TimelinePointType } from '../types/timeline.type';
 import { TemplateRowType } from '../types/template.type';
 
 @Resolver(() => CampaignType)
@@ -38,6 +40,12 @@ export class CampaignResolver {
   ): Promise<EngagementStatsType> {
     const stats = context.loaders.stats;
     return stats.campaignStats(stats.range(input, campaign.range), campaign.id);
+  }
+
+  @FieldResolver(() => [TimelinePointType], { description: 'counted and machine events of its tracked sends in range, per local hour or day of event time' })
+  timeline(@Root() campaign: CampaignType, @Args() args: TimelineArgsType, @Ctx() context: Context): Promise<TimelinePointType[]> {
+    const stats = context.loaders.stats;
+    return stats.timeline('campaign', stats.range(args.range, campaign.range), timelineArgs(args), campaign.id);
   }
 
   @FieldResolver(() => [LinkStatType], { description: 'per original URL, most clicked first' })

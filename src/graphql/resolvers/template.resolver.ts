@@ -2,7 +2,7 @@
 // (no template) form the template "ad-hoc". A nested field without its own
 // range uses the template's: the list's or parent's range, or LAST_30_DAYS
 // under template(id).
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { RecipientFilter } from '../../stats/drill-down.repository';
 import { DEFAULT_RECIPIENTS } from '../../stats/stats.service';
 import { viewerOf, type Context } from '../context';
@@ -10,6 +10,8 @@ import { LinkStatType } from '../types/link-stat.type';
 import { RangeInput } from '../types/range.input';
 import { RecipientFilterEnum, RecipientType } from '../types/recipient.type';
 import { EngagementStatsType } from '../types/stats.type';
+import { timelineArgs, TimelineArgsType } from '../types/timeline.args';
+import { TimelinePointType } from '../types/timeline.type';
 import { TemplateType } from '../types/template.type';
 
 @Resolver(() => TemplateType)
@@ -38,6 +40,12 @@ export class TemplateResolver {
   ): Promise<EngagementStatsType> {
     const stats = context.loaders.stats;
     return stats.templateStats(stats.range(input, template.range), template.id);
+  }
+
+  @FieldResolver(() => [TimelinePointType], { description: 'counted and machine events of its tracked sends in range, per local hour or day of event time' })
+  timeline(@Root() template: TemplateType, @Args() args: TimelineArgsType, @Ctx() context: Context): Promise<TimelinePointType[]> {
+    const stats = context.loaders.stats;
+    return stats.timeline('template', stats.range(args.range, template.range), timelineArgs(args), template.id);
   }
 
   @FieldResolver(() => [LinkStatType], { description: 'per original URL, most clicked first' })

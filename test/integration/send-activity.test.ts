@@ -1,0 +1,112 @@
+// The writer interface for activity by event time (src/events/send-activity.ts):
+// deltas of one send and bucket add up in one statement, negative ones take a
+// reclassified event back, untracked sends stay out of the rollups, and two
+// writers of sends in the same bucket never wait on each other.
+import { TimelineDocument } from '../generated/graphql';
+import { recordSendActivity, type ActivityDelta } from '../../src/events/send-activity';
+import { compactSendStats } from '../../src/stats/compaction';
+import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
+import { gql } from '../support/graphql-client';
+import { insertSends } from './stats-fixtures';
+
+let t: TestApp;
+const org = uniqueOrg('activity');
+let admin: string;
+let sends: string[];
+const none = { opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0 };
+const RANGE = { from: '2025-04-01T10:00:00Z', to: '2025-04-01T13:00:00Z' };
+
+const delta = (sendId: string, at: string, counts: Partial<ActivityDelta>): ActivityDelta => ({ orgId: org, sendId, at: new Date(at), ...none, ...counts });
+
+/** Inside a transaction with the sends locked, as the event writer calls it. */
+async function record(deltas: ActivityDelta[]): Promise<void> {
+  await t.app.db.transaction(async (manager) => {
+    await manager.query(`SELECT 1 FROM sends WHERE org_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, [org, deltas.map((d) => d.sendId)]);
+    await recordSendActivity(manager, deltas);
+  });
+}
+
+async function perSend(sendId: string) {
+  return t.app.db.query(
+    `SELECT at, opens, clicks, mpp_opens, bot_opens, bot_clicks FROM send_activity WHERE org_id = $1 AND send_id = $2 ORDER BY at`,
+    [org, sendId],
+  );
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  admin = await tokenFor(org, 'boss', 'admin');
+  sends = await insertSends(t.app.db, org, [
+    { sentAt: '2025-04-01T10:00:00Z' },
+    { sentAt: '2025-04-01T10:00:00Z' },
+    { sentAt: '2025-04-01T10:00:00Z', tracked: false },
+  ]);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('recordSendActivity', () => {
+  it('sums the deltas of one send per 15-minute bucket', async () => {
+    await record([
+      delta(sends[0], '2025-04-01T10:01:00Z', { opens: 1 }),
+      delta(sends[0], '2025-04-01T10:14:59.999Z', { opens: 1, mppOpens: 1 }),
+      delta(sends[0], '2025-04-01T10:15:00Z', { clicks: 1 }),
+      delta(sends[0], '2025-04-01T11:40:00Z', { botOpens: 1, botClicks: 2 }),
+    ]);
+    expect(await perSend(sends[0])).toEqual([
+      { at: new Date('2025-04-01T10:00:00Z'), opens: 2, clicks: 0, mpp_opens: 1, bot_opens: 0, bot_clicks: 0 },
+      { at: new Date('2025-04-01T10:15:00Z'), opens: 0, clicks: 1, mpp_opens: 0, bot_opens: 0, bot_clicks: 0 },
+      { at: new Date('2025-04-01T11:30:00Z'), opens: 0, clicks: 0, mpp_opens: 0, bot_opens: 1, bot_clicks: 2 },
+    ]);
+  });
+
+  it('takes a reclassified event back with a negative delta, in the timeline too', async () => {
+    // the counted click at 10:15 turns out to be a scanner's
+    await record([delta(sends[0], '2025-04-01T10:20:00Z', { clicks: -1, botClicks: 1 })]);
+    for (const state of ['pending', 'compacted']) {
+      if (state === 'compacted') await compactSendStats(t.app.db);
+      const result = await gql(t.url, TimelineDocument, { range: RANGE, granularity: 'HOUR' }, admin);
+      expect({ state, points: result.data?.timeline }).toEqual({
+        state,
+        points: [
+          { at: '2025-04-01T10:00:00.000Z', ...none, opens: 2, mppOpens: 1, botClicks: 1 },
+          { at: '2025-04-01T11:00:00.000Z', ...none, botOpens: 1, botClicks: 2 },
+          { at: '2025-04-01T12:00:00.000Z', ...none },
+        ],
+      });
+    }
+  });
+
+  it('keeps an untracked send\'s activity out of the rollups and the timeline', async () => {
+    await record([delta(sends[2], '2025-04-01T12:05:00Z', { opens: 3 })]);
+    expect(await perSend(sends[2])).toHaveLength(1);
+    const [{ pending }] = await t.app.db.query(`SELECT count(*)::int AS pending FROM send_activity_deltas WHERE org_id = $1`, [org]);
+    expect(pending).toBe(0);
+    const result = await gql(t.url, TimelineDocument, { range: RANGE, granularity: 'HOUR' }, admin);
+    expect(result.data?.timeline[2]).toEqual({ at: '2025-04-01T12:00:00.000Z', ...none });
+  });
+
+  it('lets writers of different sends in the same bucket go on without waiting', async () => {
+    const holder = t.app.db.createQueryRunner();
+    const other = t.app.db.createQueryRunner();
+    await holder.startTransaction();
+    await other.startTransaction();
+    try {
+      await recordSendActivity(holder.manager, [delta(sends[0], '2025-04-01T12:01:00Z', { opens: 1 })]);
+      // Were the writer to update a shared rollup row, this would wait for `holder` and time out.
+      await other.query(`SET LOCAL lock_timeout = '1s'`);
+      await recordSendActivity(other.manager, [delta(sends[1], '2025-04-01T12:02:00Z', { opens: 1 })]);
+      await other.commitTransaction();
+      await expect(compactSendStats(t.app.db)).resolves.toBeGreaterThan(0);
+      await holder.commitTransaction();
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await holder.release();
+      await other.release();
+    }
+    const result = await gql(t.url, TimelineDocument, { range: RANGE, granularity: 'HOUR' }, admin);
+    expect(result.data?.timeline[2]).toEqual({ at: '2025-04-01T12:00:00.000Z', ...none, opens: 2 });
+  });
+});
