@@ -1,6 +1,6 @@
-// The GraphQL documents the Stats page sends: the dashboard (cards and both
-// tables) per range, one drill-down per campaign or template, and the pages
-// of a row's recipients.
+// The GraphQL documents the Stats page sends: the dashboard (cards, both
+// tables and the whole view's timeline) per range, one drill-down per
+// campaign or template, and the pages of a row's recipients.
 
 // The same figures wherever a row of stats is shown.
 const FIGURES = `fragment Figures on EngagementStats {
@@ -8,31 +8,37 @@ const FIGURES = `fragment Figures on EngagementStats {
   openRate clickRate humanOpenRate mppShare clickToOpenRate lastSentAt
 }`;
 
+// Bucketed in the reader's time zone, so a "day" is the reader's day.
+const TIMELINE = 'timeline(range: $range, timeZone: $timeZone) { at opens clicks mppOpens botOpens botClicks }';
+
 // One request per range: the cards and both tables, so flipping between
 // campaigns and templates needs no round trip. Nested stats inherit the range.
-export const DASHBOARD_QUERY = `query StatsDashboard($range: RangeInput) {
+export const DASHBOARD_QUERY = `query StatsDashboard($range: RangeInput, $timeZone: String!) {
   viewer { userId orgId role team }
   overview(range: $range) { ...Figures }
+  ${TIMELINE}
   campaigns(range: $range) { id name stats { ...Figures } }
   templates(range: $range) { id name stats { ...Figures } }
 }
 ${FIGURES}`;
 
-export const CAMPAIGN_QUERY = `query CampaignDetail($id: ID!, $range: RangeInput) {
+export const CAMPAIGN_QUERY = `query CampaignDetail($id: ID!, $range: RangeInput, $timeZone: String!) {
   campaign(id: $id) {
     id name
     stats(range: $range) { ...Figures }
-      links(range: $range) { url clicks uniqueClicks }
+    ${TIMELINE}
+    links(range: $range) { url clicks uniqueClicks }
     templates(range: $range) { template { id name } stats { ...Figures } }
   }
 }
 ${FIGURES}`;
 
-export const TEMPLATE_QUERY = `query TemplateDetail($id: ID!, $range: RangeInput) {
+export const TEMPLATE_QUERY = `query TemplateDetail($id: ID!, $range: RangeInput, $timeZone: String!) {
   template(id: $id) {
     id name
     stats(range: $range) { ...Figures }
-      links(range: $range) { url clicks uniqueClicks }
+    ${TIMELINE}
+    links(range: $range) { url clicks uniqueClicks }
   }
 }
 ${FIGURES}`;

@@ -153,22 +153,24 @@ const csvButton = (id, label) => el('button', { type: 'button', class: 'quiet cs
 
 /**
  * The drill-down of one campaign or template. Returns its parts for the
- * caller to fill and wire: the heading (to take the focus), the recipients'
- * container, and the links' CSV button.
+ * caller to fill and wire: the heading (to take the focus), the chart's and
+ * the recipients' containers, and the links' CSV button.
  */
 export function renderDetail(section, kind, item, rangeLabel, onClose) {
   const heading = el('h2', { id: 'detail-heading', tabindex: '-1', text: `${kind === 'campaign' ? 'Campaign' : 'Template'}: ${displayName(kind, item)}` });
   const close = el('button', { type: 'button', class: 'quiet', id: 'detail-close', text: 'Close' });
   close.addEventListener('click', onClose);
+  const chart = el('div', { class: 'timeline', id: 'detail-timeline' });
   const linksCsv = csvButton('links-csv', 'Download CSV of the links');
   const recipients = el('div', { class: 'recipients', id: 'recipients' });
   section.replaceChildren(
     el('div', { class: 'section-head' }, heading, close),
     ...detailSummary(item.stats, rangeLabel),
+    chart,
     el('div', { class: 'table-head' }, linksCsv),
     linksTable(item.links),
     kind === 'campaign' ? templatesTable(item.templates) : null,
     recipients,
   );
-  return { heading, recipients, linksCsv };
+  return { heading, chart, recipients, linksCsv };
 }

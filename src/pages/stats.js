@@ -6,6 +6,7 @@ import { downloadText, slug } from './download.js';
 import { graphql } from './graphql.js';
 import { resolveRange } from './range.js';
 import { clearError, handleFailure, setStatus, showError, showSignedIn, startPage, tokenOrAsk } from './session.js';
+import { renderTimeline } from './stats-chart.js';
 import { breakdownCsv, linksCsv } from './stats-csv.js';
 import { CAMPAIGN_QUERY, DASHBOARD_QUERY, TEMPLATE_QUERY } from './stats-queries.js';
 import { showRecipients } from './stats-recipients.js';
@@ -13,6 +14,9 @@ import { displayName, renderBreakdown, renderCards, renderDetail } from './stats
 import { currentToken } from './token.js';
 
 const $ = (id) => document.getElementById(id);
+
+/** The API buckets the timeline by the reader's calendar days. */
+const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** What the drill-down's parts need from the page. */
 const session = { token: currentToken, status: setStatus, fail: handleFailure };
@@ -52,11 +56,12 @@ async function loadDashboard() {
   setStatus(`Loading ${state.range.label}…`);
   $('dashboard').setAttribute('aria-busy', 'true');
   try {
-    const data = await graphql(token, DASHBOARD_QUERY, { range: state.range.input });
+    const data = await graphql(token, DASHBOARD_QUERY, { range: state.range.input, timeZone: TIME_ZONE });
     if (generation !== state.generation.dashboard) return;
     state.dashboard = data;
     showSignedIn(data.viewer);
     renderCards($('cards'), data.overview);
+    renderTimeline($('overview-timeline'), data.timeline, `Activity, ${state.range.label}`);
     renderTable();
     setStatus(`Showing ${state.range.label}: ${formatCount(data.overview.sends)} sends.`);
     if (state.open) await loadDetail(false);
@@ -75,7 +80,7 @@ async function loadDetail(moveFocus) {
   setStatus('Loading the details…');
   try {
     const query = kind === 'campaign' ? CAMPAIGN_QUERY : TEMPLATE_QUERY;
-    const data = await graphql(currentToken(), query, { id, range: state.range.input });
+    const data = await graphql(currentToken(), query, { id, range: state.range.input, timeZone: TIME_ZONE });
     if (generation !== state.generation.detail) return;
     const item = data[kind];
     if (!item) {
@@ -87,6 +92,7 @@ async function loadDetail(moveFocus) {
     const heading = parts.heading;
     const name = displayName(kind, item);
     section.hidden = false;
+    renderTimeline(parts.chart, item.timeline, `Activity of ${name}, ${state.range.label}`, 'Over time');
     parts.linksCsv.addEventListener('click', () => downloadText(`links-${slug(name)}-${slug(state.range.label)}.csv`, linksCsv(item.links)));
     void showRecipients(parts.recipients, { kind, id, name }, state.range, session);
     setStatus(`Showing the details of ${heading.textContent}.`);

@@ -1,4 +1,4 @@
-// The Stats page's filtered-out figures, recipients paging and CSV downloads, in
+// The Stats page's timeline chart, recipients paging and CSV downloads, in
 // Debian's Chromium against the real server. The events are real requests to
 // the pixel and the links (people, Apple's proxy, a chat bot), so the figures
 // are the ones the recorder and the stats API make of them.
@@ -55,20 +55,29 @@ async function seed(): Promise<void> {
   await Promise.all(requests);
 }
 
-const OVERVIEW = `query ($range: RangeInput) { overview(range: $range) { opens clicks mppOpens botOpens botClicks } }`;
+const POINT = 'at opens clicks mppOpens botOpens botClicks';
+const OVERVIEW = `query ($range: RangeInput, $timeZone: String!) {
+  overview(range: $range) { opens clicks mppOpens botOpens botClicks }
+  timeline(range: $range, timeZone: $timeZone) { ${POINT} }
+  campaign(id: "atlas") { timeline(range: $range, timeZone: $timeZone) { ${POINT} } }
+}`;
+interface Point { at: string; opens: number; clicks: number; mppOpens: number; botOpens: number; botClicks: number }
 
-/** Waits until the recorder has written every event of the seed. */
-async function settle(): Promise<void> {
+/** The API's timelines (the whole view's, the campaign's) once the recorder has written every event of the seed. */
+async function settledTimelines(): Promise<[Point[], Point[]]> {
   const expected = { opens: 35, clicks: 10, mppOpens: 5, botOpens: 5, botClicks: 1 };
   let last: unknown;
   for (let attempt = 0; attempt < 100; attempt++) {
-    const result = await gqlRaw<{ overview: typeof expected }>(app.url, OVERVIEW, { range: { preset: 'LAST_7_DAYS' } }, owner);
+    const result = await gqlRaw<{ overview: typeof expected; timeline: Point[]; campaign: { timeline: Point[] } }>(app.url, OVERVIEW, { range: { preset: 'LAST_7_DAYS' }, timeZone: ZONE }, owner);
     last = result.errors ?? result.data?.overview;
-    if (JSON.stringify(result.data?.overview) === JSON.stringify(expected)) return;
+    if (JSON.stringify(result.data?.overview) === JSON.stringify(expected)) return [result.data!.timeline, result.data!.campaign.timeline];
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`the events never reached the stats: ${JSON.stringify(last)}`);
 }
+
+let timeline: Point[];
+let campaignTimeline: Point[];
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -76,7 +85,7 @@ beforeAll(async () => {
   orgId = uniqueOrg('stats-exports');
   owner = await tokenFor(orgId, 'olivia', 'owner');
   await seed();
-  await settle();
+  [timeline, campaignTimeline] = await settledTimelines();
 });
 
 afterAll(async () => {
@@ -103,6 +112,9 @@ async function openStats(): Promise<Page> {
   return page;
 }
 
+const tableRows = (points: Point[]) =>
+  points.map((point) => [day.format(new Date(point.at)), ...[point.opens, point.clicks, point.mppOpens, point.botOpens, point.botClicks].map(String)].join('\t'));
+
 async function openCampaign(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Atlas launch', exact: true }).click();
   await page.locator('#recipients caption', { hasText: 'Recipients 1–50' }).waitFor();
@@ -113,7 +125,80 @@ async function downloaded(page: Page, click: () => Promise<void>): Promise<{ nam
   return { name: download.suggestedFilename(), text: await readFile((await download.path())!, 'utf8') };
 }
 
-test('the cards and the drill-down show click-to-open and what was filtered out', async () => {
+const day = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: ZONE });
+
+test('the chart draws the API timeline, asked for in the browser time zone, and its figures are in the table', async () => {
+  const page = await watchedPage(context, app.url, problems);
+  const asked: unknown[] = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/graphql')) asked.push(request.postDataJSON()?.variables?.timeZone);
+  });
+  await page.goto(`${app.url}/stats#token=${owner}`);
+  await page.selectOption('#range-preset', 'LAST_7_DAYS');
+  const figures = page.locator('#overview-timeline .timeline-figures');
+  await figures.locator('caption', { hasText: 'Activity, last 7 days' }).waitFor({ state: 'attached' });
+  await page.getByText('The chart’s figures as a table').click();
+  expect(asked).toContain(ZONE);
+  expect(asked.filter((zone) => zone !== undefined && zone !== ZONE)).toEqual([]);
+
+  // The table holds every point of the API's series, dated in New York.
+  expect(timeline.length).toBeGreaterThanOrEqual(7);
+  expect(await figures.locator('tbody tr').allInnerTexts()).toEqual(tableRows(timeline));
+  expect(timeline.reduce((sum, point) => sum + point.opens, 0)).toBe(35);
+
+  // uPlot drew it: a sized canvas, the four series in its legend, and under
+  // the cursor at the last point the figures of that point.
+  const chart = page.locator('#overview-timeline .chart');
+  expect(await chart.getAttribute('aria-label')).toBe(
+    'Activity, last 7 days: 35 opens, 10 clicks, 5 MPP opens, 6 machine events. The figures are in the table below the chart.',
+  );
+  const canvas = await chart.locator('canvas').boundingBox();
+  expect(canvas!.width).toBeGreaterThan(600);
+  expect(await textsOf(page, '#overview-timeline .u-legend .u-series th')).toEqual(['Day', 'Opens', 'Clicks', 'MPP opens', 'Machine events']);
+  const over = await chart.locator('.u-over').boundingBox();
+  const busiest = timeline.findIndex((point) => point.opens > 0);
+  // Point i sits at i / (n - 1) of the plot's width; the last one a pixel inside its edge.
+  await page.mouse.move(over!.x + Math.min(over!.width - 1, (over!.width * busiest) / (timeline.length - 1)), over!.y + over!.height / 2);
+  const point = timeline[busiest];
+  await page.locator('#overview-timeline .u-legend .u-value', { hasText: day.format(new Date(point.at)) }).waitFor();
+  expect(await textsOf(page, '#overview-timeline .u-legend .u-value')).toEqual([
+    day.format(new Date(point.at)),
+    String(point.opens),
+    String(point.clicks),
+    String(point.mppOpens),
+    String(point.botOpens + point.botClicks),
+  ]);
+  expect(problems).toEqual([]);
+});
+
+test('a custom day is drawn by the hour, with the figures the API gives for the range the page asked for', async () => {
+  const page = await watchedPage(context, app.url, problems);
+  const ranges: unknown[] = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/graphql') && request.postData()?.includes('StatsDashboard')) ranges.push(request.postDataJSON().variables.range);
+  });
+  await page.goto(`${app.url}/stats#token=${owner}`);
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date());
+  await page.selectOption('#range-preset', 'CUSTOM');
+  await page.fill('#range-from', today);
+  await page.fill('#range-to', today);
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.locator('#overview-timeline caption', { hasText: `Activity, ${today} to ${today}` }).waitFor({ state: 'attached' });
+  await page.locator('#overview-timeline summary').click();
+
+  const range = ranges[ranges.length - 1];
+  const answer = await gqlRaw<{ timeline: Point[] }>(app.url, OVERVIEW, { range, timeZone: ZONE }, owner);
+  const hours = answer.data!.timeline;
+  expect(hours.length).toBeGreaterThanOrEqual(23);
+  const hour = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: ZONE });
+  expect(await textsOf(page, '#overview-timeline .timeline-figures thead th')).toEqual(['Hour', 'Opens', 'Clicks', 'MPP opens', 'Machine opens', 'Machine clicks']);
+  expect(await page.locator('#overview-timeline .timeline-figures tbody tr').allInnerTexts()).toEqual(
+    hours.map((point) => [hour.format(new Date(point.at)), ...[point.opens, point.clicks, point.mppOpens, point.botOpens, point.botClicks].map(String)].join('\t')),
+  );
+  expect(problems).toEqual([]);
+});
+
+test('the cards show click-to-open and what was filtered out; the drill-down has its own chart', async () => {
   const page = await openStats();
   expect(await settledText(page, '[data-card="click-rate"] .card-note', '10 clicked, click-to-open 28.6%')).toBe('10 clicked, click-to-open 28.6%');
   expect(await page.locator('[data-card="open-rate"] .card-aside').textContent()).toBe('5 machine opens filtered out');
@@ -121,6 +206,10 @@ test('the cards and the drill-down show click-to-open and what was filtered out'
   expect(await page.locator('[data-card="sends"] .card-aside').textContent()).toBe('0 untracked sends left out');
   await openCampaign(page);
   expect(await page.locator('.detail-aside').textContent()).toContain('5 machine opens filtered out, 1 machine click filtered out');
+  await page.locator('#detail-timeline caption', { hasText: 'Activity of Atlas launch, last 7 days' }).waitFor({ state: 'attached' });
+  await page.locator('#detail-timeline summary').press('Enter');
+  expect(await page.locator('#detail-timeline .timeline-figures tbody tr').allInnerTexts()).toEqual(tableRows(campaignTimeline));
+  expect(await page.locator('#detail-timeline .chart canvas').count()).toBeGreaterThan(0);
   expect(problems).toEqual([]);
 });
 

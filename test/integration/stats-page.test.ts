@@ -139,7 +139,17 @@ test('serves its scripts and styles under the same policy, revalidated by ETag, 
   const again = await fetch(`${app.url}/pages/stats.js`, { headers: { 'if-none-match': etag } });
   expect([again.status, await again.text()]).toEqual([304, '']);
   expect((await fetch(`${app.url}/pages/pages.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
-  for (const path of ['/pages/missing.js', '/pages/stats.html', '/pages/..%2f..%2fpackage.json', '/pages/%2e%2e/paths.ts', '/stats/app.js']) {
+  // The chart library, from node_modules under a name of ours, gzipped when asked.
+  const chart = await fetch(`${app.url}/pages/uplot.js`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(['content-type', 'content-encoding', 'content-security-policy', 'cache-control'].map((name) => chart.headers.get(name))).toEqual([
+    'text/javascript; charset=utf-8',
+    'gzip',
+    PAGES_CSP,
+    'no-cache',
+  ]);
+  expect(await chart.text()).toContain('export { uPlot as default };');
+  expect((await fetch(`${app.url}/pages/uplot.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+  for (const path of ['/pages/uPlot.esm.js', '/node_modules/uplot/dist/uPlot.esm.js', '/pages/missing.js', '/pages/stats.html', '/pages/..%2f..%2fpackage.json', '/pages/%2e%2e/paths.ts', '/stats/app.js']) {
     expect([path, (await fetch(`${app.url}${path}`)).status]).toEqual([path, 404]);
   }
   const head = await fetch(`${app.url}/stats`, { method: 'HEAD' });
