@@ -22,29 +22,25 @@ export const DASHBOARD_QUERY = `query StatsDashboard($range: RangeInput, $timeZo
 }
 ${FIGURES}`;
 
-export const CAMPAIGN_QUERY = `query CampaignDetail($id: ID!, $range: RangeInput, $timeZone: String!) {
-  campaign(id: $id) {
+const TITLES = { campaign: 'Campaign', template: 'Template' };
+
+// A row's drill-down; a campaign also has its per-template sub-totals.
+const detailQuery = (kind) => `query ${TITLES[kind]}Detail($id: ID!, $range: RangeInput, $timeZone: String!) {
+  ${kind}(id: $id) {
     id name
     stats(range: $range) { ...Figures }
     ${TIMELINE}
     links(range: $range) { url clicks uniqueClicks }
-    templates(range: $range) { template { id name } stats { ...Figures } }
+    ${kind === 'campaign' ? 'templates(range: $range) { template { id name } stats { ...Figures } }' : ''}
   }
 }
 ${FIGURES}`;
 
-export const TEMPLATE_QUERY = `query TemplateDetail($id: ID!, $range: RangeInput, $timeZone: String!) {
-  template(id: $id) {
-    id name
-    stats(range: $range) { ...Figures }
-    ${TIMELINE}
-    links(range: $range) { url clicks uniqueClicks }
-  }
-}
-${FIGURES}`;
+export const CAMPAIGN_QUERY = detailQuery('campaign');
+export const TEMPLATE_QUERY = detailQuery('template');
 
 /** One page of a campaign's or template's recipients, after a row's cursor. */
-export const recipientsQuery = (kind) => `query ${kind === 'campaign' ? 'Campaign' : 'Template'}Recipients(
+export const recipientsQuery = (kind) => `query ${TITLES[kind]}Recipients(
   $id: ID!, $range: RangeInput, $limit: Int!, $after: String, $filter: RecipientFilter!
 ) {
   ${kind}(id: $id) {

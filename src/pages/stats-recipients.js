@@ -124,8 +124,8 @@ export function showRecipients(container, row, range, session) {
   });
 
   container.replaceChildren(
-    el('h3', { text: 'Recipients' }),
-    el('div', { class: 'table-head' }, filter, download),
+    el('div', { class: 'table-head' }, el('h3', { text: 'Recipients' }), download),
+    filter,
     tableSlot,
     el('nav', { class: 'pager', 'aria-label': 'Recipient pages' }, previous, position, next),
   );

@@ -167,7 +167,7 @@ export function renderDetail(section, kind, item, rangeLabel, onClose) {
     el('div', { class: 'section-head' }, heading, close),
     ...detailSummary(item.stats, rangeLabel),
     chart,
-    el('div', { class: 'table-head' }, linksCsv),
+    el('div', { class: 'table-head' }, el('h3', { text: 'Links' }), linksCsv),
     linksTable(item.links),
     kind === 'campaign' ? templatesTable(item.templates) : null,
     recipients,

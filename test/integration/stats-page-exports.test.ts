@@ -198,7 +198,7 @@ test('a custom day is drawn by the hour, with the figures the API gives for the 
   expect(problems).toEqual([]);
 });
 
-test('the cards show click-to-open and what was filtered out; the drill-down has its own chart', async () => {
+test('the cards show click-to-open and what was filtered out; a campaign’s and a template’s drill-down have their own chart', async () => {
   const page = await openStats();
   expect(await settledText(page, '[data-card="click-rate"] .card-note', '10 clicked, click-to-open 28.6%')).toBe('10 clicked, click-to-open 28.6%');
   expect(await page.locator('[data-card="open-rate"] .card-aside').textContent()).toBe('5 machine opens filtered out');
@@ -210,6 +210,15 @@ test('the cards show click-to-open and what was filtered out; the drill-down has
   await page.locator('#detail-timeline summary').press('Enter');
   expect(await page.locator('#detail-timeline .timeline-figures tbody tr').allInnerTexts()).toEqual(tableRows(campaignTimeline));
   expect(await page.locator('#detail-timeline .chart canvas').count()).toBeGreaterThan(0);
+
+  // A template's drill-down asks the template fields: the same parts, no sub-totals.
+  await page.getByRole('button', { name: 'By template' }).click();
+  await page.getByRole('button', { name: TEMPLATE_NAME, exact: true }).click();
+  expect(await settledText(page, '#detail-heading', `Template: ${TEMPLATE_NAME}`)).toBe(`Template: ${TEMPLATE_NAME}`);
+  await page.locator('#recipients caption', { hasText: 'Recipients 1–50: all recipients' }).waitFor();
+  await page.locator('#detail-timeline summary').press('Enter');
+  expect(await page.locator('#detail-timeline .timeline-figures tbody tr').allInnerTexts()).toEqual(tableRows(campaignTimeline));
+  expect(await page.locator('#detail table caption', { hasText: 'Templates in this campaign' }).count()).toBe(0);
   expect(problems).toEqual([]);
 });
 
