@@ -9,7 +9,9 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       roots: ['<rootDir>/test/unit'],
-      transform: { '^.+\\.ts$': tsJest },
+      // The browser pages' pure modules (src/pages/*.js, ES modules the
+      // browser loads as they are) are compiled for Jest like the tests.
+      transform: { '^.+\\.ts$': tsJest, '^.+/src/pages/.+\\.js$': tsJest },
       setupFiles: ['reflect-metadata'],
     },
     {

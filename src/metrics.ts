@@ -9,7 +9,7 @@ import type { EventRecorder } from './events/recorder';
 export function routeLabel(path: string): string {
   if (path.startsWith('/track/open/')) return 'pixel';
   if (path.startsWith('/track/click/')) return 'click';
-  if (path.startsWith('/stats/')) return 'stats_page';
+  if (path.startsWith('/pages/')) return 'page_assets';
   switch (path) {
     case '/graphql':
       return 'graphql';
@@ -21,6 +21,8 @@ export function routeLabel(path: string): string {
       return 'metrics';
     case '/stats':
       return 'stats_page';
+    case '/settings':
+      return 'settings_page';
     default:
       return 'other';
   }

@@ -9,6 +9,8 @@ import { sendError, sendJson } from './http/respond';
 import { Router } from './http/router';
 import { routeLabel } from './metrics';
 import { registerMailgunRoutes } from './routes/mailgun';
+import { registerPageAssets } from './routes/page-files';
+import { registerSettingsPageRoutes } from './routes/settings-page';
 import { registerStatsPageRoutes } from './routes/stats-page';
 import { registerTrackingRoutes } from './routes/tracking';
 
@@ -47,6 +49,8 @@ export async function startServer(
   registerTrackingRoutes(router, app);
   registerMailgunRoutes(router, app);
   registerStatsPageRoutes(router, app);
+  registerSettingsPageRoutes(router, app);
+  registerPageAssets(router, app);
   router.on(['GET', 'HEAD'], '/healthz', async (_req, res) => {
     sendJson(res, 200, { status: 'ok', db: await health.state() });
   });

@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   const others = DEMO_USERS.filter((user) => !DEMO_ROLE_PEOPLE.includes(user));
   out.push(
     '',
+    'The same links with /settings instead of /stats open Email Settings (the owner and admins',
+    "set the organisation's Mailgun signing key, a partner its team's; the others are refused).",
     'The tokens expire in 12 hours. Everyone else in the demo:',
     ...others.map((user) => `  npm run token -- --org ${DEMO_ORG} --user ${user.id} --role ${user.role}${user.teamId ? ` --team ${user.teamId}` : ''}`),
     '',

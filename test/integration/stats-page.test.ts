@@ -3,9 +3,9 @@
 // by hand below.
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { STATS_PAGE_CSP } from '../../src/routes/stats-page';
+import { PAGES_CSP } from '../../src/routes/page-files';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
-import { launchChromium, settledText, textsOf } from '../support/browser';
+import { launchChromium, settledText, textsOf, watchedPage } from '../support/browser';
 
 const DAY = 86_400_000;
 
@@ -95,14 +95,7 @@ afterEach(async () => {
 
 /** Opens the page; console errors and requests to any other origin are collected in `problems`. */
 async function openStats(hash: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('request', (request) => {
-    if (!request.url().startsWith(app.url) && !request.url().startsWith('data:')) problems.push(`request to ${request.url()}`);
-  });
+  const page = await watchedPage(context, app.url, problems);
   await page.goto(`${app.url}/stats${hash}`);
   return page;
 }
@@ -123,29 +116,46 @@ test('shows the four cards and the campaigns of the last 30 days, with the token
   const page = await openStats(`#token=${ownerToken}`);
   await expectCards(page, '5', '60.0%', '40.0%', '1');
   expect(await rowNames(page)).toEqual(['Spring sale']);
-  expect(await rowCells(page, 'Spring sale').allTextContents()).toEqual(['3', '66.7%', '33.3%', '50.0%', expect.any(String)]);
-  expect(await rowCells(page, 'Spring sale').nth(3).getAttribute('class')).toContain('mpp-high');
+  expect(await rowCells(page, 'Spring sale').allTextContents()).toEqual(['3', '66.7%', '33.3%', '50.0%', '50.0%', expect.any(String)]);
+  expect(await rowCells(page, 'Spring sale').nth(4).getAttribute('class')).toContain('mpp-high');
   expect(page.url()).toBe(`${app.url}/stats`);
   expect(await page.evaluate('sessionStorage.length')).toBe(1);
   expect(problems).toEqual([]);
 
   const response = await fetch(`${app.url}/stats`);
-  expect(response.headers.get('content-security-policy')).toBe(STATS_PAGE_CSP);
+  expect(response.headers.get('content-security-policy')).toBe(PAGES_CSP);
   expect(response.headers.get('cache-control')).toBe('no-store');
 });
 
-test('serves its script and styles under the same policy, and nothing else from its folder', async () => {
-  const script = await fetch(`${app.url}/stats/app.js`);
+test('serves its scripts and styles under the same policy, revalidated by ETag, and nothing else from the folder', async () => {
+  const script = await fetch(`${app.url}/pages/stats.js`);
   expect(script.status).toBe(200);
   expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-  expect(script.headers.get('content-security-policy')).toBe(STATS_PAGE_CSP);
+  expect(script.headers.get('content-security-policy')).toBe(PAGES_CSP);
   expect(script.headers.get('x-content-type-options')).toBe('nosniff');
-  expect((await fetch(`${app.url}/stats/app.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
-  for (const path of ['/stats/missing.js', '/stats/stats.html', '/stats/..%2f..%2fpackage.json', '/stats/%2e%2e/paths.ts']) {
+  expect(script.headers.get('cache-control')).toBe('no-cache');
+  const etag = script.headers.get('etag') ?? '';
+  expect(etag).toMatch(/^"[\w-]+"$/);
+  const again = await fetch(`${app.url}/pages/stats.js`, { headers: { 'if-none-match': etag } });
+  expect([again.status, await again.text()]).toEqual([304, '']);
+  expect((await fetch(`${app.url}/pages/pages.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+  // The chart library, from node_modules under a name of ours, gzipped when asked.
+  const chart = await fetch(`${app.url}/pages/uplot.js`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(['content-type', 'content-encoding', 'content-security-policy', 'cache-control'].map((name) => chart.headers.get(name))).toEqual([
+    'text/javascript; charset=utf-8',
+    'gzip',
+    PAGES_CSP,
+    'no-cache',
+  ]);
+  expect(await chart.text()).toContain('export { uPlot as default };');
+  expect((await fetch(`${app.url}/pages/uplot.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+  for (const path of ['/pages/uPlot.esm.js', '/node_modules/uplot/dist/uPlot.esm.js', '/pages/missing.js', '/pages/stats.html', '/pages/..%2f..%2fpackage.json', '/pages/%2e%2e/paths.ts', '/stats/app.js']) {
     expect([path, (await fetch(`${app.url}${path}`)).status]).toEqual([path, 404]);
   }
   const head = await fetch(`${app.url}/stats`, { method: 'HEAD' });
   expect([head.status, await head.text()]).toEqual([200, '']);
+  const slash = await fetch(`${app.url}/stats/`, { redirect: 'manual' });
+  expect([slash.status, slash.headers.get('location')]).toEqual([308, '/stats']);
 });
 
 test('flips to By template: ad-hoc is a row, and the MPP cell follows the colour rule', async () => {
@@ -155,7 +165,7 @@ test('flips to By template: ad-hoc is a row, and the MPP cell follows the colour
   expect(await settledText(page, '#breakdown-name', 'Template')).toBe('Template');
   expect(await rowNames(page)).toEqual(['Ad-hoc (no template)', 'Spring teaser', 'Spring offer', 'Follow-up']);
   const mpp = async (name: string) => {
-    const cell = rowCells(page, name).nth(3);
+    const cell = rowCells(page, name).nth(4);
     return [(await cell.textContent())?.trim(), await cell.getAttribute('class')];
   };
   expect(await mpp('Spring teaser')).toEqual(['33.3%', 'num mpp-mid']);
@@ -187,7 +197,7 @@ test('the Range control changes every figure', async () => {
   expect(problems).toEqual([]);
 });
 
-test('a campaign drill-down shows clicks per link, per-template sub-totals and the latest recipients', async () => {
+test('a campaign drill-down shows clicks per link, per-template sub-totals and the first page of recipients', async () => {
   const page = await openStats(`#token=${ownerToken}`);
   await page.locator('#breakdown tbody tr', { hasText: 'Spring sale' }).locator('td').first().click();
   expect(await settledText(page, '#detail-heading', 'Campaign: Spring sale')).toBe('Campaign: Spring sale');
@@ -197,8 +207,9 @@ test('a campaign drill-down shows clicks per link, per-template sub-totals and t
     'https://shop.example/offer\t0\t0',
   ]);
   expect(await table('Templates in this campaign').locator('tbody th').allTextContents()).toEqual(['Spring teaser', 'Spring offer']);
-  expect(await table('Templates in this campaign').locator('tbody td').allTextContents()).toEqual(['2', '50.0%', '50.0%', '33.3%', '1', '100.0%', '0.0%', '100.0%']);
-  expect(await table('Latest 50 recipients').locator('tbody th').allTextContents()).toEqual(['ann@a.example', 'bob@b.example', 'cat@c.example']);
+  expect(await table('Templates in this campaign').locator('tbody td').allTextContents()).toEqual(['2', '50.0%', '50.0%', '100.0%', '33.3%', '1', '100.0%', '0.0%', '0.0%', '100.0%']);
+  await table('Recipients 1–3: all recipients').waitFor();
+  expect(await table('Recipients 1–3').locator('tbody th').allTextContents()).toEqual(['ann@a.example', 'bob@b.example', 'cat@c.example']);
   expect(problems).toEqual([]);
 });
 

@@ -5,7 +5,7 @@
 // A missing Chromium fails the tests loudly: a page test that cannot run
 // must never pass by being skipped.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -49,4 +49,22 @@ export async function settledText(page: Page, selector: string, expected: string
 /** Every text of the elements matching `selector`, trimmed. */
 export async function textsOf(page: Page, selector: string): Promise<string[]> {
   return (await page.locator(selector).allTextContents()).map((text) => text.trim());
+}
+
+/**
+ * A new page of `context` whose console errors, uncaught errors and requests
+ * to any origin but `origin` (a CSP violation is a console error) land in
+ * `problems`: a page test expects that list to stay empty.
+ */
+export async function watchedPage(context: BrowserContext, origin: string, problems: string[]): Promise<Page> {
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:')) problems.push(`request to ${url}`);
+  });
+  return page;
 }

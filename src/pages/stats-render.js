@@ -1,18 +1,6 @@
-// Builds the page's parts from API data. Text goes in through textContent
-// only (el), never innerHTML: names, emails and URLs come from the CRM and
-// from emails, and must never become markup.
-
-// Numbers and dates as the reader's locale writes them (Intl). Rates carry
-// one decimal, so 12.3 % and 12.5 % stay apart on a row of similar campaigns.
-const integer = new Intl.NumberFormat(undefined);
-const percent = new Intl.NumberFormat(undefined, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
-const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-const moment = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-export const formatCount = (value) => integer.format(value);
-const formatRate = (value) => percent.format(value);
-const formatDay = (iso) => (iso ? day.format(new Date(iso)) : '–');
-const formatMoment = (iso) => (iso ? moment.format(new Date(iso)) : '–');
+// Builds the Stats page's parts from API data, through dom.js's el (text
+// only, never markup).
+import { el, formatCount, formatDay, formatRate } from './dom.js';
 
 /**
  * The MPP share's colour: 'low' under 25 %, 'mid' 25 to 49 %, 'high' 50 % and
@@ -26,43 +14,40 @@ function mppLevel(share) {
   return shown < 50 ? 'mid' : 'high';
 }
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null) continue;
-    if (key === 'text') node.textContent = value;
-    else node.setAttribute(key, String(value));
-  }
-  node.append(...children.filter((child) => child !== null && child !== undefined));
-  return node;
-}
-
 const AD_HOC = 'ad-hoc';
 
 /** A campaign or template's name; the ad-hoc row and unnamed ids say what they are. */
-function displayName(kind, item) {
+export function displayName(kind, item) {
   if (kind === 'template' && item.id === AD_HOC) return 'Ad-hoc (no template)';
   return item.name ?? item.id;
 }
+
+/** What the figures leave out, said next to them: nothing is hidden. */
+const machineOpens = (stats) => `${formatCount(stats.botOpens)} machine ${stats.botOpens === 1 ? 'open' : 'opens'} filtered out`;
+const machineClicks = (stats) => `${formatCount(stats.botClicks)} machine ${stats.botClicks === 1 ? 'click' : 'clicks'} filtered out`;
+const untracked = (stats) => `${formatCount(stats.untrackedSends)} untracked ${stats.untrackedSends === 1 ? 'send' : 'sends'} left out`;
 
 const CARDS = [
   {
     key: 'sends',
     label: 'Total sends',
     value: (stats) => formatCount(stats.sends),
-    note: (stats) => (stats.lastSentAt ? `last on ${formatDay(stats.lastSentAt)}` : 'nothing sent in this range'),
+    note: (stats) => (stats.lastSentAt ? `tracked, last on ${formatDay(stats.lastSentAt)}` : 'nothing tracked in this range'),
+    aside: untracked,
   },
   {
     key: 'open-rate',
     label: 'Open rate',
     value: (stats) => formatRate(stats.openRate),
     note: (stats) => `${formatCount(stats.opened)} opened, ${formatRate(stats.humanOpenRate)} without Apple MPP`,
+    aside: machineOpens,
   },
   {
     key: 'click-rate',
     label: 'Click rate',
     value: (stats) => formatRate(stats.clickRate),
-    note: (stats) => `${formatCount(stats.clicked)} clicked`,
+    note: (stats) => `${formatCount(stats.clicked)} clicked, click-to-open ${formatRate(stats.clickToOpenRate)}`,
+    aside: machineClicks,
   },
   {
     key: 'failed',
@@ -81,12 +66,13 @@ export function renderCards(list, stats) {
         el('h3', { text: card.label }),
         el('p', { class: 'card-value', text: card.value(stats) }),
         el('p', { class: 'card-note', text: card.note(stats) }),
+        card.aside ? el('p', { class: 'card-aside', text: card.aside(stats) }) : null,
       ),
     ),
   );
 }
 
-const num = (text) => el('td', { class: 'num', text });
+export const num = (text) => el('td', { class: 'num', text });
 
 function mppCell(stats) {
   const level = mppLevel(stats.mppShare);
@@ -97,7 +83,7 @@ function mppCell(stats) {
   return el('td', { class: `num mpp-${level}`, text: formatRate(stats.mppShare) });
 }
 
-const rateCells = (stats) => [num(formatRate(stats.openRate)), num(formatRate(stats.clickRate)), mppCell(stats)];
+const rateCells = (stats) => [num(formatRate(stats.openRate)), num(formatRate(stats.clickRate)), num(formatRate(stats.clickToOpenRate)), mppCell(stats)];
 
 /**
  * The campaigns or templates table. Each row's name is a button: Tab reaches
@@ -105,7 +91,7 @@ const rateCells = (stats) => [num(formatRate(stats.openRate)), num(formatRate(st
  */
 export function renderBreakdown(tbody, kind, rows, openId) {
   if (rows.length === 0) {
-    tbody.replaceChildren(el('tr', {}, el('td', { colspan: 6, class: 'empty', text: `No ${kind}s with sends in this range.` })));
+    tbody.replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'empty', text: `No ${kind}s with sends in this range.` })));
     return;
   }
   tbody.replaceChildren(
@@ -124,7 +110,7 @@ export function renderBreakdown(tbody, kind, rows, openId) {
 }
 
 /** A captioned table in its own horizontally scrolling region (for phones). */
-function figuresTable(caption, headers, rows, emptyText) {
+export function figuresTable(caption, headers, rows, emptyText) {
   const body = rows.length > 0 ? rows.map((cells) => el('tr', {}, ...cells)) : [el('tr', {}, el('td', { colspan: headers.length, class: 'empty', text: emptyText }))];
   return el(
     'div',
@@ -150,40 +136,41 @@ const linksTable = (links) =>
 const templatesTable = (rows) =>
   figuresTable(
     'Templates in this campaign',
-    [['Template'], ['Sends', true], ['Open rate', true], ['Click rate', true], ['MPP share', true]],
+    [['Template'], ['Sends', true], ['Open rate', true], ['Click rate', true], ['Click-to-open', true], ['MPP share', true]],
     rows.map((row) => [el('th', { scope: 'row', text: displayName('template', row.template) }), num(formatCount(row.stats.sends)), ...rateCells(row.stats)]),
     'No sends in this range.',
   );
 
-const recipientsTable = (recipients) =>
-  figuresTable(
-    'Latest 50 recipients',
-    [['Recipient'], ['Sent'], ['Opens', true], ['Clicks', true], ['MPP opens', true], ['First opened'], ['Last clicked']],
-    recipients.map((recipient) => [
-      el('th', { scope: 'row', text: recipient.email }),
-      el('td', { class: 'when', text: formatMoment(recipient.sentAt) }),
-      num(formatCount(recipient.opens)),
-      num(formatCount(recipient.clicks)),
-      num(formatCount(recipient.mppOpens)),
-      el('td', { class: 'when', text: formatMoment(recipient.firstOpenedAt) }),
-      el('td', { class: 'when', text: formatMoment(recipient.lastClickedAt) }),
-    ]),
-    'No sends in this range.',
-  );
+/** The line under a drill-down's heading: its figures, and what they leave out. */
+function detailSummary(stats, rangeLabel) {
+  return [
+    el('p', { class: 'detail-summary', text: `${formatCount(stats.sends)} sends, ${formatRate(stats.openRate)} opened, ${formatRate(stats.clickRate)} clicked (click-to-open ${formatRate(stats.clickToOpenRate)}), ${formatCount(stats.failed)} failed (${rangeLabel})` }),
+    el('p', { class: 'detail-aside', text: `Kept out of these figures: ${machineOpens(stats)}, ${machineClicks(stats)} (bots, link scanners, mail-security proxies); ${untracked(stats)} (tracking off, plain text, or the recipient declined).` }),
+  ];
+}
 
-/** The drill-down of one campaign or template; returns its heading, to take the focus. */
+const csvButton = (id, label) => el('button', { type: 'button', class: 'quiet csv-button', id, text: label });
+
+/**
+ * The drill-down of one campaign or template. Returns its parts for the
+ * caller to fill and wire: the heading (to take the focus), the chart's and
+ * the recipients' containers, and the links' CSV button.
+ */
 export function renderDetail(section, kind, item, rangeLabel, onClose) {
   const heading = el('h2', { id: 'detail-heading', tabindex: '-1', text: `${kind === 'campaign' ? 'Campaign' : 'Template'}: ${displayName(kind, item)}` });
   const close = el('button', { type: 'button', class: 'quiet', id: 'detail-close', text: 'Close' });
   close.addEventListener('click', onClose);
-  const stats = item.stats;
-  const summary = `${formatCount(stats.sends)} sends, ${formatRate(stats.openRate)} opened, ${formatRate(stats.clickRate)} clicked, ${formatCount(stats.failed)} failed (${rangeLabel})`;
+  const chart = el('div', { class: 'timeline', id: 'detail-timeline' });
+  const linksCsv = csvButton('links-csv', 'Download CSV of the links');
+  const recipients = el('div', { class: 'recipients', id: 'recipients' });
   section.replaceChildren(
     el('div', { class: 'section-head' }, heading, close),
-    el('p', { class: 'detail-summary', text: summary }),
+    ...detailSummary(item.stats, rangeLabel),
+    chart,
+    el('div', { class: 'table-head' }, el('h3', { text: 'Links' }), linksCsv),
     linksTable(item.links),
     kind === 'campaign' ? templatesTable(item.templates) : null,
-    recipientsTable(item.recipients),
+    recipients,
   );
-  return heading;
+  return { heading, chart, recipients, linksCsv };
 }

@@ -1,11 +1,25 @@
-// The Stats page: wires the token, the Range control, the table and the
+// The Stats page's entry: wires the Range control, the table and the
 // drill-down to the GraphQL API. State lives here; DOM building is in
-// render.js, the API in api.js.
-import { ApiError, CAMPAIGN_QUERY, DASHBOARD_QUERY, TEMPLATE_QUERY, graphql, resolveRange } from './api.js';
-import { formatCount, renderBreakdown, renderCards, renderDetail } from './render.js';
-import { currentToken, forgetToken, saveToken, takeTokenFromUrl } from './token.js';
+// stats-render.js, the documents in stats-queries.js.
+import { formatCount } from './dom.js';
+import { downloadText, slug } from './download.js';
+import { graphql } from './graphql.js';
+import { resolveRange } from './range.js';
+import { clearError, handleFailure, setStatus, showError, showSignedIn, startPage, tokenOrAsk } from './session.js';
+import { renderTimeline } from './stats-chart.js';
+import { breakdownCsv, linksCsv } from './stats-csv.js';
+import { CAMPAIGN_QUERY, DASHBOARD_QUERY, TEMPLATE_QUERY } from './stats-queries.js';
+import { showRecipients } from './stats-recipients.js';
+import { displayName, renderBreakdown, renderCards, renderDetail } from './stats-render.js';
+import { currentToken } from './token.js';
 
 const $ = (id) => document.getElementById(id);
+
+/** The API buckets the timeline by the reader's calendar days. */
+const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** What the drill-down's parts need from the page. */
+const session = { token: currentToken, status: setStatus, fail: handleFailure };
 
 const state = {
   view: 'campaigns',
@@ -15,59 +29,12 @@ const state = {
   open: null,
   /** bumped per request, so an answer overtaken by a newer one is dropped */
   generation: { dashboard: 0, detail: 0 },
-  retry: null,
 };
 
 const VIEWS = {
   campaigns: { kind: 'campaign', heading: 'Campaign', title: 'Campaigns' },
   templates: { kind: 'template', heading: 'Template', title: 'Templates' },
 };
-
-function setStatus(text) {
-  $('status').textContent = text;
-}
-
-function showError(message, retry) {
-  $('error-message').textContent = message;
-  $('retry').hidden = !retry;
-  state.retry = retry;
-  $('error').hidden = false;
-}
-
-function clearError() {
-  $('error').hidden = true;
-  state.retry = null;
-}
-
-function askForToken(reason) {
-  clearError();
-  $('dashboard').hidden = true;
-  $('forget-token').hidden = true;
-  $('viewer').textContent = '';
-  $('token-reason').textContent = reason;
-  $('token-form').hidden = false;
-  setStatus(reason);
-  $('token-input').focus();
-}
-
-/** What the page does about a failed request. */
-function handleFailure(error, retry) {
-  if (error instanceof ApiError && error.kind === 'unauthenticated') {
-    forgetToken();
-    askForToken(`The server refused the token (${error.message}). Paste a valid token to continue.`);
-  } else if (error instanceof ApiError && error.kind === 'forbidden') {
-    showError(`Not allowed: ${error.message}. This token's role may not see these figures.`, null);
-  } else {
-    showError(error instanceof ApiError ? error.message : `Something went wrong: ${error}`, retry);
-  }
-  setStatus('');
-}
-
-function describeViewer(viewer) {
-  const team = viewer.team ? `, team ${viewer.team}` : '';
-  const scope = ['owner', 'admin', 'service'].includes(viewer.role) ? 'every send of the organisation' : 'only the emails you sent';
-  return `${viewer.userId} (${viewer.role.replace('_', ' ')}${team}) in ${viewer.orgId}: ${scope}`;
-}
 
 function renderTable() {
   const view = VIEWS[state.view];
@@ -82,21 +49,19 @@ function renderTable() {
 }
 
 async function loadDashboard() {
-  const token = currentToken();
-  if (!token) return askForToken('Paste a token to see the stats.');
+  const token = tokenOrAsk();
+  if (!token) return;
   const generation = ++state.generation.dashboard;
   clearError();
   setStatus(`Loading ${state.range.label}…`);
   $('dashboard').setAttribute('aria-busy', 'true');
   try {
-    const data = await graphql(token, DASHBOARD_QUERY, { range: state.range.input });
+    const data = await graphql(token, DASHBOARD_QUERY, { range: state.range.input, timeZone: TIME_ZONE });
     if (generation !== state.generation.dashboard) return;
     state.dashboard = data;
-    $('token-form').hidden = true;
-    $('dashboard').hidden = false;
-    $('forget-token').hidden = false;
-    $('viewer').textContent = describeViewer(data.viewer);
+    showSignedIn(data.viewer);
     renderCards($('cards'), data.overview);
+    renderTimeline($('overview-timeline'), data.timeline, `Activity, ${state.range.label}`);
     renderTable();
     setStatus(`Showing ${state.range.label}: ${formatCount(data.overview.sends)} sends.`);
     if (state.open) await loadDetail(false);
@@ -115,7 +80,7 @@ async function loadDetail(moveFocus) {
   setStatus('Loading the details…');
   try {
     const query = kind === 'campaign' ? CAMPAIGN_QUERY : TEMPLATE_QUERY;
-    const data = await graphql(currentToken(), query, { id, range: state.range.input });
+    const data = await graphql(currentToken(), query, { id, range: state.range.input, timeZone: TIME_ZONE });
     if (generation !== state.generation.detail) return;
     const item = data[kind];
     if (!item) {
@@ -123,8 +88,13 @@ async function loadDetail(moveFocus) {
       setStatus('That row is no longer visible with this token.');
       return;
     }
-    const heading = renderDetail(section, kind, item, state.range.label, () => closeDetail(true));
+    const parts = renderDetail(section, kind, item, state.range.label, () => closeDetail(true));
+    const heading = parts.heading;
+    const name = displayName(kind, item);
     section.hidden = false;
+    renderTimeline(parts.chart, item.timeline, `Activity of ${name}, ${state.range.label}`, 'Over time');
+    parts.linksCsv.addEventListener('click', () => downloadText(`links-${slug(name)}-${slug(state.range.label)}.csv`, linksCsv(item.links)));
+    void showRecipients(parts.recipients, { kind, id, name }, state.range, session);
     setStatus(`Showing the details of ${heading.textContent}.`);
     if (moveFocus) {
       heading.focus();
@@ -168,20 +138,6 @@ function applyRange() {
 }
 
 function wire() {
-  $('token-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    const value = $('token-input').value;
-    if (value.trim() === '') return;
-    saveToken(value);
-    $('token-input').value = '';
-    void loadDashboard();
-  });
-  $('forget-token').addEventListener('click', () => {
-    forgetToken();
-    closeDetail();
-    askForToken('Paste another token.');
-  });
-  $('retry').addEventListener('click', () => state.retry?.());
   $('range-preset').addEventListener('change', () => {
     if ($('range-preset').value !== 'CUSTOM') applyRange();
     else $('custom-range').hidden = false;
@@ -196,12 +152,10 @@ function wire() {
       if (state.dashboard) renderTable();
     });
   }
-  // Opening another #token=... link in this tab changes only the hash: no reload.
-  window.addEventListener('hashchange', () => {
-    if (!new URLSearchParams(location.hash.slice(1)).has('token')) return;
-    takeTokenFromUrl();
-    closeDetail();
-    void loadDashboard();
+  $('breakdown-csv').addEventListener('click', () => {
+    if (!state.dashboard) return;
+    const kind = VIEWS[state.view].kind;
+    downloadText(`${state.view}-${slug(state.range.label)}.csv`, breakdownCsv(kind, state.dashboard[state.view]));
   });
   // One listener for every row: the name button (Enter, Space, click) and a
   // click anywhere else on the row lead to the same place.
@@ -212,5 +166,12 @@ function wire() {
 }
 
 wire();
-takeTokenFromUrl();
-void loadDashboard();
+startPage({
+  submitLabel: 'Show the stats',
+  content: 'dashboard',
+  askText: 'Paste a token to see the stats.',
+  forbiddenHint: "This token's role may not see these figures.",
+  showsSendScope: true,
+  load: loadDashboard,
+  reset: () => closeDetail(),
+});

@@ -1,0 +1,41 @@
+// The Stats page's CSV files: which columns each download has. Figures are
+// written as the API gives them (rates as fractions, times in ISO 8601 UTC),
+// so a spreadsheet can compute with them; csv.js does the escaping.
+import { toCsv } from './csv.js';
+import { displayName } from './stats-render.js';
+
+const FIGURE_COLUMNS = [
+  ['Sends', (s) => s.sends],
+  ['Untracked sends', (s) => s.untrackedSends],
+  ['Opened', (s) => s.opened],
+  ['Clicked', (s) => s.clicked],
+  ['Failed', (s) => s.failed],
+  ['Opens', (s) => s.opens],
+  ['Clicks', (s) => s.clicks],
+  ['MPP opens', (s) => s.mppOpens],
+  ['Machine opens', (s) => s.botOpens],
+  ['Machine clicks', (s) => s.botClicks],
+  ['Open rate', (s) => s.openRate],
+  ['Click rate', (s) => s.clickRate],
+  ['Human open rate', (s) => s.humanOpenRate],
+  ['MPP share', (s) => s.mppShare],
+  ['Click-to-open rate', (s) => s.clickToOpenRate],
+  ['Last sent at', (s) => s.lastSentAt],
+];
+
+/** The campaigns or templates table as shown, with every figure the API has for a row. */
+export function breakdownCsv(kind, rows) {
+  const header = [kind === 'campaign' ? 'Campaign' : 'Template', 'Id', ...FIGURE_COLUMNS.map(([name]) => name)];
+  return toCsv(header, rows.map((row) => [displayName(kind, row), row.id, ...FIGURE_COLUMNS.map(([, value]) => value(row.stats))]));
+}
+
+export function linksCsv(links) {
+  return toCsv(['URL', 'Clicks', 'Unique clicks'], links.map((link) => [link.url, link.clicks, link.uniqueClicks]));
+}
+
+export function recipientsCsv(recipients) {
+  return toCsv(
+    ['Email', 'Contact id', 'Send id', 'Sent at', 'Opens', 'Clicks', 'MPP opens', 'First opened at', 'Last clicked at'],
+    recipients.map((r) => [r.email, r.contactId, r.sendId, r.sentAt, r.opens, r.clicks, r.mppOpens, r.firstOpenedAt, r.lastClickedAt]),
+  );
+}
