@@ -167,10 +167,19 @@ export class EventRecorder {
   /** Starts the write loop unless it runs; `draining` is cleared only after it was set. */
   private startDrain(): Promise<void> {
     if (!this.draining) {
-      this.draining = this.drain().then((wait) => {
-        this.draining = null;
-        if (wait !== null) this.schedule(wait);
-      });
+      this.draining = this.drain().then(
+        (wait) => {
+          this.draining = null;
+          if (wait !== null) this.schedule(wait);
+        },
+        (error: unknown) => {
+          // Not the database (those are retried in place): the journal itself.
+          // The events stay where they are; the writer looks again later.
+          this.draining = null;
+          this.log.error({ err: error }, 'event writer failed; retrying');
+          this.schedule(this.options.maxRetryDelayMs);
+        },
+      );
     }
     return this.draining;
   }

@@ -30,6 +30,8 @@ export class JournalSegment {
   readonly createdAt = Date.now();
   /** the time of its first event, once known */
   firstAt: number | null = null;
+  /** the file offset where the first record kept in memory starts */
+  private chunksAt = 0;
 
   constructor(
     /** null: no file (the disk failed) */
@@ -85,14 +87,24 @@ export class JournalSegment {
         if (scan.next < chunk.length) break;
         source.chunks.shift();
         releasedBytes += chunk.length;
+        this.chunksAt += chunk.length;
         this.readOffset = 0;
       }
     } else if (this.file !== null && !this.exhausted) {
-      const read = readRecords(this.file, this.readOffset, this.bytes, max, this.sealed);
-      payloads = read.payloads;
-      skipped = read.skippedBytes;
-      this.readOffset = read.next;
-      if (this.sealed && this.readOffset >= this.bytes) this.exhausted = true;
+      try {
+        const read = readRecords(this.file, this.readOffset, this.bytes, max, this.sealed);
+        payloads = read.payloads;
+        skipped = read.skippedBytes;
+        this.readOffset = read.next;
+        if (this.sealed && this.readOffset >= this.bytes) this.exhausted = true;
+      } catch (error) {
+        // The file went away or cannot be read (someone removed the spool
+        // directory): what it held is lost, reported as skipped bytes.
+        if (!this.sealed) throw error;
+        skipped = this.bytes - this.readOffset;
+        this.readOffset = this.bytes;
+        this.exhausted = true;
+      }
     }
     const events = this.decode(payloads, skipped, onSkipped);
     if (source.kind === 'memory' && this.sealed && source.chunks.length === 0) this.exhausted = true;
@@ -100,12 +112,23 @@ export class JournalSegment {
     return { events, releasedBytes };
   }
 
+  /** Keeps a copy of records just appended to the file at `fileOffset`, for the writer. */
+  keep(records: Buffer, fileOffset: number): void {
+    if (this.source.kind !== 'memory') return;
+    if (this.source.chunks.length === 0) {
+      this.chunksAt = fileOffset;
+      this.readOffset = 0;
+    }
+    this.source.chunks.push(Buffer.from(records));
+  }
+
   /** Stops keeping the records in memory (the journal needs the room): what is left is read from the file. */
   spill(): number {
     if (this.source.kind !== 'memory') return 0;
     const released = this.source.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-    // The file offset of the first record not yet read: everything before it was read.
-    this.readOffset = this.bytes - released + this.readOffset;
+    // Where reading stopped in the first chunk held, as a file offset; with
+    // no chunk held, everything kept so far was read.
+    this.readOffset = this.source.chunks.length === 0 ? this.chunksAt : this.chunksAt + this.readOffset;
     this.source = { kind: 'file' };
     return released;
   }

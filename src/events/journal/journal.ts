@@ -156,13 +156,14 @@ export class Journal {
     try {
       const segment = this.segmentToAppend();
       segment.appender?.append(records);
+      const at = segment.bytes;
       segment.firstAt ??= events[0].at;
       segment.count += events.length;
       segment.bytes += records.length;
       this.diskBytes += records.length;
       if (segment.source.kind === 'memory') {
         if (this.memoryBytes + records.length <= this.options.maxMemoryBytes) {
-          segment.source.chunks.push(Buffer.from(records));
+          segment.keep(records, at);
           this.memoryBytes += records.length;
         } else {
           this.memoryBytes -= segment.spill();
