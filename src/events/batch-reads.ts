@@ -1,15 +1,27 @@
 // What the writer reads before it decides a batch, in two statements: it
 // locks the batch's sends (in key order, so concurrent writers cannot
 // deadlock), then reads around each client what the rules look at. Every
-// look-up is a LATERAL index probe per key: the planner cannot choose to
-// hash a table of millions of rows because a batch holds thousands of keys.
+// look-up is a LATERAL index probe per key, fenced with OFFSET 0 so the
+// planner cannot flatten it into a hash or merge join over a whole
+// partition (which it does when the statistics say the table is small).
+// Times cross as epoch milliseconds and client pseudonyms as hex: parsing
+// and formatting thousands of timestamps and byte strings per batch cost
+// the writer more than the statements.
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
 import { clickerKey } from './counters';
 import { CLIENT_DEDUPE_MS, sendKey, WEBHOOK_DEDUPE_MS, type BotReason, type EventKind, type EventSource, type TrackingEventInput } from './event';
 import { MACHINE_MARGIN_MS, clientKey, type MachineReason, type MachineWindow } from './machine-rules';
+import type { SendAttribution } from './send-activity';
 
-export interface LockedSend {
+/** An epoch-milliseconds column, as PostgreSQL sends it to the writer. */
+export const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+/** Epoch milliseconds from the writer, as a timestamptz. */
+export const fromEpochMs = (value: string) => `to_timestamp(${value} / 1000.0)`;
+
+export interface LockedSend extends SendAttribution {
+  /** when it was sent: no event of it is older than a day before that */
+  sentAt: number;
   lastOpen: number | null;
   lastClick: number | null;
   /** a machine window exists for one of its clients */
@@ -24,11 +36,13 @@ export interface LockedSend {
 // locked, PostgreSQL re-checks only the send's new version (the contact is
 // read as of the statement's start), and the blank address is what it sees.
 const LOCK_SENDS = {
-  name: 'events_lock_sends_v3',
-  text: `SELECT k.org_id, k.id, s.last_opened_at, s.last_clicked_at, s.machine_seen, s.withheld
+  name: 'events_lock_sends_v6',
+  text: `SELECT k.org_id, k.id, ${epochMs('s.sent_at')} AS sent_at, ${epochMs('s.last_opened_at')} AS last_opened_at,
+                ${epochMs('s.last_clicked_at')} AS last_clicked_at, s.machine_seen, s.withheld,
+                s.sender_id, s.campaign_id, s.template_id, s.tracked
          FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS k(org_id, id, n)
          CROSS JOIN LATERAL (
-           SELECT s.last_opened_at, s.last_clicked_at, s.machine_seen,
+           SELECT s.sent_at, s.last_opened_at, s.last_clicked_at, s.machine_seen, s.sender_id, s.campaign_id, s.template_id, s.tracked,
                   s.recipient_email = '' OR EXISTS (
                     SELECT FROM contacts c
                     WHERE c.org_id = s.org_id AND c.id = s.contact_id AND (NOT c.tracking_consent OR c.status = 'ERASED')) AS withheld
@@ -37,10 +51,24 @@ const LOCK_SENDS = {
          ORDER BY k.n`,
 };
 
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Locks the batch's sends in key order; returns those that exist. */
 export async function lockSends(db: EntityManager, events: readonly TrackingEventInput[]): Promise<Map<string, LockedSend>> {
-  const keys = [...new Map(events.map((event) => [sendKey(event.orgId, event.sendId), event])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const rows = await runPrepared<{ org_id: string; id: string; last_opened_at: Date | null; last_clicked_at: Date | null; machine_seen: boolean; withheld: boolean }>(
+  const keys = [...new Map(events.map((event) => [sendKey(event.orgId, event.sendId), event])).entries()].sort(([a], [b]) => byKey(a, b));
+  const rows = await runPrepared<{
+    org_id: string;
+    id: string;
+    sent_at: number;
+    last_opened_at: number | null;
+    last_clicked_at: number | null;
+    machine_seen: boolean;
+    withheld: boolean;
+    sender_id: string;
+    campaign_id: string | null;
+    template_id: string | null;
+    tracked: boolean;
+  }>(
     db,
     LOCK_SENDS,
     [keys.map(([, event]) => event.orgId), keys.map(([, event]) => event.sendId)],
@@ -48,7 +76,17 @@ export async function lockSends(db: EntityManager, events: readonly TrackingEven
   return new Map(
     rows.map((row) => [
       sendKey(row.org_id, row.id),
-      { lastOpen: row.last_opened_at?.getTime() ?? null, lastClick: row.last_clicked_at?.getTime() ?? null, machineSeen: row.machine_seen, withheld: row.withheld },
+      {
+        sentAt: row.sent_at,
+        lastOpen: row.last_opened_at,
+        lastClick: row.last_clicked_at,
+        machineSeen: row.machine_seen,
+        withheld: row.withheld,
+        senderId: row.sender_id,
+        campaignId: row.campaign_id,
+        templateId: row.template_id,
+        tracked: row.tracked,
+      },
     ]),
   );
 }
@@ -67,7 +105,7 @@ export interface StoredEvent {
   mpp: boolean;
   linkPosition: number | null;
   url: string | null;
-  ipHash: Buffer | null;
+  ipHash: string | null;
 }
 
 export interface BatchHistory {
@@ -85,52 +123,62 @@ export interface BatchHistory {
   nearbyCounted: StoredEvent[];
 }
 
-const EVENT_COLUMNS = 'e.org_id, e.send_id, e.id, e.occurred_at, e.kind, e.source, e.counted, e.bot, e.bot_reason, e.mpp, e.link_position, e.url, e.ip_hash';
+export const EVENT_COLUMNS = `e.org_id, e.send_id, e.id, ${epochMs('e.occurred_at')} AS occurred_at, e.kind, e.source, e.counted, e.bot,
+  e.bot_reason, e.mpp, e.link_position, e.url, encode(e.ip_hash, 'hex') AS ip_hash`;
 
 // $1-$5: one row per client (send, ip) with its time range; $6, $7: the whole
 // batch's range, pruning partitions once per execution rather than per probe.
-// $8-$10: clients whose send has a machine window; $11-$13: clients whose
-// send was clicked before; $14-$18: (send, kind) ranges of pixel and
-// redirect events that may take back a counted webhook event
-// (tracking_events_webhook_idx); $19-$23: (send, kind) ranges of webhook
-// events, which collapse into any counted event of their send nearby (the
-// primary key's range).
+// $8-$10: clients whose send has a machine window; $11-$14: clients whose
+// send was clicked before, with the earliest time an event of that send can
+// have, and $15 the earliest of those (months before it are not probed);
+// $16-$20: (send, kind) ranges of pixel and redirect events that may take
+// back a counted webhook event (tracking_events_webhook_idx); $21-$25:
+// (send, kind) ranges of webhook events, which collapse into any counted
+// event of their send nearby (the primary key's range).
 const HISTORY = {
-  name: 'events_history_v1',
+  name: 'events_history_v3',
   text: `
-    SELECT 'client' AS arm, ${EVENT_COLUMNS}, NULL::timestamptz AS last_at
-    FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::timestamptz[], $5::timestamptz[]) AS k(org_id, send_id, ip_hash, lo, hi)
+    SELECT 'client' AS arm, ${EVENT_COLUMNS}, NULL::float8 AS last_at
+    FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::float8[]) AS k(org_id, send_id, ip_hash, lo, hi)
     CROSS JOIN LATERAL (
       SELECT * FROM tracking_events e
-      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
-        AND e.occurred_at BETWEEN k.lo AND k.hi AND e.occurred_at BETWEEN $6 AND $7
-        AND (e.counted OR e.bot_reason IN ('BURST', 'TRAP'))) e
+      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = decode(k.ip_hash, 'hex')
+        AND e.occurred_at BETWEEN ${fromEpochMs('k.lo')} AND ${fromEpochMs('k.hi')}
+        AND e.occurred_at BETWEEN ${fromEpochMs('$6')} AND ${fromEpochMs('$7')}
+        AND (e.counted OR e.bot_reason IN ('BURST', 'TRAP'))
+      OFFSET 0) e
     UNION ALL
-    SELECT 'machine', m.org_id, m.send_id, NULL, m.first_at, NULL, NULL, NULL, NULL, m.reason, NULL, NULL, NULL, m.ip_hash, m.last_at
-    FROM unnest($8::text[], $9::uuid[], $10::bytea[]) AS k(org_id, send_id, ip_hash)
+    SELECT 'machine', m.org_id, m.send_id, NULL, ${epochMs('m.first_at')}, NULL, NULL, NULL, NULL, m.reason, NULL, NULL, NULL,
+           encode(m.ip_hash, 'hex'), ${epochMs('m.last_at')}
+    FROM unnest($8::text[], $9::uuid[], $10::text[]) AS k(org_id, send_id, ip_hash)
     CROSS JOIN LATERAL (
-      SELECT * FROM machine_clients m WHERE m.org_id = k.org_id AND m.send_id = k.send_id AND m.ip_hash = k.ip_hash) m
+      SELECT * FROM machine_clients m
+      WHERE m.org_id = k.org_id AND m.send_id = k.send_id AND m.ip_hash = decode(k.ip_hash, 'hex')
+      OFFSET 0) m
     UNION ALL
     SELECT 'clicked', k.org_id, k.send_id, NULL, NULL, 'CLICK', NULL, true, false, NULL, false, c.link_position, NULL, k.ip_hash, NULL
-    FROM unnest($11::text[], $12::uuid[], $13::bytea[]) AS k(org_id, send_id, ip_hash)
+    FROM unnest($11::text[], $12::uuid[], $13::text[], $14::float8[]) AS k(org_id, send_id, ip_hash, since)
     CROSS JOIN LATERAL (
       SELECT DISTINCT e.link_position FROM tracking_events e
-      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
+      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = decode(k.ip_hash, 'hex')
+        AND e.occurred_at >= ${fromEpochMs('k.since')} AND e.occurred_at >= ${fromEpochMs('$15')}
         AND e.counted AND e.kind = 'CLICK' AND e.link_position IS NOT NULL) c
     UNION ALL
     SELECT 'webhook', ${EVENT_COLUMNS}, NULL
-    FROM unnest($14::text[], $15::uuid[], $16::text[], $17::timestamptz[], $18::timestamptz[]) AS k(org_id, send_id, kind, lo, hi)
+    FROM unnest($16::text[], $17::uuid[], $18::text[], $19::float8[], $20::float8[]) AS k(org_id, send_id, kind, lo, hi)
     CROSS JOIN LATERAL (
       SELECT * FROM tracking_events e
       WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.kind = k.kind AND e.counted AND e.source = 'WEBHOOK'
-        AND e.occurred_at BETWEEN k.lo AND k.hi) e
+        AND e.occurred_at BETWEEN ${fromEpochMs('k.lo')} AND ${fromEpochMs('k.hi')}
+      OFFSET 0) e
     UNION ALL
     SELECT 'nearby', ${EVENT_COLUMNS}, NULL
-    FROM unnest($19::text[], $20::uuid[], $21::text[], $22::timestamptz[], $23::timestamptz[]) AS k(org_id, send_id, kind, lo, hi)
+    FROM unnest($21::text[], $22::uuid[], $23::text[], $24::float8[], $25::float8[]) AS k(org_id, send_id, kind, lo, hi)
     CROSS JOIN LATERAL (
       SELECT * FROM tracking_events e
-      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.occurred_at BETWEEN k.lo AND k.hi
-        AND e.kind = k.kind AND e.counted) e`,
+      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.occurred_at BETWEEN ${fromEpochMs('k.lo')} AND ${fromEpochMs('k.hi')}
+        AND e.kind = k.kind AND e.counted
+      OFFSET 0) e`,
 };
 
 interface HistoryRow {
@@ -138,7 +186,7 @@ interface HistoryRow {
   org_id: string;
   send_id: string;
   id: string | null;
-  occurred_at: Date | null;
+  occurred_at: number | null;
   kind: EventKind | null;
   source: EventSource | null;
   counted: boolean | null;
@@ -147,15 +195,15 @@ interface HistoryRow {
   mpp: boolean | null;
   link_position: number | null;
   url: string | null;
-  ip_hash: Buffer | null;
-  last_at: Date | null;
+  ip_hash: string | null;
+  last_at: number | null;
 }
 
-const toStored = (row: HistoryRow): StoredEvent => ({
+export const toStored = (row: HistoryRow): StoredEvent => ({
   orgId: row.org_id,
   sendId: row.send_id,
   id: row.id as string,
-  at: (row.occurred_at as Date).getTime(),
+  at: row.occurred_at as number,
   kind: row.kind as EventKind,
   source: row.source as EventSource,
   counted: row.counted as boolean,
@@ -183,7 +231,12 @@ function ranges<K>(events: readonly TrackingEventInput[], keyOf: (event: Trackin
   return [...found.values()];
 }
 
-const iso = (time: number) => new Date(time).toISOString();
+/** Mailgun events are dated at most a day before their send (src/webhooks): no event of a send is older. */
+const EARLIEST_BEFORE_SEND_MS = 86_400_000;
+
+function emptyHistory(fetched: Map<string, readonly [number, number]>): BatchHistory {
+  return { clientEvents: [], windows: [], clickedLinks: new Set(), fetched, webhookCounted: [], nearbyCounted: [] };
+}
 
 /**
  * The history the rules need, for the events of locked sends. A send whose
@@ -201,7 +254,12 @@ export async function readHistory(db: EntityManager, events: readonly TrackingEv
   const client = (event: TrackingEventInput) => (event.ipHash ? clientKey(event.orgId, event.sendId, event.ipHash) : null);
   const clients = ranges(events, (event) => (recentlyActive(event) ? client(event) : null), margin, () => null);
   const machines = ranges(events, (event) => (send(event).machineSeen ? client(event) : null), 0, () => null);
-  const clickers = ranges(events, (event) => (event.kind === 'CLICK' && event.countable && send(event).lastClick !== null ? client(event) : null), 0, () => null);
+  const clickers = ranges(
+    events,
+    (event) => (event.kind === 'CLICK' && event.countable && send(event).lastClick !== null ? client(event) : null),
+    0,
+    (event) => send(event).sentAt - EARLIEST_BEFORE_SEND_MS,
+  );
   // A send's latest counted open (click) bounds every counted one: none can lie within the window of an event past it.
   const countedNear = (event: TrackingEventInput) => {
     const last = event.kind === 'OPEN' ? send(event).lastOpen : send(event).lastClick;
@@ -210,37 +268,37 @@ export async function readHistory(db: EntityManager, events: readonly TrackingEv
   const sendAndKind = (event: TrackingEventInput) => `${sendKey(event.orgId, event.sendId)} ${event.kind}`;
   const takebacks = ranges(events, (event) => (event.source !== 'WEBHOOK' && event.countable && countedNear(event) ? sendAndKind(event) : null), WEBHOOK_DEDUPE_MS, (event) => event.kind);
   const nearby = ranges(events, (event) => (event.source === 'WEBHOOK' && event.countable && countedNear(event) ? sendAndKind(event) : null), WEBHOOK_DEDUPE_MS, (event) => event.kind);
-  const history: BatchHistory = {
-    clientEvents: [],
-    windows: [],
-    clickedLinks: new Set(),
-    fetched: new Map(clients.map((c) => [client(c.event) as string, [c.lo, c.hi] as const])),
-    webhookCounted: [],
-    nearbyCounted: [],
-  };
+  const history = emptyHistory(new Map(clients.map((c) => [client(c.event) as string, [c.lo, c.hi] as const])));
   if (clients.length + machines.length + clickers.length + takebacks.length + nearby.length === 0) return history;
-  const span = events.map((event) => event.occurredAt.getTime());
+
+  let first = Infinity;
+  let last = -Infinity;
+  for (const event of events) {
+    first = Math.min(first, event.occurredAt.getTime());
+    last = Math.max(last, event.occurredAt.getTime());
+  }
   const rows = await runPrepared<HistoryRow>(db, HISTORY, [
-    clients.map((c) => c.event.orgId), clients.map((c) => c.event.sendId), clients.map((c) => c.event.ipHash), clients.map((c) => iso(c.lo)), clients.map((c) => iso(c.hi)),
-    iso(Math.min(...span) - margin), iso(Math.max(...span) + margin),
+    clients.map((c) => c.event.orgId), clients.map((c) => c.event.sendId), clients.map((c) => c.event.ipHash), clients.map((c) => c.lo), clients.map((c) => c.hi),
+    first - margin, last + margin,
     machines.map((c) => c.event.orgId), machines.map((c) => c.event.sendId), machines.map((c) => c.event.ipHash),
-    clickers.map((c) => c.event.orgId), clickers.map((c) => c.event.sendId), clickers.map((c) => c.event.ipHash),
-    takebacks.map((t) => t.event.orgId), takebacks.map((t) => t.event.sendId), takebacks.map((t) => t.extra), takebacks.map((t) => iso(t.lo)), takebacks.map((t) => iso(t.hi)),
-    nearby.map((t) => t.event.orgId), nearby.map((t) => t.event.sendId), nearby.map((t) => t.extra), nearby.map((t) => iso(t.lo)), nearby.map((t) => iso(t.hi)),
+    clickers.map((c) => c.event.orgId), clickers.map((c) => c.event.sendId), clickers.map((c) => c.event.ipHash), clickers.map((c) => c.extra),
+    clickers.reduce((earliest, c) => Math.min(earliest, c.extra), first),
+    takebacks.map((t) => t.event.orgId), takebacks.map((t) => t.event.sendId), takebacks.map((t) => t.extra), takebacks.map((t) => t.lo), takebacks.map((t) => t.hi),
+    nearby.map((t) => t.event.orgId), nearby.map((t) => t.event.sendId), nearby.map((t) => t.extra), nearby.map((t) => t.lo), nearby.map((t) => t.hi),
   ]);
   for (const row of rows) {
     if (row.arm === 'client') history.clientEvents.push(toStored(row));
     else if (row.arm === 'webhook') history.webhookCounted.push(toStored(row));
     else if (row.arm === 'nearby') history.nearbyCounted.push(toStored(row));
-    else if (row.arm === 'clicked') history.clickedLinks.add(clickerKey(row.org_id, row.send_id, row.link_position as number, row.ip_hash as Buffer));
+    else if (row.arm === 'clicked') history.clickedLinks.add(clickerKey(row.org_id, row.send_id, row.link_position as number, row.ip_hash as string));
     else {
       history.windows.push({
         orgId: row.org_id,
         sendId: row.send_id,
-        ipHash: row.ip_hash as Buffer,
+        ipHash: row.ip_hash as string,
         reason: row.bot_reason as MachineReason,
-        firstAt: (row.occurred_at as Date).getTime(),
-        lastAt: (row.last_at as Date).getTime(),
+        firstAt: row.occurred_at as number,
+        lastAt: row.last_at as number,
       });
     }
   }
@@ -250,13 +308,14 @@ export async function readHistory(db: EntityManager, events: readonly TrackingEv
 // Served by tracking_events_client_idx: a machine's counted events inside a
 // window that grew beyond what readHistory read.
 const WINDOW_EVENTS = {
-  name: 'events_window_history_v1',
-  text: `SELECT 'client' AS arm, ${EVENT_COLUMNS}, NULL::timestamptz AS last_at
-         FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::timestamptz[], $5::timestamptz[]) AS k(org_id, send_id, ip_hash, lo, hi)
+  name: 'events_window_history_v2',
+  text: `SELECT 'client' AS arm, ${EVENT_COLUMNS}, NULL::float8 AS last_at
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::float8[]) AS k(org_id, send_id, ip_hash, lo, hi)
          CROSS JOIN LATERAL (
            SELECT * FROM tracking_events e
-           WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
-             AND e.occurred_at BETWEEN k.lo AND k.hi AND e.counted) e`,
+           WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = decode(k.ip_hash, 'hex')
+             AND e.occurred_at BETWEEN ${fromEpochMs('k.lo')} AND ${fromEpochMs('k.hi')} AND e.counted
+           OFFSET 0) e`,
 };
 
 /** Counted events of machine clients over whole windows (rare: a window that grew far). */
@@ -266,8 +325,8 @@ export async function readWindowEvents(db: EntityManager, windows: readonly Mach
     windows.map((w) => w.orgId),
     windows.map((w) => w.sendId),
     windows.map((w) => w.ipHash),
-    windows.map((w) => iso(w.firstAt - MACHINE_MARGIN_MS)),
-    windows.map((w) => iso(w.lastAt + MACHINE_MARGIN_MS)),
+    windows.map((w) => w.firstAt - MACHINE_MARGIN_MS),
+    windows.map((w) => w.lastAt + MACHINE_MARGIN_MS),
   ]);
   return rows.map(toStored);
 }

@@ -17,7 +17,7 @@ export interface CounterChange {
   counted: -1 | 0 | 1;
   bot: 0 | 1;
   linkPosition: number | null;
-  ipHash: Buffer | null;
+  ipHash: string | null;
 }
 
 // LEAST/GREATEST ignore NULLs, so a first event sets the times. When counted
@@ -155,7 +155,7 @@ interface LinkDelta {
   last: number | null;
 }
 
-export const clickerKey = (orgId: string, sendId: string, position: number, ipHash: Buffer) => `${sendKey(orgId, sendId)} ${position} ${ipHash.toString('hex')}`;
+export const clickerKey = (orgId: string, sendId: string, position: number, ipHash: string) => `${sendKey(orgId, sendId)} ${position} ${ipHash}`;
 
 /**
  * Per link: clicks, and clickers gained (a counted click by a client not

@@ -75,7 +75,7 @@ function takebacks(events: readonly TrackingEventInput[], counted: readonly bool
 export function decideBatch(batch: readonly TrackingEventInput[], history: BatchHistory, windowEvents: readonly StoredEvent[] = []): BatchDecision {
   const pairable: StoredClick[] = history.clientEvents
     .filter((event) => event.kind === 'CLICK' && event.ipHash && (event.counted || event.botReason === 'BURST'))
-    .map((event) => ({ sendId: event.sendId, ipHash: event.ipHash as Buffer, at: event.at, linkPosition: event.linkPosition, url: event.url }));
+    .map((event) => ({ sendId: event.sendId, ipHash: event.ipHash as string, at: event.at, linkPosition: event.linkPosition, url: event.url }));
   const { windows, changed } = machineWindows(batch, pairable, history.windows);
   const events = batch.map((event) => {
     const reason = machineReason(event, windows);

@@ -11,7 +11,7 @@ export interface CountedEvent {
   occurredAt: number;
   linkPosition: number | null;
   url: string | null;
-  ipHash: Buffer | null;
+  ipHash: string | null;
 }
 
 function sameLink(a: CountedEvent, event: TrackingEventInput): boolean {
@@ -29,11 +29,11 @@ class History {
 
   add(event: CountedEvent): void {
     push(this.byKind, `${event.sendId}|${event.kind}`, event);
-    if (event.ipHash) push(this.byClient, `${event.sendId}|${event.kind}|${event.ipHash.toString('hex')}`, event);
+    if (event.ipHash) push(this.byClient, `${event.sendId}|${event.kind}|${event.ipHash}`, event);
   }
 
   sameClient(event: TrackingEventInput): CountedEvent[] {
-    return event.ipHash ? (this.byClient.get(`${event.sendId}|${event.kind}|${event.ipHash.toString('hex')}`) ?? []) : [];
+    return event.ipHash ? (this.byClient.get(`${event.sendId}|${event.kind}|${event.ipHash}`) ?? []) : [];
   }
 
   sameKind(event: TrackingEventInput): CountedEvent[] {

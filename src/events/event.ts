@@ -45,7 +45,7 @@ export function toEventInput(event: PendingEvent): TrackingEventInput {
     linkPosition: event.linkPosition,
     url: event.url,
     userAgent: event.userAgent,
-    ipHash: event.ipHashHex === null ? null : Buffer.from(event.ipHashHex, 'hex'),
+    ipHash: event.ipHashHex,
     id: event.id,
   };
 }
@@ -65,8 +65,8 @@ export interface TrackingEventInput {
   linkPosition: number | null;
   url: string | null;
   userAgent: string | null;
-  /** keyed per send, see IpHasher */
-  ipHash: Buffer | null;
+  /** keyed per send, see IpHasher: 32 hex characters (stored as 16 bytes) */
+  ipHash: string | null;
   /** deterministic for webhook events so a repeat is a no-op; random otherwise */
   id?: string;
 }
@@ -94,14 +94,10 @@ export class IpHasher {
   /**
    * SHA-256 over a secret prefix, the send and the address, truncated to 128
    * bits: a pseudonym compared for equality, never verified as a MAC, so the
-   * one-shot hash (cheaper than an HMAC on the hot path) is enough.
+   * one-shot hash (cheaper than an HMAC on the hot path) is enough. As 32
+   * hex characters: the form the writer compares and sends to PostgreSQL.
    */
-  hash(sendId: string, ip: string): Buffer {
-    return Buffer.from(this.hashHex(sendId, ip), 'hex');
-  }
-
-  /** The same pseudonym as 32 hex characters: what the hot path keeps in memory. */
-  hashHex(sendId: string, ip: string): string {
+  hash(sendId: string, ip: string): string {
     return hash('sha256', `${this.prefix}|${sendId}|${ip}`, 'hex').slice(0, 32);
   }
 }

@@ -12,11 +12,14 @@ import type { TrackingEventInput } from './event';
 
 const COLUMNS = 'org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash, bot_reason';
 const INSERT_IGNORING_REPEATS = {
-  name: 'events_insert_ignoring_repeats',
+  name: 'events_insert_ignoring_repeats_v2',
   text: `INSERT INTO tracking_events (${COLUMNS})
-         SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[],
-                              $7::boolean[], $8::boolean[], $9::boolean[], $10::integer[], $11::text[], $12::text[], $13::bytea[],
-                              $14::text[])
+         SELECT org_id, send_id, to_timestamp(occurred_at / 1000.0), id, kind, source, counted, bot, mpp, link_position, url, user_agent,
+                decode(ip_hash, 'hex'), bot_reason
+         FROM unnest($1::text[], $2::uuid[], $3::float8[], $4::uuid[], $5::text[], $6::text[],
+                     $7::boolean[], $8::boolean[], $9::boolean[], $10::integer[], $11::text[], $12::text[], $13::text[],
+                     $14::text[])
+           AS u(org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash, bot_reason)
          ON CONFLICT DO NOTHING
          RETURNING id`,
 };
@@ -45,7 +48,7 @@ function copyRow(event: TrackingEventInput, id: string, counted: boolean): strin
     event.linkPosition === null ? '\\N' : String(event.linkPosition),
     copyText(event.url),
     copyText(event.userAgent),
-    event.ipHash ? `\\\\x${event.ipHash.toString('hex')}` : '\\N',
+    event.ipHash ? `\\\\x${event.ipHash}` : '\\N',
     event.botReason ?? '\\N',
   ].join('\t');
 }
@@ -69,7 +72,7 @@ async function insertIgnoringRepeats(
   const rows = await runPrepared<{ id: string }>(db, INSERT_IGNORING_REPEATS, [
     events.map((event) => clean(event.orgId)),
     events.map((event) => event.sendId),
-    events.map((event) => event.occurredAt.toISOString()),
+    events.map((event) => event.occurredAt.getTime()),
     ids,
     events.map((event) => event.kind),
     events.map((event) => event.source),

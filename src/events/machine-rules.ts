@@ -16,7 +16,7 @@ export type MachineReason = Extract<BotReason, 'BURST' | 'TRAP'>;
 export interface MachineWindow {
   orgId: string;
   sendId: string;
-  ipHash: Buffer;
+  ipHash: string;
   reason: MachineReason;
   /** its first and last trigger clicks */
   firstAt: number;
@@ -26,13 +26,13 @@ export interface MachineWindow {
 /** A click already stored that may pair with a new one: counted, or a machine's. */
 export interface StoredClick {
   sendId: string;
-  ipHash: Buffer;
+  ipHash: string;
   at: number;
   linkPosition: number | null;
   url: string | null;
 }
 
-export const clientKey = (orgId: string, sendId: string, ipHash: Buffer) => `${orgId}/${sendId}/${ipHash.toString('hex')}`;
+export const clientKey = (orgId: string, sendId: string, ipHash: string) => `${orgId}/${sendId}/${ipHash}`;
 
 interface Click {
   at: number;
@@ -107,7 +107,7 @@ export function machineWindows(
 ): MachineVerdict {
   const windows = new Map(known.map((window) => [clientKey(window.orgId, window.sendId, window.ipHash), { ...window }]));
   const changed: MachineWindow[] = [];
-  const sample = new Map(events.filter((event) => event.ipHash).map((event) => [clientKey(event.orgId, event.sendId, event.ipHash as Buffer), event]));
+  const sample = new Map(events.filter((event) => event.ipHash).map((event) => [clientKey(event.orgId, event.sendId, event.ipHash as string), event]));
   for (const [key, found] of triggers(events, storedClicks)) {
     const first = Math.min(...found.times);
     const last = Math.max(...found.times);
@@ -116,7 +116,7 @@ export function machineWindows(
     const event = sample.get(key) as TrackingEventInput;
     const grown: MachineWindow = window
       ? { ...window, firstAt: Math.min(window.firstAt, first), lastAt: Math.max(window.lastAt, last) }
-      : { orgId: event.orgId, sendId: event.sendId, ipHash: event.ipHash as Buffer, reason: found.reason, firstAt: first, lastAt: last };
+      : { orgId: event.orgId, sendId: event.sendId, ipHash: event.ipHash as string, reason: found.reason, firstAt: first, lastAt: last };
     windows.set(key, grown);
     changed.push(grown);
   }

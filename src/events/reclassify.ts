@@ -4,17 +4,19 @@
 // a batch changed something (a machine found, a webhook event taken back).
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
+import { fromEpochMs } from './batch-reads';
 import { clickerKey } from './counters';
 import type { Flip } from './decide-batch';
 import type { MachineWindow } from './machine-rules';
 
 // Primary key probes; `AND e.counted` makes a flip happen once, whoever asks.
 const FLIP_EVENTS = {
-  name: 'events_flip_v1',
+  name: 'events_flip_v2',
   text: `UPDATE tracking_events e SET counted = false, bot = k.bot, bot_reason = k.reason
-         FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::boolean[], $6::text[])
+         FROM unnest($1::text[], $2::uuid[], $3::float8[], $4::uuid[], $5::boolean[], $6::text[])
            AS k(org_id, send_id, occurred_at, id, bot, reason)
-         WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.occurred_at = k.occurred_at AND e.id = k.id AND e.counted
+         WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.occurred_at = ${fromEpochMs('k.occurred_at')} AND e.id = k.id
+           AND e.counted
          RETURNING e.id`,
 };
 
@@ -24,7 +26,7 @@ export async function flipStoredEvents(db: EntityManager, flips: readonly Flip[]
   const rows = await runPrepared<{ id: string }>(db, FLIP_EVENTS, [
     flips.map((flip) => flip.event.orgId),
     flips.map((flip) => flip.event.sendId),
-    flips.map((flip) => new Date(flip.event.at).toISOString()),
+    flips.map((flip) => flip.event.at),
     flips.map((flip) => flip.event.id),
     flips.map((flip) => flip.bot),
     flips.map((flip) => flip.botReason),
@@ -34,9 +36,10 @@ export async function flipStoredEvents(db: EntityManager, flips: readonly Flip[]
 }
 
 const UPSERT_WINDOWS = {
-  name: 'events_machine_windows_v1',
+  name: 'events_machine_windows_v2',
   text: `INSERT INTO machine_clients AS m (org_id, send_id, ip_hash, reason, first_at, last_at)
-         SELECT * FROM unnest($1::text[], $2::uuid[], $3::bytea[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+         SELECT org_id, send_id, decode(ip_hash, 'hex'), reason, ${fromEpochMs('first_at')}, ${fromEpochMs('last_at')}
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::float8[]) AS u(org_id, send_id, ip_hash, reason, first_at, last_at)
          ON CONFLICT (org_id, send_id, ip_hash) DO UPDATE SET
            first_at = LEAST(m.first_at, excluded.first_at),
            last_at = GREATEST(m.last_at, excluded.last_at)`,
@@ -49,19 +52,19 @@ export async function storeMachineWindows(db: EntityManager, windows: readonly M
     windows.map((w) => w.sendId),
     windows.map((w) => w.ipHash),
     windows.map((w) => w.reason),
-    windows.map((w) => new Date(w.firstAt).toISOString()),
-    windows.map((w) => new Date(w.lastAt).toISOString()),
+    windows.map((w) => w.firstAt),
+    windows.map((w) => w.lastAt),
   ]);
 }
 
 // tracking_events_client_idx, after the flips and the batch's own inserts.
 const LOST_CLICKERS = {
-  name: 'events_lost_clickers_v1',
+  name: 'events_lost_clickers_v2',
   text: `SELECT k.org_id, k.send_id, k.position, k.ip_hash
-         FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::bytea[]) AS k(org_id, send_id, position, ip_hash)
+         FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::text[]) AS k(org_id, send_id, position, ip_hash)
          WHERE NOT EXISTS (
            SELECT FROM tracking_events e
-           WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = k.ip_hash
+           WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = decode(k.ip_hash, 'hex')
              AND e.counted AND e.kind = 'CLICK' AND e.link_position = k.position)`,
 };
 
@@ -69,7 +72,7 @@ const LOST_CLICKERS = {
 export async function lostClickers(db: EntityManager, flipped: readonly Flip[]): Promise<Set<string>> {
   const clicks = flipped.filter((flip) => flip.event.kind === 'CLICK' && flip.event.linkPosition !== null && flip.event.ipHash);
   if (clicks.length === 0) return new Set();
-  const rows = await runPrepared<{ org_id: string; send_id: string; position: number; ip_hash: Buffer }>(db, LOST_CLICKERS, [
+  const rows = await runPrepared<{ org_id: string; send_id: string; position: number; ip_hash: string }>(db, LOST_CLICKERS, [
     clicks.map((flip) => flip.event.orgId),
     clicks.map((flip) => flip.event.sendId),
     clicks.map((flip) => flip.event.linkPosition),

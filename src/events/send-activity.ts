@@ -21,60 +21,117 @@ export interface ActivityDelta {
 /** Every time zone's offset and clock change is a multiple of 15 minutes: local hours and days are whole buckets. */
 export const ACTIVITY_BUCKET_MS = 15 * 60_000;
 
+/** What the rollup deltas are grouped by: the send's own attribution (the writer has it from locking the send). */
+export interface SendAttribution {
+  sentAt: number;
+  senderId: string;
+  campaignId: string | null;
+  templateId: string | null;
+  tracked: boolean;
+}
+
 // One statement: the per-send rows (the sends are locked by the writer, so no
-// other writer can touch them), then the rollup deltas, insert-only so
-// concurrent writers never meet on a shared row. Sends by primary key.
+// other writer can touch them), then the rollup deltas, grouped in Node and
+// insert-only so concurrent writers never meet on a shared row.
 const RECORD_ACTIVITY = {
-  name: 'events_record_send_activity',
-  text: `WITH d AS (
-           SELECT * FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::integer[], $5::integer[], $6::integer[],
-                                $7::integer[], $8::integer[])
-             AS d(org_id, send_id, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)
-         ), kept AS (
+  name: 'events_record_send_activity_v2',
+  text: `WITH kept AS (
            INSERT INTO send_activity AS a (org_id, send_id, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)
-           SELECT d.* FROM d JOIN sends s ON s.org_id = d.org_id AND s.id = d.send_id
+           SELECT org_id, send_id, to_timestamp(at / 1000.0), opens, clicks, mpp_opens, bot_opens, bot_clicks
+           FROM unnest($1::text[], $2::uuid[], $3::float8[], $4::integer[], $5::integer[], $6::integer[], $7::integer[], $8::integer[])
+             AS d(org_id, send_id, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)
            ON CONFLICT (org_id, send_id, at) DO UPDATE SET
              opens = a.opens + excluded.opens, clicks = a.clicks + excluded.clicks, mpp_opens = a.mpp_opens + excluded.mpp_opens,
              bot_opens = a.bot_opens + excluded.bot_opens, bot_clicks = a.bot_clicks + excluded.bot_clicks
-           RETURNING 1
          )
          INSERT INTO send_activity_deltas (org_id, send_day, sender_id, campaign_key, template_key, at,
                                            opens, clicks, mpp_opens, bot_opens, bot_clicks)
-         SELECT d.org_id, (s.sent_at AT TIME ZONE 'UTC')::date, s.sender_id, coalesce(s.campaign_id, ''), coalesce(s.template_id, ''), d.at,
-                sum(d.opens), sum(d.clicks), sum(d.mpp_opens), sum(d.bot_opens), sum(d.bot_clicks)
-         FROM d JOIN sends s ON s.org_id = d.org_id AND s.id = d.send_id
-         WHERE s.tracked
-         GROUP BY 1, 2, 3, 4, 5, 6`,
+         SELECT org_id, send_day, sender_id, campaign_key, template_key, to_timestamp(at / 1000.0), opens, clicks, mpp_opens, bot_opens, bot_clicks
+         FROM unnest($9::text[], $10::date[], $11::text[], $12::text[], $13::text[], $14::float8[],
+                     $15::integer[], $16::integer[], $17::integer[], $18::integer[], $19::integer[])
+           AS g(org_id, send_day, sender_id, campaign_key, template_key, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)`,
 };
 
-const bucketOf = (at: Date) => Math.floor(at.getTime() / ACTIVITY_BUCKET_MS) * ACTIVITY_BUCKET_MS;
+interface Sums {
+  opens: number;
+  clicks: number;
+  mppOpens: number;
+  botOpens: number;
+  botClicks: number;
+}
 
-/** Inside the writer's transaction, with the sends' rows locked FOR UPDATE in key order. Deltas may be negative (an event reclassified later from counted to bot). */
-export async function recordSendActivity(db: EntityManager, deltas: readonly ActivityDelta[]): Promise<void> {
+const zero = (): Sums => ({ opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0 });
+const isZero = (sums: Sums) => !sums.opens && !sums.clicks && !sums.mppOpens && !sums.botOpens && !sums.botClicks;
+
+function add(into: Sums, delta: Sums): void {
+  into.opens += delta.opens;
+  into.clicks += delta.clicks;
+  into.mppOpens += delta.mppOpens;
+  into.botOpens += delta.botOpens;
+  into.botClicks += delta.botClicks;
+}
+
+const bucketOf = (at: Date) => Math.floor(at.getTime() / ACTIVITY_BUCKET_MS) * ACTIVITY_BUCKET_MS;
+const utcDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/**
+ * Inside the writer's transaction, with the sends' rows locked FOR UPDATE in
+ * key order; `attribution` gives each send's (sends it does not know are
+ * skipped). Deltas may be negative (an event reclassified later from counted
+ * to bot).
+ */
+export async function recordSendActivity(
+  db: EntityManager,
+  deltas: readonly ActivityDelta[],
+  attribution: (orgId: string, sendId: string) => SendAttribution | undefined,
+): Promise<void> {
   // Grouped per (send, bucket): one statement may not upsert a row twice.
-  const grouped = new Map<string, ActivityDelta>();
+  const perSend = new Map<string, { orgId: string; sendId: string; at: number; sums: Sums; send: SendAttribution }>();
   for (const delta of deltas) {
+    const send = attribution(delta.orgId, delta.sendId);
+    if (!send) continue;
     const at = bucketOf(delta.at);
     const key = `${sendKey(delta.orgId, delta.sendId)} ${at}`;
-    const sum = grouped.get(key) ?? { ...delta, at: new Date(at), opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0 };
-    sum.opens += delta.opens;
-    sum.clicks += delta.clicks;
-    sum.mppOpens += delta.mppOpens;
-    sum.botOpens += delta.botOpens;
-    sum.botClicks += delta.botClicks;
-    grouped.set(key, sum);
+    let row = perSend.get(key);
+    if (!row) {
+      row = { orgId: delta.orgId, sendId: delta.sendId, at, sums: zero(), send };
+      perSend.set(key, row);
+    }
+    add(row.sums, delta);
   }
-  const rows = [...grouped.values()].filter((row) => row.opens || row.clicks || row.mppOpens || row.botOpens || row.botClicks);
+  const rows = [...perSend.values()].filter((row) => !isZero(row.sums));
   if (rows.length === 0) return;
+  // The rollups' deltas: the tracked sends', per send day, sender, campaign, template and bucket.
+  const groups = new Map<string, { orgId: string; day: string; senderId: string; campaign: string; template: string; at: number; sums: Sums }>();
+  for (const row of rows) {
+    if (!row.send.tracked) continue;
+    const group = { orgId: row.orgId, day: utcDay(row.send.sentAt), senderId: row.send.senderId, campaign: row.send.campaignId ?? '', template: row.send.templateId ?? '', at: row.at };
+    const key = JSON.stringify([group.orgId, group.day, group.senderId, group.campaign, group.template, group.at]);
+    const sums = groups.get(key)?.sums ?? zero();
+    add(sums, row.sums);
+    groups.set(key, { ...group, sums });
+  }
+  const grouped = [...groups.values()];
   await runPrepared(db, RECORD_ACTIVITY, [
     rows.map((row) => row.orgId),
     rows.map((row) => row.sendId),
-    rows.map((row) => row.at.toISOString()),
-    rows.map((row) => row.opens),
-    rows.map((row) => row.clicks),
-    rows.map((row) => row.mppOpens),
-    rows.map((row) => row.botOpens),
-    rows.map((row) => row.botClicks),
+    rows.map((row) => row.at),
+    rows.map((row) => row.sums.opens),
+    rows.map((row) => row.sums.clicks),
+    rows.map((row) => row.sums.mppOpens),
+    rows.map((row) => row.sums.botOpens),
+    rows.map((row) => row.sums.botClicks),
+    grouped.map((group) => group.orgId),
+    grouped.map((group) => group.day),
+    grouped.map((group) => group.senderId),
+    grouped.map((group) => group.campaign),
+    grouped.map((group) => group.template),
+    grouped.map((group) => group.at),
+    grouped.map((group) => group.sums.opens),
+    grouped.map((group) => group.sums.clicks),
+    grouped.map((group) => group.sums.mppOpens),
+    grouped.map((group) => group.sums.botOpens),
+    grouped.map((group) => group.sums.botClicks),
   ]);
 }
 

@@ -109,6 +109,12 @@ const flipChanges = (flips: readonly Flip[]): CounterChange[] =>
  * or whose contact withdrew consent or was erased, are skipped.
  */
 export async function writeEvents(db: EntityManager, batch: readonly TrackingEventInput[], options: WriteOptions = {}): Promise<WriteOutcome> {
+  // Every probe below is an index look-up per key. A table whose statistics
+  // say it is empty (a month's new partition, a freshly analyzed table) makes
+  // a sequential scan look free to the planner, and then each probe scans the
+  // whole partition as it fills. Seq scans only lose their appeal: hash joins
+  // (which the triggers on sends use over their transition tables) stay.
+  await db.query('SET LOCAL enable_seqscan = off');
   const sends = await lockSends(db, batch);
   const lookup = (event: TrackingEventInput) => sends.get(sendKey(event.orgId, event.sendId));
   const known = batch.map((event) => lookup(event)?.withheld === false);
@@ -131,7 +137,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   await storeMachineWindows(db, decision.changedWindows);
   const changes = [...insertedChanges(decision, counts, inserted), ...flipChanges(flipped)];
   await bumpSendCounters(db, changes, new Set(decision.changedWindows.map((window) => sendKey(window.orgId, window.sendId))));
-  await recordSendActivity(db, changes.map(activityOf));
+  await recordSendActivity(db, changes.map(activityOf), (orgId, sendId) => sends.get(sendKey(orgId, sendId)));
   await bumpLinkCounters(db, linkDeltas(changes, history.clickedLinks, await lostClickers(db, flipped)));
 
   let next = 0;

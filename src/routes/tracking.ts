@@ -85,7 +85,7 @@ function recordEvent(
     linkPosition: target.position,
     url: target.url,
     userAgent: userAgent === undefined ? null : userAgents.intern(userAgent.slice(0, MAX_USER_AGENT)),
-    ipHashHex: ip ? app.ipHasher.hashHex(target.sendId, ip) : null,
+    ipHashHex: ip ? app.ipHasher.hash(target.sendId, ip) : null,
   });
 }
 

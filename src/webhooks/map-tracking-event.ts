@@ -10,7 +10,7 @@ import type { MailgunEvent } from './map-mailgun-event';
 
 export interface WebhookEventHelpers {
   decodeToken(token: string): TrackingToken | null;
-  hashIp(sendId: string, ip: string): Buffer;
+  hashIp(sendId: string, ip: string): string;
   isBotUserAgent(userAgent: string): boolean;
   /** the plain `event-data.ip` lies in a mail-security scanning network */
   isBotNetwork(ip: string): boolean;

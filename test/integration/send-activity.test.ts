@@ -3,7 +3,7 @@
 // reclassified event back, untracked sends stay out of the rollups, and two
 // writers of sends in the same bucket never wait on each other.
 import { TimelineDocument } from '../generated/graphql';
-import { recordSendActivity, type ActivityDelta } from '../../src/events/send-activity';
+import { recordSendActivity, type ActivityDelta, type SendAttribution } from '../../src/events/send-activity';
 import { compactSendStats } from '../../src/stats/compaction';
 import { writeAlongside } from '../support/concurrent-writers';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
@@ -19,11 +19,15 @@ const RANGE = { from: '2025-04-01T10:00:00Z', to: '2025-04-01T13:00:00Z' };
 
 const delta = (sendId: string, at: string, counts: Partial<ActivityDelta>): ActivityDelta => ({ orgId: org, sendId, at: new Date(at), ...none, ...counts });
 
+/** The sends' attribution, as the event writer has it from locking them. */
+let attribution: Map<string, SendAttribution>;
+const attributionOf = (_orgId: string, sendId: string) => attribution.get(sendId);
+
 /** Inside a transaction with the sends locked, as the event writer calls it. */
 async function record(deltas: ActivityDelta[]): Promise<void> {
   await t.app.db.transaction(async (manager) => {
     await manager.query(`SELECT 1 FROM sends WHERE org_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, [org, deltas.map((d) => d.sendId)]);
-    await recordSendActivity(manager, deltas);
+    await recordSendActivity(manager, deltas, attributionOf);
   });
 }
 
@@ -42,6 +46,13 @@ beforeAll(async () => {
     { sentAt: '2025-04-01T10:00:00Z' },
     { sentAt: '2025-04-01T10:00:00Z', tracked: false },
   ]);
+  const rows: { id: string; sent_at: Date; sender_id: string; campaign_id: string | null; template_id: string | null; tracked: boolean }[] = await t.app.db.query(
+    `SELECT id, sent_at, sender_id, campaign_id, template_id, tracked FROM sends WHERE org_id = $1`,
+    [org],
+  );
+  attribution = new Map(
+    rows.map((row) => [row.id, { sentAt: row.sent_at.getTime(), senderId: row.sender_id, campaignId: row.campaign_id, templateId: row.template_id, tracked: row.tracked }]),
+  );
 });
 afterAll(async () => {
   await t.close();
@@ -92,8 +103,8 @@ describe('recordSendActivity', () => {
     // Were the writer to update a shared rollup row, the second would wait for the first and time out.
     const folded = await writeAlongside(
       t.app.db,
-      (manager) => recordSendActivity(manager, [delta(sends[0], '2025-04-01T12:01:00Z', { opens: 1 })]),
-      (manager) => recordSendActivity(manager, [delta(sends[1], '2025-04-01T12:02:00Z', { opens: 1 })]),
+      (manager) => recordSendActivity(manager, [delta(sends[0], '2025-04-01T12:01:00Z', { opens: 1 })], attributionOf),
+      (manager) => recordSendActivity(manager, [delta(sends[1], '2025-04-01T12:02:00Z', { opens: 1 })], attributionOf),
     );
     expect(folded).toBeGreaterThan(0);
     const result = await gql(t.url, TimelineDocument, { range: RANGE, granularity: 'HOUR' }, admin);

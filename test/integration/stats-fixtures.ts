@@ -206,7 +206,7 @@ export async function writeTrackingEvents(db: DataSource, orgId: string, specs: 
         linkPosition: null,
         url: null,
         userAgent: spec.bot ? 'Slackbot 1.0' : 'Mozilla/5.0 (Macintosh)',
-        ipHash: randomBytes(16),
+        ipHash: randomBytes(16).toString('hex'),
       })),
     );
   });

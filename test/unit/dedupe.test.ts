@@ -1,8 +1,8 @@
 import { decideCounted, type CountedEvent } from '../../src/events/dedupe';
 import type { TrackingEventInput } from '../../src/events/event';
 
-const ipA = Buffer.from('aaaaaaaaaaaaaaaa');
-const ipB = Buffer.from('bbbbbbbbbbbbbbbb');
+const ipA = 'aa'.repeat(16);
+const ipB = 'bb'.repeat(16);
 const t0 = Date.parse('2026-01-01T00:00:00Z');
 
 function event(overrides: Partial<TrackingEventInput>): TrackingEventInput {
