@@ -4,6 +4,7 @@
 // named statement is planned once per connection and then reuses its plan.
 import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
+import { arrayLiteral } from './array-literal';
 
 export interface PreparedStatement {
   /** unique per statement text: the connection caches the plan under it */
@@ -11,10 +12,12 @@ export interface PreparedStatement {
   text: string;
 }
 
+/** Runs a prepared statement; array parameters (the batch's unnest() inputs) are sent as array literals. */
 export async function runPrepared<Row>(db: EntityManager, statement: PreparedStatement, values: unknown[]): Promise<Row[]> {
+  const sent = values.map((value) => (Array.isArray(value) ? arrayLiteral(value) : value));
   // Outside a transaction there is no connection of our own to prepare on.
-  if (!db.queryRunner) return db.query(statement.text, values);
+  if (!db.queryRunner) return db.query(statement.text, sent);
   const client = (await db.queryRunner.connect()) as PoolClient;
-  const result = await client.query<Row & Record<string, unknown>>({ name: statement.name, text: statement.text, values });
+  const result = await client.query<Row & Record<string, unknown>>({ name: statement.name, text: statement.text, values: sent });
   return result.rows;
 }

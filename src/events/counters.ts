@@ -28,7 +28,7 @@ const recount = (kind: EventKind, aggregate: 'min' | 'max') =>
   `(SELECT ${aggregate}(e.occurred_at) FROM tracking_events e
     WHERE e.org_id = s.org_id AND e.send_id = s.id AND e.counted AND e.kind = '${kind}')`;
 const BUMP_SENDS = {
-  name: 'events_bump_sends_v2',
+  name: 'events_bump_sends_v3',
   text: `UPDATE sends s SET
            opens = s.opens + d.opens,
            clicks = s.clicks + d.clicks,
@@ -42,11 +42,14 @@ const BUMP_SENDS = {
                                  ELSE GREATEST(s.last_opened_at, d.last_open) END,
            last_clicked_at = CASE WHEN s.last_clicked_at <= d.lost_last_click THEN ${recount('CLICK', 'max')}
                                   ELSE GREATEST(s.last_clicked_at, d.last_click) END
-         FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[], $6::integer[], $7::integer[],
-                     $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
-                     $13::timestamptz[], $14::boolean[])
-           AS d(org_id, id, opens, clicks, mpp_opens, bot_opens, bot_clicks, first_open, last_open, last_click,
-                lost_first_open, lost_last_open, lost_last_click, machine)
+         FROM (SELECT org_id, id, opens, clicks, mpp_opens, bot_opens, bot_clicks, machine,
+                      to_timestamp(first_open / 1000.0) AS first_open, to_timestamp(last_open / 1000.0) AS last_open,
+                      to_timestamp(last_click / 1000.0) AS last_click, to_timestamp(lost_first_open / 1000.0) AS lost_first_open,
+                      to_timestamp(lost_last_open / 1000.0) AS lost_last_open, to_timestamp(lost_last_click / 1000.0) AS lost_last_click
+               FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[], $6::integer[], $7::integer[],
+                           $8::float8[], $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::boolean[])
+                 AS u(org_id, id, opens, clicks, mpp_opens, bot_opens, bot_clicks, first_open, last_open, last_click,
+                      lost_first_open, lost_last_open, lost_last_click, machine)) d
          WHERE s.org_id = d.org_id AND s.id = d.id`,
 };
 
@@ -67,7 +70,6 @@ interface SendDelta {
   machine: boolean;
 }
 
-const iso = (time: number | null) => (time === null ? null : new Date(time).toISOString());
 const earliest = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
 const latest = (a: number | null, b: number) => (a === null ? b : Math.max(a, b));
 
@@ -121,12 +123,12 @@ export async function bumpSendCounters(db: EntityManager, changes: readonly Coun
     rows.map((row) => row.mppOpens),
     rows.map((row) => row.botOpens),
     rows.map((row) => row.botClicks),
-    rows.map((row) => iso(row.firstOpen)),
-    rows.map((row) => iso(row.lastOpen)),
-    rows.map((row) => iso(row.lastClick)),
-    rows.map((row) => iso(row.lostFirstOpen)),
-    rows.map((row) => iso(row.lostLastOpen)),
-    rows.map((row) => iso(row.lostLastClick)),
+    rows.map((row) => row.firstOpen),
+    rows.map((row) => row.lastOpen),
+    rows.map((row) => row.lastClick),
+    rows.map((row) => row.lostFirstOpen),
+    rows.map((row) => row.lostLastOpen),
+    rows.map((row) => row.lostLastClick),
     rows.map((row) => row.machine),
   ]);
 }
@@ -134,14 +136,16 @@ export async function bumpSendCounters(db: EntityManager, changes: readonly Coun
 // A click with no client address still makes the link clicked by someone;
 // a link whose every click was taken back has no clicker left.
 const BUMP_LINKS = {
-  name: 'events_bump_links_v2',
+  name: 'events_bump_links_v3',
   text: `UPDATE send_links l SET
            clicks = l.clicks + d.clicks,
            unique_clickers = CASE WHEN l.clicks + d.clicks <= 0 THEN 0 ELSE GREATEST(l.unique_clickers + d.clickers, 1) END,
            first_clicked_at = LEAST(l.first_clicked_at, d.first_at),
            last_clicked_at = GREATEST(l.last_clicked_at, d.last_at)
-         FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[], $6::timestamptz[], $7::timestamptz[])
-           AS d(org_id, send_id, position, clicks, clickers, first_at, last_at)
+         FROM (SELECT org_id, send_id, position, clicks, clickers, to_timestamp(first_at / 1000.0) AS first_at,
+                      to_timestamp(last_at / 1000.0) AS last_at
+               FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[], $6::float8[], $7::float8[])
+                 AS u(org_id, send_id, position, clicks, clickers, first_at, last_at)) d
          WHERE l.org_id = d.org_id AND l.send_id = d.send_id AND l.position = d.position`,
 };
 
@@ -198,7 +202,7 @@ export async function bumpLinkCounters(db: EntityManager, rows: readonly LinkDel
     rows.map((row) => row.position),
     rows.map((row) => row.clicks),
     rows.map((row) => row.clickers),
-    rows.map((row) => iso(row.first)),
-    rows.map((row) => iso(row.last)),
+    rows.map((row) => row.first),
+    rows.map((row) => row.last),
   ]);
 }

@@ -34,7 +34,7 @@ export interface SendAttribution {
 // other writer can touch them), then the rollup deltas, grouped in Node and
 // insert-only so concurrent writers never meet on a shared row.
 const RECORD_ACTIVITY = {
-  name: 'events_record_send_activity_v2',
+  name: 'events_record_send_activity_v3',
   text: `WITH kept AS (
            INSERT INTO send_activity AS a (org_id, send_id, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)
            SELECT org_id, send_id, to_timestamp(at / 1000.0), opens, clicks, mpp_opens, bot_opens, bot_clicks
@@ -46,8 +46,9 @@ const RECORD_ACTIVITY = {
          )
          INSERT INTO send_activity_deltas (org_id, send_day, sender_id, campaign_key, template_key, at,
                                            opens, clicks, mpp_opens, bot_opens, bot_clicks)
-         SELECT org_id, send_day, sender_id, campaign_key, template_key, to_timestamp(at / 1000.0), opens, clicks, mpp_opens, bot_opens, bot_clicks
-         FROM unnest($9::text[], $10::date[], $11::text[], $12::text[], $13::text[], $14::float8[],
+         SELECT org_id, date '1970-01-01' + send_day, sender_id, campaign_key, template_key, to_timestamp(at / 1000.0),
+                opens, clicks, mpp_opens, bot_opens, bot_clicks
+         FROM unnest($9::text[], $10::integer[], $11::text[], $12::text[], $13::text[], $14::float8[],
                      $15::integer[], $16::integer[], $17::integer[], $18::integer[], $19::integer[])
            AS g(org_id, send_day, sender_id, campaign_key, template_key, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)`,
 };
@@ -72,7 +73,24 @@ function add(into: Sums, delta: Sums): void {
 }
 
 const bucketOf = (at: Date) => Math.floor(at.getTime() / ACTIVITY_BUCKET_MS) * ACTIVITY_BUCKET_MS;
-const utcDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+
+interface Row {
+  orgId: string;
+  sendId: string;
+  at: number;
+  sums: Sums;
+  send: SendAttribution;
+}
+
+interface Group {
+  orgId: string;
+  /** the send's UTC day, as days since 1970-01-01 */
+  day: number;
+  send: SendAttribution;
+  at: number;
+  sums: Sums;
+}
 
 /**
  * Inside the writer's transaction, with the sends' rows locked FOR UPDATE in
@@ -86,7 +104,7 @@ export async function recordSendActivity(
   attribution: (orgId: string, sendId: string) => SendAttribution | undefined,
 ): Promise<void> {
   // Grouped per (send, bucket): one statement may not upsert a row twice.
-  const perSend = new Map<string, { orgId: string; sendId: string; at: number; sums: Sums; send: SendAttribution }>();
+  const perSend = new Map<string, Row>();
   for (const delta of deltas) {
     const send = attribution(delta.orgId, delta.sendId);
     if (!send) continue;
@@ -102,14 +120,18 @@ export async function recordSendActivity(
   const rows = [...perSend.values()].filter((row) => !isZero(row.sums));
   if (rows.length === 0) return;
   // The rollups' deltas: the tracked sends', per send day, sender, campaign, template and bucket.
-  const groups = new Map<string, { orgId: string; day: string; senderId: string; campaign: string; template: string; at: number; sums: Sums }>();
+  const groups = new Map<string, Group>();
   for (const row of rows) {
-    if (!row.send.tracked) continue;
-    const group = { orgId: row.orgId, day: utcDay(row.send.sentAt), senderId: row.send.senderId, campaign: row.send.campaignId ?? '', template: row.send.templateId ?? '', at: row.at };
-    const key = JSON.stringify([group.orgId, group.day, group.senderId, group.campaign, group.template, group.at]);
-    const sums = groups.get(key)?.sums ?? zero();
-    add(sums, row.sums);
-    groups.set(key, { ...group, sums });
+    const { send } = row;
+    if (!send.tracked) continue;
+    const day = Math.floor(send.sentAt / DAY_MS);
+    const key = `${row.orgId}\u0000${day}\u0000${send.senderId}\u0000${send.campaignId ?? ''}\u0000${send.templateId ?? ''}\u0000${row.at}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { orgId: row.orgId, day, send, at: row.at, sums: zero() };
+      groups.set(key, group);
+    }
+    add(group.sums, row.sums);
   }
   const grouped = [...groups.values()];
   await runPrepared(db, RECORD_ACTIVITY, [
@@ -123,9 +145,9 @@ export async function recordSendActivity(
     rows.map((row) => row.sums.botClicks),
     grouped.map((group) => group.orgId),
     grouped.map((group) => group.day),
-    grouped.map((group) => group.senderId),
-    grouped.map((group) => group.campaign),
-    grouped.map((group) => group.template),
+    grouped.map((group) => group.send.senderId),
+    grouped.map((group) => group.send.campaignId ?? ''),
+    grouped.map((group) => group.send.templateId ?? ''),
     grouped.map((group) => group.at),
     grouped.map((group) => group.sums.opens),
     grouped.map((group) => group.sums.clicks),

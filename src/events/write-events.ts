@@ -116,15 +116,16 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   // (which the triggers on sends use over their transition tables) stay.
   await db.query('SET LOCAL enable_seqscan = off');
   const sends = await lockSends(db, batch);
-  const lookup = (event: TrackingEventInput) => sends.get(sendKey(event.orgId, event.sendId));
-  const known = batch.map((event) => lookup(event)?.withheld === false);
+  const withheld = batch.map((event) => sends.get(sendKey(event.orgId, event.sendId))?.withheld);
+  const known = withheld.map((flag) => flag === false);
   const outcome: WriteOutcome = {
     counted: batch.map(() => false),
     stored: batch.map(() => false),
     bot: batch.map(() => false),
-    withheld: batch.map((event) => lookup(event)?.withheld === true),
+    withheld: withheld.map((flag) => flag === true),
   };
-  const events = batch.filter((_, index) => known[index]).map((event) => ({ ...event }));
+  // Copies only where the writer fills something in (a webhook click's link position).
+  const events = batch.filter((_, index) => known[index]).map((event) => (event.source === 'WEBHOOK' ? { ...event } : event));
   if (events.length === 0) return outcome;
 
   await resolveLinkPositions(db, events);
