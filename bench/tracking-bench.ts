@@ -1,7 +1,9 @@
 // The pixel and the redirect under load (autocannon, 50 connections, every
 // request from a distinct X-Forwarded-For), next to a bare node:http server
-// answering the same bytes in the same run; then the counted events found in
-// the database against the answers given.
+// answering the same bytes in the same run: a 10 s burst and a 60 s
+// sustained load per route, each followed by how long its backlog took to
+// reach PostgreSQL; the events written per second during the load, the peak
+// RSS, and the counted events found in the database against the answers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,13 +13,16 @@ import { TokenCodec } from '../src/events/tokens';
 import { BENCH_SECRETS, settleDatabase, startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
 
-const DURATION_S = Number(process.env.BENCH_TRACKING_SECONDS ?? 10);
+const BURST_S = Number(process.env.BENCH_TRACKING_BURST_SECONDS ?? 10);
+const SUSTAINED_S = Number(process.env.BENCH_TRACKING_SUSTAINED_SECONDS ?? 60);
 const SENDS = 50_000;
 const ORG = 'bench-tracking';
 const LINK = 'https://example.com/landing?utm_source=bench&utm_medium=email';
 
 interface Target {
   url: string;
+  /** events written so far and the peak RSS since the last mark */
+  mark(): Promise<Record<string, number>>;
   /** writes the backlog of the load so far; resolves with its size and how long it took */
   flush(): Promise<Record<string, number>>;
   stop(): Promise<Record<string, number>>;
@@ -48,7 +53,12 @@ function startTarget(args: string[], env: Record<string, string>): Promise<Targe
           child.stdout?.on('data', listen);
           child.kill(signal);
         });
-      resolve({ url: ready[1], flush: () => reply(/FLUSHED (.*)\n/, 'SIGUSR2'), stop: () => reply(/DONE (.*)\n/, 'SIGTERM') });
+      resolve({
+        url: ready[1],
+        mark: () => reply(/MARK (.*)\n/, 'SIGUSR1'),
+        flush: () => reply(/FLUSHED (.*)\n/, 'SIGUSR2'),
+        stop: () => reply(/DONE (.*)\n/, 'SIGTERM'),
+      });
     });
   });
 }
@@ -69,24 +79,20 @@ interface Load {
   stealPercent: number;
 }
 
-async function load(url: string, paths: string[]): Promise<Load> {
-  const before = cpuTimes();
-  const result = await generate(url, paths);
-  const after = cpuTimes();
-  return { result, stealPercent: Math.round((100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total)) };
-}
+/** Request numbers go on across loads, so no client address repeats within a run. */
+let requestNumber = 1;
 
-function generate(url: string, paths: string[]): Promise<autocannon.Result> {
-  let n = 1;
-  return autocannon({
+async function load(url: string, paths: string[], seconds: number): Promise<Load> {
+  const before = cpuTimes();
+  const result = await autocannon({
     url,
     connections: 50,
-    duration: DURATION_S,
+    duration: seconds,
     requests: [
       {
         method: 'GET',
         setupRequest: (request) => {
-          const i = n++;
+          const i = requestNumber++;
           return {
             ...request,
             path: paths[i % paths.length],
@@ -96,29 +102,60 @@ function generate(url: string, paths: string[]): Promise<autocannon.Result> {
       },
     ],
   });
+  const after = cpuTimes();
+  return { result, stealPercent: Math.round((100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total)) };
 }
 
-/** Events the recorder held back while the load kept the event loop busy, and how fast they were written after. */
-function backlogRow(name: string, report: Record<string, number>, note: string): BenchRow {
-  const events = report.backlog ?? 0;
-  const ms = report.backlogMs ?? 0;
-  return { name, value: events, unit: 'events', goal: `in ${(ms / 1000).toFixed(1)} s (${Math.round((events * 1000) / Math.max(1, ms))} events/s)${note}` };
-}
-
-const settle = (db: DataSource) => settleDatabase(db, ['sends', 'send_links', 'tracking_events']);
-
-/** A route's requests/s and p99 next to the bare server's, each with the CPU steal seen during its load. */
-function routeRows(bytes: string, route: string, bare: Load, app: Load): BenchRow[] {
-  const ratio = app.result.requests.average / bare.result.requests.average;
-  return [
-    { name: `bare node:http ${bytes}`, value: bare.result.requests.average, unit: 'req/s', goal: `baseline, p99 ${bare.result.latency.p99} ms, steal ${bare.stealPercent}%` },
-    { name: route, value: app.result.requests.average, unit: 'req/s', goal: `ratio ${ratio.toFixed(2)} (goal >= 0.6), steal ${app.stealPercent}%` },
-    { name: `${route.split(' ')[0]} p99`, value: app.result.latency.p99, unit: 'ms', goal: '< 20 ms' },
-  ];
-}
+const settle = (db: DataSource) => settleDatabase(db, ['sends', 'send_links', 'tracking_events', 'send_activity']);
 
 const answered = (result: autocannon.Result, status: number) =>
   (result.statusCodeStats as Record<string, { count: number }> | undefined)?.[String(status)]?.count ?? 0;
+
+interface RouteRun {
+  label: string;
+  seconds: number;
+  bare: Load;
+  app: Load;
+  /** events written during the load, per second */
+  writtenPerSecond: number;
+  backlog: number;
+  backlogMs: number;
+  peakRssMb: number;
+}
+
+/** One load on the application: answers, the events written while it ran, and then the backlog written after it. */
+async function loadApplication(app: Target, paths: string[], seconds: number) {
+  const before = await app.mark();
+  const measured = await load(app.url, paths, seconds);
+  const during = await app.mark();
+  const drained = await app.flush();
+  return {
+    measured,
+    writtenPerSecond: Math.round((during.written - before.written) / seconds),
+    backlog: drained.backlog,
+    backlogMs: drained.backlogMs,
+    peakRssMb: Math.max(during.peakRssMb, (await app.mark()).peakRssMb),
+  };
+}
+
+function rowsOf(run: RouteRun, status: number): BenchRow[] {
+  const ratio = run.app.result.requests.average / run.bare.result.requests.average;
+  const goal = run.seconds >= 60 ? 0.6 : 0.7;
+  const name = `${run.label} ${run.seconds} s`;
+  return [
+    { name: `bare node:http, ${name}`, value: run.bare.result.requests.average, unit: 'req/s', goal: `baseline, p99 ${run.bare.result.latency.p99} ms, steal ${run.bare.stealPercent}%` },
+    { name, value: run.app.result.requests.average, unit: 'req/s', goal: `ratio ${ratio.toFixed(2)} (goal >= ${goal}), steal ${run.app.stealPercent}%` },
+    { name: `${name}: p99`, value: run.app.result.latency.p99, unit: 'ms', goal: '< 20 ms' },
+    { name: `${name}: events written during the load`, value: run.writtenPerSecond, unit: 'ev/s', goal: `answers ${Math.round(answered(run.app.result, status) / run.seconds)}/s` },
+    {
+      name: `${name}: backlog in PostgreSQL after the load`,
+      value: run.backlogMs / 1000,
+      unit: 's',
+      goal: `${run.backlog.toLocaleString('en-US')} events${run.seconds >= 60 ? ' (goal <= 10 s)' : ''}`,
+    },
+    { name: `${name}: server RSS at the peak`, value: run.peakRssMb, unit: 'MB', goal: '' },
+  ];
+}
 
 export async function benchTracking(): Promise<BenchRow[]> {
   const env = await startBenchEnvironment('tracking');
@@ -132,15 +169,12 @@ export async function benchTracking(): Promise<BenchRow[]> {
       [ORG, SENDS],
     );
     await env.db.query(`INSERT INTO send_links (org_id, send_id, position, url) SELECT $1, id, 0, $2 FROM sends WHERE org_id = $1`, [ORG, LINK]);
-    const pixelPaths = ids.map(({ id }) => `/track/open/${codec.encodeOpen(ORG, id)}.gif`);
-    const clickPaths = ids.map(({ id }) => `/track/click/${codec.encodeClick(ORG, id, 0, LINK)}`);
+    const routes = [
+      { label: 'pixel /track/open', status: 200, paths: ids.map(({ id }) => `/track/open/${codec.encodeOpen(ORG, id)}.gif`) },
+      { label: 'redirect /track/click', status: 302, paths: ids.map(({ id }) => `/track/click/${codec.encodeClick(ORG, id, 0, LINK)}`) },
+    ];
     await env.server.close(); // the in-process server is not the one under load
     await settle(env.db);
-
-    const bare = await startTarget(['bare', LINK], {});
-    const barePixel = await load(bare.url, pixelPaths);
-    const bareClick = await load(bare.url, clickPaths);
-    await bare.stop();
 
     const app = await startTarget(['app'], {
       ...BENCH_SECRETS,
@@ -149,28 +183,29 @@ export async function benchTracking(): Promise<BenchRow[]> {
       EMAIL_TRACKING_ENABLED: 'true',
       LOG_LEVEL: 'warn',
     });
-    const pixel = await load(app.url, pixelPaths);
-    const pixelBacklog = await app.flush();
-    await settle(env.db);
-    const click = await load(app.url, clickPaths);
+    const answers = { 200: 0, 302: 0 };
+    for (const route of routes) {
+      for (const seconds of [BURST_S, SUSTAINED_S]) {
+        const bareTarget = await startTarget(['bare', LINK], {});
+        const bare = await load(bareTarget.url, route.paths, seconds);
+        await bareTarget.stop();
+        const run = await loadApplication(app, route.paths, seconds);
+        answers[route.status as 200 | 302] += answered(run.measured.result, route.status);
+        rows.push(...rowsOf({ label: route.label, seconds, bare, app: run.measured, ...run }, route.status));
+        await settle(env.db);
+      }
+    }
     const counters = await app.stop();
-
     const [found]: { opens: number; clicks: number }[] = await env.db.query(
       `SELECT count(*) FILTER (WHERE kind = 'OPEN')::int AS opens, count(*) FILTER (WHERE kind = 'CLICK')::int AS clicks
        FROM tracking_events WHERE org_id = $1 AND counted`,
       [ORG],
     );
-    const pixelAnswers = answered(pixel.result, 200);
-    const clickAnswers = answered(click.result, 302);
     rows.push(
-      ...routeRows('GIF', 'pixel /track/open', barePixel, pixel),
-      ...routeRows('302', 'redirect /track/click', bareClick, click),
       // Requests still in flight when autocannon stops are answered and counted but not tallied by it.
-      { name: 'pixel 200 answers / counted opens in DB', value: `${pixelAnswers} / ${found.opens}`, unit: 'events', goal: `lost ${Math.max(0, pixelAnswers - found.opens)} (goal 0)` },
-      { name: 'redirect 302 answers / counted clicks in DB', value: `${clickAnswers} / ${found.clicks}`, unit: 'events', goal: `lost ${Math.max(0, clickAnswers - found.clicks)} (goal 0)` },
-      { name: 'events dropped by the buffer bound', value: counters.dropped ?? 0, unit: 'events', goal: '0' },
-      backlogRow('pixel backlog written after its load', pixelBacklog, ''),
-      backlogRow('redirect backlog written after its load', counters, `; server RSS ${counters.rssMb ?? '?'} MB`),
+      { name: 'pixel 200 answers / counted opens in DB', value: `${answers[200]} / ${found.opens}`, unit: 'events', goal: `lost ${Math.max(0, answers[200] - found.opens)} (goal 0)` },
+      { name: 'redirect 302 answers / counted clicks in DB', value: `${answers[302]} / ${found.clicks}`, unit: 'events', goal: `lost ${Math.max(0, answers[302] - found.clicks)} (goal 0)` },
+      { name: 'events dropped at the journal bound', value: counters.dropped ?? 0, unit: 'events', goal: '0' },
     );
     return rows;
   } finally {

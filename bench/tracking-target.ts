@@ -1,9 +1,10 @@
 // The system under load for the tracking benchmark, in its own process so the
 // load generator does not share its event loop: either the real application
 // (`app`) or a bare node:http server answering the same bytes (`bare`).
-// Prints "READY <url>"; on SIGUSR2 writes the recorder's backlog and prints
-// "FLUSHED <json>"; on SIGTERM flushes the recorder, prints
-// "DONE <counters json>" and exits.
+// Prints "READY <url>"; on SIGUSR1 prints "MARK <json>" (events written so
+// far, peak RSS since the last mark); on SIGUSR2 writes the backlog and
+// prints "FLUSHED <json>"; on SIGTERM flushes, prints "DONE <counters json>"
+// and exits.
 import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,7 +50,15 @@ async function application(): Promise<void> {
   await db.initialize();
   const app = createApp(config, db, log);
   const server = await startServer(app, 0, '127.0.0.1');
+  let peakRss = 0;
+  setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 100).unref();
   process.stdout.write(`READY ${server.url}\n`);
+  process.on('SIGUSR1', () => {
+    process.stdout.write(`MARK ${JSON.stringify({ written: app.recorder.rate.total, waiting: app.recorder.buffered, peakRssMb: Math.round(peakRss / 1e6) })}\n`);
+    peakRss = 0;
+  });
   /** Writes what the recorder held back; how many events that was and how long it took. */
   const writeBacklog = async () => {
     const backlog = app.recorder.buffered;

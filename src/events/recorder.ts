@@ -26,9 +26,9 @@ export interface RecorderOptions {
   maxRetryDelayMs: number;
   /** bounds one batch's statements, so a stuck database cannot stall the writer */
   statementTimeoutMs: number;
-  /** event-loop utilisation above which writing waits, for at most maxDeferMs */
+  /** event-loop utilisation above which writing waits, while the oldest waiting event is younger than maxDeferMs */
   busyUtilisation: number;
-  /** how long writing may wait for a busy loop (0: never) */
+  /** how far behind writing may fall while the loop is busy (0: never wait) */
   maxDeferMs: number;
 }
 
@@ -39,8 +39,12 @@ export const defaultRecorderOptions: RecorderOptions = {
   retryDelayMs: 250,
   maxRetryDelayMs: 5_000,
   statementTimeoutMs: 10_000,
-  busyUtilisation: 0.9,
-  maxDeferMs: 0,
+  // While requests keep the loop this busy (a burst: several thousand a
+  // second), writing waits until the oldest waiting event is 10 s old: a
+  // burst is answered at full speed and written right after, from the
+  // journal; a longer load is written as it goes, 10 s behind.
+  busyUtilisation: 0.8,
+  maxDeferMs: 10_000,
 };
 
 export interface RecorderCounters {
@@ -69,7 +73,6 @@ export class EventRecorder {
   readonly rate = new WriteRate();
   readonly journal: Journal;
   private loopSample: EventLoopUtilization = performance.eventLoopUtilization();
-  private deferringSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private retryDelay: number;
@@ -150,18 +153,19 @@ export class EventRecorder {
     this.timer.unref();
   }
 
-  /** True while requests keep the loop busy and writing has not waited for maxDeferMs yet. */
+  /**
+   * True while requests keep the loop busy and the oldest event waiting is
+   * younger than maxDeferMs: a burst is answered first and written after it,
+   * a sustained load is written as it goes, at most maxDeferMs behind.
+   */
   private shouldDefer(): boolean {
     if (this.deadline !== null || this.options.maxDeferMs <= 0) return false;
     const sample = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(sample, this.loopSample).utilization > this.options.busyUtilisation;
     this.loopSample = sample;
-    if (!busy) {
-      this.deferringSince = null;
-      return false;
-    }
-    this.deferringSince ??= Date.now();
-    return Date.now() - this.deferringSince < this.options.maxDeferMs;
+    if (!busy) return false;
+    const oldest = this.journal.oldestWaitingAt();
+    return oldest !== null && Date.now() - oldest < this.options.maxDeferMs;
   }
 
   /** Starts the write loop unless it runs; `draining` is cleared only after it was set. */

@@ -121,7 +121,7 @@ describe('a busy event loop', () => {
   /** An instance whose loop always counts as busy (utilisation is never below -1). */
   const busyInstance = (options: { maxDeferMs: number }) => instanceWith(base.app, { busyUtilisation: -1, lingerMs: 0, ...options });
 
-  it('holds events while busy, then writes them once writing has waited maxDeferMs', async () => {
+  it('holds events while busy, then writes them once the oldest has waited maxDeferMs', async () => {
     const send = await insertSend(base.app.db, { orgId: uniqueOrg() });
     const busy = await busyInstance({ maxDeferMs: 1_500 });
     try {
