@@ -40,6 +40,12 @@ const DELETE_EVENTS = `
     RETURNING 1)
   SELECT count(*)::int AS n FROM deleted`;
 
+// The machine windows of its sends' clients: per-send pseudonyms like the
+// events', and nothing the figures need once the events are gone.
+const DELETE_MACHINE_WINDOWS = `
+  DELETE FROM machine_clients
+  WHERE org_id = $1 AND send_id = ANY (ARRAY(SELECT id FROM sends WHERE org_id = $1 AND contact_id = $2))`;
+
 async function count(db: EntityManager, sql: string, parameters: unknown[]): Promise<number> {
   const [row]: { n: number }[] = await db.query(sql, parameters);
   return row!.n;
@@ -55,6 +61,7 @@ export async function forgetContact(app: App, viewer: Viewer, contactId: string)
       sendsErased: await count(manager, BLANK_SENDS, parameters),
       eventsDeleted: await count(manager, DELETE_EVENTS, parameters),
     };
+    await manager.query(DELETE_MACHINE_WINDOWS, parameters);
     await recordPrivacyAction(manager, viewer, contactId, 'ERASED', erased);
     return erased;
   });

@@ -68,6 +68,7 @@ export async function pruneRawEvents(db: DataSource, retentionDays: number, now 
     await manager.query(`SET LOCAL lock_timeout = '2s'`);
     const { deleted, dropped } = await prunePartitions(manager, cutoff);
     await forgetOldWebhookIds(manager, now);
+    await forgetOldMachineWindows(manager, cutoff);
     await ensureUpcomingPartitions(manager, now);
     return { ran: true, cutoff, deleted, droppedPartitions: dropped };
   });
@@ -81,6 +82,15 @@ export const WEBHOOK_ID_MEMORY_DAYS = 7;
 
 async function forgetOldWebhookIds(db: EntityManager, now: Date): Promise<void> {
   await db.query(`DELETE FROM processed_webhook_events WHERE received_at < $1`, [new Date(now.getTime() - WEBHOOK_ID_MEMORY_DAYS * DAY_MS).toISOString()]);
+}
+
+/**
+ * A machine window covers its client's events up to a minute after its last
+ * click; once all of that is older than the retention cutoff, the events it
+ * governs are gone and a new event of that client could not be within it.
+ */
+async function forgetOldMachineWindows(db: EntityManager, cutoff: Date): Promise<void> {
+  await db.query(`DELETE FROM machine_clients WHERE last_at < $1`, [new Date(cutoff.getTime() - 60_000).toISOString()]);
 }
 
 /** This month and the next three exist, so inserts never land in the default partition. */
