@@ -1,5 +1,5 @@
 // Daily and monthly stats rollups, so the stats queries read a few thousand
-// pre-summed rows instead of a million sends (see README "Stats").
+// pre-summed rows instead of a million sends (see docs/architecture.md, "The stats path").
 //
 // Writers never touch a shared row: statement-level triggers on sends turn
 // every INSERT/UPDATE/DELETE into insert-only rows of send_stats_deltas (new

@@ -51,7 +51,7 @@ export function openPixelTag(pixelUrl: string): string {
 }
 
 /**
- * The trap link (contract section 3 rule 4; docs/trap-link.md says which
+ * The trap link (contract section 3 rule 4; docs/rewriting.md says which
  * client needs which part): empty, so no client that drops styles can show
  * or offer anything; `display:none` for the standards-based clients and
  * `mso-hide:all` for Outlook's Word engine, which takes them out of layout,
