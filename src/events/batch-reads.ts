@@ -14,8 +14,8 @@ import { CLIENT_DEDUPE_MS, sendKey, WEBHOOK_DEDUPE_MS, type BotReason, type Even
 import { MACHINE_MARGIN_MS, clientKey, type MachineReason, type MachineWindow } from './machine-rules';
 import type { SendAttribution } from './send-activity';
 
-/** An epoch-milliseconds column, as PostgreSQL sends it to the writer. */
-export const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+/** An epoch-milliseconds column, as PostgreSQL sends it to the writer (date_part is float8 arithmetic; extract would be numeric). */
+export const epochMs = (column: string) => `date_part('epoch', ${column}) * 1000`;
 /** Epoch milliseconds from the writer, as a timestamptz. */
 export const fromEpochMs = (value: string) => `to_timestamp(${value} / 1000.0)`;
 
@@ -36,7 +36,7 @@ export interface LockedSend extends SendAttribution {
 // locked, PostgreSQL re-checks only the send's new version (the contact is
 // read as of the statement's start), and the blank address is what it sees.
 const LOCK_SENDS = {
-  name: 'events_lock_sends_v6',
+  name: 'events_lock_sends_v7',
   text: `SELECT k.org_id, k.id, ${epochMs('s.sent_at')} AS sent_at, ${epochMs('s.last_opened_at')} AS last_opened_at,
                 ${epochMs('s.last_clicked_at')} AS last_clicked_at, s.machine_seen, s.withheld,
                 s.sender_id, s.campaign_id, s.template_id, s.tracked
@@ -136,7 +136,7 @@ export const EVENT_COLUMNS = `e.org_id, e.send_id, e.id, ${epochMs('e.occurred_a
 // (send, kind) ranges of webhook events, which collapse into any counted
 // event of their send nearby (the primary key's range).
 const HISTORY = {
-  name: 'events_history_v3',
+  name: 'events_history_v4',
   text: `
     SELECT 'client' AS arm, ${EVENT_COLUMNS}, NULL::float8 AS last_at
     FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::float8[]) AS k(org_id, send_id, ip_hash, lo, hi)
@@ -308,7 +308,7 @@ export async function readHistory(db: EntityManager, events: readonly TrackingEv
 // Served by tracking_events_client_idx: a machine's counted events inside a
 // window that grew beyond what readHistory read.
 const WINDOW_EVENTS = {
-  name: 'events_window_history_v2',
+  name: 'events_window_history_v3',
   text: `SELECT 'client' AS arm, ${EVENT_COLUMNS}, NULL::float8 AS last_at
          FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::float8[]) AS k(org_id, send_id, ip_hash, lo, hi)
          CROSS JOIN LATERAL (
@@ -330,3 +330,6 @@ export async function readWindowEvents(db: EntityManager, windows: readonly Mach
   ]);
   return rows.map(toStored);
 }
+
+/** The read statements, for the test that checks their plans stay per-key index probes. */
+export const batchReadStatements = { lockSends: LOCK_SENDS, history: HISTORY } as const;

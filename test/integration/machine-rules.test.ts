@@ -8,10 +8,12 @@ import { IpHasher, type TrackingEventInput } from '../../src/events/event';
 import { writeEvents } from '../../src/events/write-events';
 import { createLogger } from '../../src/logger';
 import { startServer } from '../../src/server';
+import { pruneRawEvents } from '../../src/retention/prune';
 import { compactSendStats } from '../../src/stats/compaction';
 import { startTestApp, TEST_ENV, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { eventData, jsonBody, PLATFORM_KEY, postJson } from '../support/mailgun';
 import { insertSend, linkCounters, sendCounters, storedReasons, type TestSend } from '../support/sends';
+import { createScratchDatabase } from '../support/scratch-database';
 import { freshSpoolRoot } from '../support/spool';
 
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
@@ -39,6 +41,7 @@ const flush = () => t.app.recorder.flush();
 
 const hasher = new IpHasher(TEST_ENV.TRACKING_SIGNING_SECRET);
 const T0 = Date.parse('2026-11-20T10:00:00Z');
+const DAY = 86_400_000;
 
 /** An event at T0 + `seconds`, as the routes would hand it to the writer. */
 function event(send: TestSend, kind: 'OPEN' | 'CLICK', seconds: number, ip: string, extra: Partial<TrackingEventInput> = {}): TrackingEventInput {
@@ -188,5 +191,40 @@ describe('a pixel open and Mailgun’s opened for it', () => {
     expect((await sendCounters(db, send)).opens).toBe(1);
     const sources = (await storedReasons(db, send)).map((row) => `${row.source}:${row.counted}`).sort();
     expect(sources).toEqual(['PIXEL:true', 'WEBHOOK:false']);
+  });
+});
+
+describe('machine windows', () => {
+  const windows = (send: TestSend) => db.query(`SELECT reason FROM machine_clients WHERE org_id = $1 AND send_id = $2`, [send.orgId, send.sendId]);
+
+  it('go with the raw events when the contact is erased', async () => {
+    const orgId = uniqueOrg('machine-erase');
+    const send = await insertSend(db, { orgId, contactId: 'erase-me', links: LINKS });
+    await clickTrap(send, '192.0.2.90');
+    await flush();
+    expect(await windows(send)).toEqual([{ reason: 'TRAP' }]);
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor(orgId, 'crm', 'service')}` },
+      body: JSON.stringify({ query: 'mutation { forgetContact(contactId: "erase-me") }' }),
+    });
+    expect(await response.json()).toEqual({ data: { forgetContact: true } });
+    expect(await windows(send)).toEqual([]);
+  });
+
+  it('are forgotten by retention once their last click is older than the cutoff', async () => {
+    const scratch = await createScratchDatabase();
+    try {
+      const now = Date.parse('2026-06-15T00:00:00Z');
+      await scratch.db.query(
+        `INSERT INTO machine_clients (org_id, send_id, ip_hash, reason, first_at, last_at) VALUES
+           ('o', gen_random_uuid(), '\\x01', 'BURST', $1, $1), ('o', gen_random_uuid(), '\\x02', 'TRAP', $2, $2)`,
+        [new Date(now - 40 * DAY).toISOString(), new Date(now - 5 * DAY).toISOString()],
+      );
+      await pruneRawEvents(scratch.db, 30, new Date(now));
+      expect(await scratch.db.query(`SELECT reason FROM machine_clients`)).toEqual([{ reason: 'TRAP' }]);
+    } finally {
+      await scratch.drop();
+    }
   });
 });
