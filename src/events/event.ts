@@ -7,17 +7,13 @@ export type EventSource = 'PIXEL' | 'REDIRECT' | 'WEBHOOK';
 /** Why an event is a machine's (contract section 4); null for a person's. */
 export type BotReason = 'USER_AGENT' | 'NETWORK' | 'BURST' | 'TRAP' | 'MAILGUN';
 
-/**
- * An event as the pixel and the redirect hand it to the recorder: compact,
- * since hundreds of thousands may wait in memory during a burst or an outage
- * (the time as epoch milliseconds, the client pseudonym as hex).
- */
-export interface PendingEvent {
+/** What an open or click is, whichever way it travels to the writer. */
+interface EventFacts {
   orgId: string;
   sendId: string;
   kind: EventKind;
   source: EventSource;
-  at: number;
+  /** false for HEAD, prefetches and bots: recorded (bots) or not, never counted */
   countable: boolean;
   bot: boolean;
   /** set with `bot`; TRAP on the trap link's click, which also marks its client a machine for the send */
@@ -26,9 +22,17 @@ export interface PendingEvent {
   linkPosition: number | null;
   url: string | null;
   userAgent: string | null;
-  ipHashHex: string | null;
-  /** fixed when the event first goes into a batch, so a retried batch is not stored twice */
+  /** fixed when the event is journaled (deterministic for webhook events), so a repeat is stored once */
   id?: string;
+}
+
+/**
+ * An event as the pixel and the redirect hand it to the recorder and the
+ * journal keeps it: the time as epoch milliseconds, the client pseudonym as hex.
+ */
+export interface PendingEvent extends EventFacts {
+  at: number;
+  ipHashHex: string | null;
 }
 
 export function toEventInput(event: PendingEvent): TrackingEventInput {
@@ -50,25 +54,12 @@ export function toEventInput(event: PendingEvent): TrackingEventInput {
   };
 }
 
-export interface TrackingEventInput {
-  orgId: string;
-  sendId: string;
-  kind: EventKind;
-  source: EventSource;
+/** An event as the writer takes it, from the journal or a Mailgun webhook. */
+export interface TrackingEventInput extends EventFacts {
   /** the event's own time: the request's, or Mailgun's event-data.timestamp */
   occurredAt: Date;
-  /** false for bots: recorded, never counted */
-  countable: boolean;
-  bot: boolean;
-  botReason: BotReason | null;
-  mpp: boolean;
-  linkPosition: number | null;
-  url: string | null;
-  userAgent: string | null;
   /** keyed per send, see IpHasher: 32 hex characters (stored as 16 bytes) */
   ipHash: string | null;
-  /** deterministic for webhook events so a repeat is a no-op; random otherwise */
-  id?: string;
 }
 
 /** Identifies a send across organisations in maps and sets. */
