@@ -102,12 +102,9 @@ export class StatsService {
     return head && { id, name: head.name };
   }
 
-  campaignStats(range: StatsRange, id: string): Promise<EngagementStats> {
-    return this.statsLoader('campaign', range).load(id);
-  }
-
-  templateStats(range: StatsRange, id: string): Promise<EngagementStats> {
-    return this.statsLoader('template', range).load(templateKeyOf(id));
+  /** A campaign's or a template's figures in range. */
+  groupStats(kind: DrillDownKind, range: StatsRange, id: string): Promise<EngagementStats> {
+    return this.statsLoader(kind, range).load(kind === 'template' ? templateKeyOf(id) : id);
   }
 
   /** The campaign's sends in range, per template (ad-hoc included). */

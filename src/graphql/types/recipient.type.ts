@@ -1,7 +1,8 @@
 // Recipient and RecipientFilter (contract section 5): one tracked send with
 // its own counters, and which of them a page keeps.
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { RECIPIENT_FILTERS, type RecipientFilter } from '../../stats/drill-down.repository';
+import { SendEngagementType } from './send.type';
 
 // GraphQL enum values spelled exactly like the filters the stats module knows.
 export const RecipientFilterEnum = Object.fromEntries(RECIPIENT_FILTERS.map((filter) => [filter, filter])) as { [F in RecipientFilter]: F };
@@ -11,33 +12,12 @@ registerEnumType(RecipientFilterEnum, {
 });
 
 @ObjectType('Recipient')
-export class RecipientType {
+export class RecipientType extends SendEngagementType {
   @Field({ description: 'opaque; pass it as `after` to get the rows after this one in the same list' })
   cursor!: string;
 
   @Field(() => ID)
   sendId!: string;
-
-  @Field(() => ID)
-  contactId!: string;
-
-  @Field({ description: 'empty when the contact was erased' })
-  email!: string;
-
-  @Field(() => Date)
-  sentAt!: Date;
-
-  @Field(() => Int)
-  opens!: number;
-
-  @Field(() => Int)
-  clicks!: number;
-
-  @Field(() => Int)
-  mppOpens!: number;
-
-  @Field(() => Date, { nullable: true })
-  firstOpenedAt!: Date | null;
 
   @Field(() => Date, { nullable: true })
   lastClickedAt!: Date | null;

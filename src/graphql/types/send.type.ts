@@ -58,22 +58,42 @@ export class TrackingEventType {
   userAgent!: string | null;
 }
 
-@ObjectType('Send')
-export class SendType {
+/**
+ * What a Send and a Recipient row both say about one email: who it went to,
+ * when, and its own counters. One idea, so one list of fields. No
+ * field returns it, so the schema never shows it: only the two that inherit it.
+ */
+@ObjectType()
+export abstract class SendEngagementType {
   @Field(() => ID)
-  id!: string;
+  contactId!: string;
+
+  @Field({ description: 'empty when the contact was erased' })
+  email!: string;
 
   @Field(() => Date)
   sentAt!: Date;
 
+  @Field(() => Int)
+  opens!: number;
+
+  @Field(() => Int)
+  clicks!: number;
+
+  @Field(() => Int)
+  mppOpens!: number;
+
+  @Field(() => Date, { nullable: true })
+  firstOpenedAt!: Date | null;
+}
+
+@ObjectType('Send')
+export class SendType extends SendEngagementType {
+  @Field(() => ID)
+  id!: string;
+
   @Field(() => ID)
   senderId!: string;
-
-  @Field(() => ID)
-  contactId!: string;
-
-  @Field()
-  email!: string;
 
   @Field(() => ID, { nullable: true })
   campaignId!: string | null;
@@ -92,18 +112,6 @@ export class SendType {
 
   @Field(() => SendStatus)
   status!: SendStatus;
-
-  @Field(() => Int)
-  opens!: number;
-
-  @Field(() => Int)
-  clicks!: number;
-
-  @Field(() => Int)
-  mppOpens!: number;
-
-  @Field(() => Date, { nullable: true })
-  firstOpenedAt!: Date | null;
 
   // events: resolved by SendResolver through a DataLoader
 }
