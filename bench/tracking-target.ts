@@ -1,6 +1,8 @@
 // The system under load for the tracking benchmark, in its own process so the
 // load generator does not share its event loop: either the real application
-// (`app`) or a bare node:http server answering the same bytes (`bare`).
+// (`app`; `app-no-rules` is the same without the machine rules of contract
+// section 4, the baseline they are measured against) or a bare node:http
+// server answering the same bytes (`bare`).
 // Prints "READY <url>"; on SIGUSR1 prints "MARK <json>" (events written so
 // far, peak RSS since the last mark); on SIGUSR2 writes the backlog and
 // prints "FLUSHED <json>"; on SIGTERM flushes, prints "DONE <counters json>"
@@ -43,12 +45,12 @@ async function bare(location: string): Promise<void> {
   });
 }
 
-async function application(): Promise<void> {
+async function application(machineRules: boolean): Promise<void> {
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
   const db = createDataSource({ url: config.databaseUrl as string, poolSize: 10 });
   await db.initialize();
-  const app = createApp(config, db, log);
+  const app = createApp(config, db, log, { machineRules });
   const server = await startServer(app, 0, '127.0.0.1');
   let peakRss = 0;
   setInterval(() => {
@@ -85,4 +87,4 @@ async function application(): Promise<void> {
 
 const mode = process.argv[2];
 if (mode === 'bare') void bare(process.argv[3] ?? 'https://example.com/');
-else void application();
+else void application(mode !== 'app-no-rules');

@@ -11,6 +11,7 @@ import { EngagementFigures1764600000001 } from './1764600000001-engagement-figur
 import { ContactPrivacyActions1764600000002 } from './1764600000002-contact-privacy-actions';
 import { SendActivity1764600000003 } from './1764600000003-send-activity';
 import { MachineClients1764700000000 } from './1764700000000-machine-clients';
+import { WebhookCounted1764800000000 } from './1764800000000-webhook-counted';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -24,4 +25,5 @@ export const migrations = [
   ContactPrivacyActions1764600000002,
   SendActivity1764600000003,
   MachineClients1764700000000,
+  WebhookCounted1764800000000,
 ];

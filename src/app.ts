@@ -32,12 +32,15 @@ export interface AppOptions {
   /** tuning, for tests and benchmarks */
   recorder?: Partial<RecorderOptions>;
   journal?: Partial<JournalOptions>;
+  /** false only for the tracking benchmark's baseline: the machine rules of contract section 4 off, to measure what they cost */
+  machineRules?: boolean;
 }
 
 export function createApp(config: Config, db: DataSource, log: Logger, options: AppOptions = {}): App {
   const readDb = options.readDb ?? db;
   const journal = { ...defaultJournalOptions, root: config.spoolDir, maxBytes: config.spoolMaxBytes, ...options.journal };
-  const recorder = new EventRecorder(db, log, journal, { ...defaultRecorderOptions, ...options.recorder });
+  const machineRules = options.machineRules ?? true;
+  const recorder = new EventRecorder(db, log, journal, { ...defaultRecorderOptions, machineRules, ...options.recorder });
   return {
     config,
     db,
@@ -45,7 +48,7 @@ export function createApp(config: Config, db: DataSource, log: Logger, options: 
     log,
     tokens: new TokenCodec(config.trackingSigningSecret),
     ipHasher: new IpHasher(config.trackingSigningSecret),
-    classifier: classifierFor(config),
+    classifier: classifierFor(config, machineRules),
     recorder,
     metrics: new Metrics(recorder),
     compactor: new SendStatsCompactor(db, log),

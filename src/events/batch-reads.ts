@@ -26,6 +26,8 @@ export interface LockedSend extends SendAttribution {
   lastClick: number | null;
   /** a machine window exists for one of its clients */
   machineSeen: boolean;
+  /** a webhook open or click of it was counted once: only then can a pixel or redirect event take one back */
+  webhookCounted: boolean;
   /** its contact withdrew consent or was erased: its events are not recorded */
   withheld: boolean;
 }
@@ -36,13 +38,13 @@ export interface LockedSend extends SendAttribution {
 // locked, PostgreSQL re-checks only the send's new version (the contact is
 // read as of the statement's start), and the blank address is what it sees.
 const LOCK_SENDS = {
-  name: 'events_lock_sends_v7',
+  name: 'events_lock_sends_v8',
   text: `SELECT k.org_id, k.id, ${epochMs('s.sent_at')} AS sent_at, ${epochMs('s.last_opened_at')} AS last_opened_at,
-                ${epochMs('s.last_clicked_at')} AS last_clicked_at, s.machine_seen, s.withheld,
+                ${epochMs('s.last_clicked_at')} AS last_clicked_at, s.machine_seen, s.webhook_counted, s.withheld,
                 s.sender_id, s.campaign_id, s.template_id, s.tracked
          FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS k(org_id, id, n)
          CROSS JOIN LATERAL (
-           SELECT s.sent_at, s.last_opened_at, s.last_clicked_at, s.machine_seen, s.sender_id, s.campaign_id, s.template_id, s.tracked,
+           SELECT s.sent_at, s.last_opened_at, s.last_clicked_at, s.machine_seen, s.webhook_counted, s.sender_id, s.campaign_id, s.template_id, s.tracked,
                   s.recipient_email = '' OR EXISTS (
                     SELECT FROM contacts c
                     WHERE c.org_id = s.org_id AND c.id = s.contact_id AND (NOT c.tracking_consent OR c.status = 'ERASED')) AS withheld
@@ -63,6 +65,7 @@ export async function lockSends(db: EntityManager, events: readonly TrackingEven
     last_opened_at: number | null;
     last_clicked_at: number | null;
     machine_seen: boolean;
+    webhook_counted: boolean;
     withheld: boolean;
     sender_id: string;
     campaign_id: string | null;
@@ -81,6 +84,7 @@ export async function lockSends(db: EntityManager, events: readonly TrackingEven
         lastOpen: row.last_opened_at,
         lastClick: row.last_clicked_at,
         machineSeen: row.machine_seen,
+        webhookCounted: row.webhook_counted,
         withheld: row.withheld,
         senderId: row.sender_id,
         campaignId: row.campaign_id,
@@ -241,11 +245,17 @@ function emptyHistory(fetched: Map<string, readonly [number, number]>): BatchHis
 /**
  * The history the rules need, for the events of locked sends. A send whose
  * counted activity is older than any window, with no machine window, needs
- * no client look-up at all.
+ * no client look-up at all. `machineRules` false (the tracking benchmark's
+ * baseline only): what dedupe alone needs.
  */
-export async function readHistory(db: EntityManager, events: readonly TrackingEventInput[], sends: Map<string, LockedSend>): Promise<BatchHistory> {
+export async function readHistory(
+  db: EntityManager,
+  events: readonly TrackingEventInput[],
+  sends: Map<string, LockedSend>,
+  machineRules = true,
+): Promise<BatchHistory> {
   const send = (event: TrackingEventInput) => sends.get(sendKey(event.orgId, event.sendId)) as LockedSend;
-  const margin = MACHINE_MARGIN_MS + CLIENT_DEDUPE_MS;
+  const margin = machineRules ? MACHINE_MARGIN_MS + CLIENT_DEDUPE_MS : CLIENT_DEDUPE_MS;
   const recentlyActive = (event: TrackingEventInput) => {
     const { lastOpen, lastClick, machineSeen } = send(event);
     const since = event.occurredAt.getTime() - margin;
@@ -253,7 +263,7 @@ export async function readHistory(db: EntityManager, events: readonly TrackingEv
   };
   const client = (event: TrackingEventInput) => (event.ipHash ? clientKey(event.orgId, event.sendId, event.ipHash) : null);
   const clients = ranges(events, (event) => (recentlyActive(event) ? client(event) : null), margin, () => null);
-  const machines = ranges(events, (event) => (send(event).machineSeen ? client(event) : null), 0, () => null);
+  const machines = ranges(events, (event) => (machineRules && send(event).machineSeen ? client(event) : null), 0, () => null);
   const clickers = ranges(
     events,
     (event) => (event.kind === 'CLICK' && event.countable && send(event).lastClick !== null ? client(event) : null),
@@ -266,7 +276,13 @@ export async function readHistory(db: EntityManager, events: readonly TrackingEv
     return last !== null && last >= event.occurredAt.getTime() - WEBHOOK_DEDUPE_MS;
   };
   const sendAndKind = (event: TrackingEventInput) => `${sendKey(event.orgId, event.sendId)} ${event.kind}`;
-  const takebacks = ranges(events, (event) => (event.source !== 'WEBHOOK' && event.countable && countedNear(event) ? sendAndKind(event) : null), WEBHOOK_DEDUPE_MS, (event) => event.kind);
+  const takebacks = ranges(
+    events,
+    (event) =>
+      machineRules && event.source !== 'WEBHOOK' && event.countable && send(event).webhookCounted && countedNear(event) ? sendAndKind(event) : null,
+    WEBHOOK_DEDUPE_MS,
+    (event) => event.kind,
+  );
   const nearby = ranges(events, (event) => (event.source === 'WEBHOOK' && event.countable && countedNear(event) ? sendAndKind(event) : null), WEBHOOK_DEDUPE_MS, (event) => event.kind);
   const history = emptyHistory(new Map(clients.map((c) => [client(c.event) as string, [c.lo, c.hi] as const])));
   if (clients.length + machines.length + clickers.length + takebacks.length + nearby.length === 0) return history;

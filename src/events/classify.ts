@@ -23,6 +23,8 @@ export interface ClassifierOptions {
   countGmailProxy: boolean;
   /** EMAIL_TRACKING_BOT_NETWORKS, canonical CIDRs, on top of the built-in ones */
   extraBotNetworks?: readonly string[];
+  /** false only for the tracking benchmark's baseline: no user-agent or network rule at all */
+  machineRules?: boolean;
 }
 
 const GMAIL_PROXY = 'googleimageproxy';
@@ -35,12 +37,14 @@ export class RequestClassifier {
   private readonly userAgents: BotUserAgents;
   private readonly networks: BotNetworks;
   private readonly gmailIsBot: boolean;
+  private readonly machineRules: boolean;
 
   constructor(options: ClassifierOptions) {
     // GoogleImageProxy follows its own switch, whatever the operator's list says.
     this.userAgents = new BotUserAgents(options.extraBotPatterns.filter((pattern) => pattern.toLowerCase() !== GMAIL_PROXY));
     this.networks = new BotNetworks([...BUILT_IN_BOT_NETWORKS, ...(options.extraBotNetworks ?? [])]);
     this.gmailIsBot = !options.countGmailProxy;
+    this.machineRules = options.machineRules ?? true;
   }
 
   isBot(userAgent: string | undefined): boolean {
@@ -65,8 +69,8 @@ export class RequestClassifier {
    */
   classify(method: string, userAgent: string | undefined, purpose: string | undefined, kind: 'open' | 'click', clientIp?: string): Classification {
     if (method === 'HEAD' || isPrefetch(purpose)) return { ...NOT_RECORDED };
-    if (this.isBot(userAgent)) return botVerdict('USER_AGENT');
-    if (clientIp !== undefined && this.networks.contains(clientIp)) return botVerdict('NETWORK');
+    if (this.machineRules && this.isBot(userAgent)) return botVerdict('USER_AGENT');
+    if (this.machineRules && clientIp !== undefined && this.networks.contains(clientIp)) return botVerdict('NETWORK');
     return kind === 'open' && isMppProxy(userAgent) ? { ...PERSON, mpp: true } : { ...PERSON };
   }
 
@@ -81,11 +85,12 @@ export class RequestClassifier {
 }
 
 /** The classifier the configuration asks for: the server and `npm run demo` use the same. */
-export function classifierFor(config: Pick<Config, 'extraBotUserAgents' | 'countGmailProxy' | 'botNetworks'>): RequestClassifier {
+export function classifierFor(config: Pick<Config, 'extraBotUserAgents' | 'countGmailProxy' | 'botNetworks'>, machineRules = true): RequestClassifier {
   return new RequestClassifier({
     extraBotPatterns: config.extraBotUserAgents,
     countGmailProxy: config.countGmailProxy,
     extraBotNetworks: config.botNetworks,
+    machineRules,
   });
 }
 

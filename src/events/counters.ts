@@ -18,6 +18,8 @@ export interface CounterChange {
   bot: 0 | 1;
   linkPosition: number | null;
   ipHash: string | null;
+  /** a webhook event newly counted: its send may now have events to take back */
+  webhook: boolean;
 }
 
 // LEAST/GREATEST ignore NULLs, so a first event sets the times. When counted
@@ -28,7 +30,7 @@ const recount = (kind: EventKind, aggregate: 'min' | 'max') =>
   `(SELECT ${aggregate}(e.occurred_at) FROM tracking_events e
     WHERE e.org_id = s.org_id AND e.send_id = s.id AND e.counted AND e.kind = '${kind}')`;
 const BUMP_SENDS = {
-  name: 'events_bump_sends_v3',
+  name: 'events_bump_sends_v4',
   text: `UPDATE sends s SET
            opens = s.opens + d.opens,
            clicks = s.clicks + d.clicks,
@@ -36,20 +38,22 @@ const BUMP_SENDS = {
            bot_opens = s.bot_opens + d.bot_opens,
            bot_clicks = s.bot_clicks + d.bot_clicks,
            machine_seen = s.machine_seen OR d.machine,
+           webhook_counted = s.webhook_counted OR d.webhook,
            first_opened_at = CASE WHEN s.first_opened_at >= d.lost_first_open THEN ${recount('OPEN', 'min')}
                                   ELSE LEAST(s.first_opened_at, d.first_open) END,
            last_opened_at = CASE WHEN s.last_opened_at <= d.lost_last_open THEN ${recount('OPEN', 'max')}
                                  ELSE GREATEST(s.last_opened_at, d.last_open) END,
            last_clicked_at = CASE WHEN s.last_clicked_at <= d.lost_last_click THEN ${recount('CLICK', 'max')}
                                   ELSE GREATEST(s.last_clicked_at, d.last_click) END
-         FROM (SELECT org_id, id, opens, clicks, mpp_opens, bot_opens, bot_clicks, machine,
+         FROM (SELECT org_id, id, opens, clicks, mpp_opens, bot_opens, bot_clicks, machine, webhook,
                       to_timestamp(first_open / 1000.0) AS first_open, to_timestamp(last_open / 1000.0) AS last_open,
                       to_timestamp(last_click / 1000.0) AS last_click, to_timestamp(lost_first_open / 1000.0) AS lost_first_open,
                       to_timestamp(lost_last_open / 1000.0) AS lost_last_open, to_timestamp(lost_last_click / 1000.0) AS lost_last_click
                FROM unnest($1::text[], $2::uuid[], $3::integer[], $4::integer[], $5::integer[], $6::integer[], $7::integer[],
-                           $8::float8[], $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::boolean[])
+                           $8::float8[], $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::boolean[],
+                           $15::boolean[])
                  AS u(org_id, id, opens, clicks, mpp_opens, bot_opens, bot_clicks, first_open, last_open, last_click,
-                      lost_first_open, lost_last_open, lost_last_click, machine)) d
+                      lost_first_open, lost_last_open, lost_last_click, machine, webhook)) d
          WHERE s.org_id = d.org_id AND s.id = d.id`,
 };
 
@@ -68,6 +72,7 @@ interface SendDelta {
   lostLastOpen: number | null;
   lostLastClick: number | null;
   machine: boolean;
+  webhook: boolean;
 }
 
 const earliest = (a: number | null, b: number) => (a === null ? b : Math.min(a, b));
@@ -81,7 +86,7 @@ function sendDeltas(changes: readonly CounterChange[], machineSends: ReadonlySet
     if (!delta) {
       delta = {
         orgId, sendId, opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0, firstOpen: null, lastOpen: null, lastClick: null,
-        lostFirstOpen: null, lostLastOpen: null, lostLastClick: null, machine: machineSends.has(key),
+        lostFirstOpen: null, lostLastOpen: null, lostLastClick: null, machine: machineSends.has(key), webhook: false,
       };
       deltas.set(key, delta);
     }
@@ -89,6 +94,7 @@ function sendDeltas(changes: readonly CounterChange[], machineSends: ReadonlySet
   };
   for (const change of changes) {
     const delta = deltaOf(change.orgId, change.sendId);
+    if (change.webhook) delta.webhook = true;
     const open = change.kind === 'OPEN';
     if (open) {
       delta.opens += change.counted;
@@ -130,6 +136,7 @@ export async function bumpSendCounters(db: EntityManager, changes: readonly Coun
     rows.map((row) => row.lostLastOpen),
     rows.map((row) => row.lostLastClick),
     rows.map((row) => row.machine),
+    rows.map((row) => row.webhook),
   ]);
 }
 

@@ -70,13 +70,19 @@ function takebacks(events: readonly TrackingEventInput[], counted: readonly bool
 /**
  * Decides a batch. `windowEvents`: counted events of machine clients over
  * windows that grew beyond what the history covers (read after a first call
- * returned them in `changedWindows`).
+ * returned them in `changedWindows`). `machineRules` false (the tracking
+ * benchmark's baseline only): dedupe alone, no BURST, TRAP or take-back.
  */
-export function decideBatch(batch: readonly TrackingEventInput[], history: BatchHistory, windowEvents: readonly StoredEvent[] = []): BatchDecision {
+export function decideBatch(
+  batch: readonly TrackingEventInput[],
+  history: BatchHistory,
+  windowEvents: readonly StoredEvent[] = [],
+  machineRules = true,
+): BatchDecision {
   const pairable: StoredClick[] = history.clientEvents
     .filter((event) => event.kind === 'CLICK' && event.ipHash && (event.counted || event.botReason === 'BURST'))
     .map((event) => ({ sendId: event.sendId, ipHash: event.ipHash as string, at: event.at, linkPosition: event.linkPosition, url: event.url }));
-  const { windows, changed } = machineWindows(batch, pairable, history.windows);
+  const { windows, changed } = machineRules ? machineWindows(batch, pairable, history.windows) : { windows: new Map<string, MachineWindow>(), changed: [] };
   const events = batch.map((event) => {
     const reason = machineReason(event, windows);
     return reason === null ? event : { ...event, countable: false, bot: true, botReason: reason };
@@ -88,6 +94,6 @@ export function decideBatch(batch: readonly TrackingEventInput[], history: Batch
   // What stays counted is what the dedupe rules compare with.
   const stillCounted = [...history.clientEvents, ...history.nearbyCounted].filter((event) => event.counted && !flipped.has(event.id));
   const counted = decideCounted(events, [...new Map(stillCounted.map((event) => [event.id, toCounted(event)])).values()]);
-  flips.push(...takebacks(events, counted, history.webhookCounted, flipped));
+  if (machineRules) flips.push(...takebacks(events, counted, history.webhookCounted, flipped));
   return { events, counted, flips, changedWindows: changed };
 }

@@ -30,6 +30,8 @@ export interface RecorderOptions {
   busyUtilisation: number;
   /** how far behind writing may fall while the loop is busy (0: never wait) */
   maxDeferMs: number;
+  /** false only for the tracking benchmark's baseline: BURST, TRAP and the cross-source take-back are not applied (contract section 4 needs them) */
+  machineRules: boolean;
 }
 
 export const defaultRecorderOptions: RecorderOptions = {
@@ -45,6 +47,7 @@ export const defaultRecorderOptions: RecorderOptions = {
   // journal; a longer load is written as it goes, 10 s behind.
   busyUtilisation: 0.8,
   maxDeferMs: 10_000,
+  machineRules: true,
 };
 
 export interface RecorderCounters {
@@ -253,7 +256,7 @@ export class EventRecorder {
       // A durable commit: the journal lets go of these events once it returns.
       // Batches are large, so the WAL flush is paid once per thousands of events.
       await manager.query(`SET LOCAL statement_timeout = ${Math.floor(this.options.statementTimeoutMs)}`);
-      return writeEvents(manager, batch.map(toEventInput), { maybeRepeated });
+      return writeEvents(manager, batch.map(toEventInput), { maybeRepeated, machineRules: this.options.machineRules });
     });
     this.rate.note(batch.length);
     batch.forEach((event, index) => {

@@ -29,6 +29,8 @@ export interface WriteOutcome {
 export interface WriteOptions {
   /** some events may be stored already (a retry, or a journal adopted after a crash): insert idempotently */
   maybeRepeated?: boolean;
+  /** false only for the tracking benchmark's baseline (see RecorderOptions) */
+  machineRules?: boolean;
 }
 
 // Served by the primary key of send_links, one probe per key.
@@ -85,6 +87,7 @@ function insertedChanges(decision: BatchDecision, counts: readonly boolean[], in
       bot: counts[index] ? 0 : 1,
       linkPosition: event.linkPosition,
       ipHash: event.ipHash,
+      webhook: counts[index] && event.source === 'WEBHOOK',
     });
   });
   return changes;
@@ -101,6 +104,7 @@ const flipChanges = (flips: readonly Flip[]): CounterChange[] =>
     bot: bot ? 1 : 0,
     linkPosition: event.linkPosition,
     ipHash: event.ipHash,
+    webhook: false,
   }));
 
 /**
@@ -129,8 +133,9 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   if (events.length === 0) return outcome;
 
   await resolveLinkPositions(db, events);
-  const history = await readHistory(db, events, sends);
-  const decision = await decide(db, events, history);
+  const rules = options.machineRules ?? true;
+  const history = await readHistory(db, events, sends, rules);
+  const decision = rules ? await decide(db, events, history) : decideBatch(events, history, [], false);
   const inserted = await insertEvents(db, decision.events, decision.counted, options.maybeRepeated ?? true);
   // A repeat of a stored event neither counts nor moves anything again.
   const counts = decision.counted.map((flag, index) => flag && inserted[index]);
