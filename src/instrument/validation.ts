@@ -3,6 +3,7 @@
 // touches the database.
 import { AD_HOC_TEMPLATE_ID } from '../stats/ad-hoc';
 import { badInput } from '../errors';
+import { canParseUrl } from './link-rules';
 
 /** What the CRM sends (InstrumentEmailInput); GraphQL has already checked the types. */
 export interface InstrumentEmailFields {
@@ -127,7 +128,7 @@ export function checkUnsubscribeUrl(field: string, value: string): string {
   if (!/^[\x21-\x7e]+$/.test(value) || /[<>]/.test(value)) {
     throw badInput(`${field} must be ASCII without whitespace or angle brackets (percent-encode anything else)`);
   }
-  const isHttp = /^https?:\/\//i.test(value) && URL.canParse(value) && new URL(value).hostname !== '';
+  const isHttp = /^https?:\/\//i.test(value) && canParseUrl(value) && new URL(value).hostname !== '';
   const isMailto = /^mailto:[^?]/i.test(value);
   if (!isHttp && !isMailto) throw badInput(`${field} must be an absolute http://, https:// or mailto: URL`);
   return value;
