@@ -124,7 +124,13 @@ export class EventRecorder {
       this.journal.flush();
       while (this.journal.waiting > 0 && Date.now() < deadline) {
         this.clearTimer();
-        await this.startDrain();
+        // A batch stuck in the database (a lock, a hung server) may outlive
+        // the deadline: stop waiting for it then. Its events stay in the
+        // journal, and a commit that lands later is stored once (event ids).
+        const left = deadline - Date.now();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([this.startDrain(), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
+        clearTimeout(timer);
         if (this.journal.waiting > 0 && !this.outage) await sleep(5); // a batch another drain holds
       }
     } finally {
@@ -203,6 +209,8 @@ export class EventRecorder {
         if (error instanceof DeadlinePassed) return null;
         throw error;
       }
+      // Closed while the batch was in flight: the journal is shut, the batch stays in it for the next start.
+      if (this.closed) return null;
       this.journal.ack(batch);
     }
   }
@@ -216,7 +224,7 @@ export class EventRecorder {
   private async writeUntilCommitted(events: PendingEvent[], maybeRepeated: boolean): Promise<void> {
     let repeated = maybeRepeated;
     for (;;) {
-      if (this.deadline !== null && Date.now() >= this.deadline) throw new DeadlinePassed();
+      if (this.closed || (this.deadline !== null && Date.now() >= this.deadline)) throw new DeadlinePassed();
       try {
         await this.writeBatch(events, repeated).catch((error: unknown) => {
           if (isTransient(error)) throw error;
@@ -255,7 +263,9 @@ export class EventRecorder {
     const outcome = await this.db.transaction(async (manager) => {
       // A durable commit: the journal lets go of these events once it returns.
       // Batches are large, so the WAL flush is paid once per thousands of events.
-      await manager.query(`SET LOCAL statement_timeout = ${Math.floor(this.options.statementTimeoutMs)}`);
+      // Past a shutdown's deadline nothing waits, so no statement may either.
+      const timeout = this.deadline === null ? this.options.statementTimeoutMs : Math.min(this.options.statementTimeoutMs, this.deadline - Date.now());
+      await manager.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeout))}`);
       return writeEvents(manager, batch.map(toEventInput), { maybeRepeated, machineRules: this.options.machineRules });
     });
     this.rate.note(batch.length);
