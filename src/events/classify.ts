@@ -69,8 +69,10 @@ export class RequestClassifier {
    */
   classify(method: string, userAgent: string | undefined, purpose: string | undefined, kind: 'open' | 'click', clientIp?: string): Classification {
     if (method === 'HEAD' || isPrefetch(purpose)) return { ...NOT_RECORDED };
-    if (this.machineRules && this.isBot(userAgent)) return botVerdict('USER_AGENT');
-    if (this.machineRules && clientIp !== undefined && this.networks.contains(clientIp)) return botVerdict('NETWORK');
+    if (this.machineRules) {
+      if (this.isBot(userAgent)) return botVerdict('USER_AGENT');
+      if (clientIp !== undefined && this.networks.contains(clientIp)) return botVerdict('NETWORK');
+    }
     return kind === 'open' && isMppProxy(userAgent) ? { ...PERSON, mpp: true } : { ...PERSON };
   }
 

@@ -67,8 +67,8 @@ function windowsBeyondHistory(windows: readonly MachineWindow[], history: BatchH
   });
 }
 
-async function decide(db: EntityManager, events: TrackingEventInput[], history: BatchHistory): Promise<BatchDecision> {
-  const decision = decideBatch(events, history);
+async function decide(db: EntityManager, events: TrackingEventInput[], history: BatchHistory, machineRules: boolean): Promise<BatchDecision> {
+  const decision = decideBatch(events, history, [], machineRules);
   const beyond = windowsBeyondHistory(decision.changedWindows, history);
   return beyond.length === 0 ? decision : decideBatch(events, history, await readWindowEvents(db, beyond));
 }
@@ -135,7 +135,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   await resolveLinkPositions(db, events);
   const rules = options.machineRules ?? true;
   const history = await readHistory(db, events, sends, rules);
-  const decision = rules ? await decide(db, events, history) : decideBatch(events, history, [], false);
+  const decision = await decide(db, events, history, rules);
   const inserted = await insertEvents(db, decision.events, decision.counted, options.maybeRepeated ?? true);
   // A repeat of a stored event neither counts nor moves anything again.
   const counts = decision.counted.map((flag, index) => flag && inserted[index]);
