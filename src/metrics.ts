@@ -57,7 +57,7 @@ export class Metrics {
     const counters = recorder.counters;
     new Counter({
       name: 'tracking_events_total',
-      help: 'Pixel and redirect events, by what became of them (counted, bot, deduped, dropped at the journal bound, orphaned: no such send, withheld: the contact withdrew consent or was erased)',
+      help: 'Pixel and redirect events, by what became of them (counted, bot, deduped, dropped: a bound of the journal or of its memory fallback was reached, or the event could not be written, orphaned: no such send, withheld: the contact withdrew consent or was erased)',
       labelNames: ['outcome'] as const,
       registers: [this.registry],
       collect() {

@@ -72,7 +72,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 class DeadlinePassed extends Error {}
 
 export class EventRecorder {
-  readonly counters: RecorderCounters = { recorded: 0, written: 0, counted: 0, bots: 0, deduped: 0, dropped: 0, orphaned: 0, withheld: 0, writeFailures: 0 };
+  /** events the writer gave up on (not the database's fault: it refused them one by one) */
+  private unwritable = 0;
+  readonly counters: RecorderCounters = this.newCounters();
   readonly rate = new WriteRate();
   readonly journal: Journal;
   private loopSample: EventLoopUtilization = performance.eventLoopUtilization();
@@ -95,6 +97,17 @@ export class EventRecorder {
     this.journal = Journal.open(journalOptions, log, () => this.schedule(this.options.lingerMs));
   }
 
+  /**
+   * Events are dropped in two places: the journal (its bound, and the memory
+   * fallback's while the disk fails, also for events already answered when a
+   * write to the disk fails) and the writer. One figure for both.
+   */
+  private newCounters(): RecorderCounters {
+    const counters = { recorded: 0, written: 0, counted: 0, bots: 0, deduped: 0, orphaned: 0, withheld: 0, writeFailures: 0 };
+    const dropped = () => this.journal.counters.dropped + this.unwritable;
+    return Object.defineProperty(counters, 'dropped', { get: dropped, enumerable: true }) as RecorderCounters;
+  }
+
   /** Events answered and not yet written (in the journal, or in memory while the disk fails). */
   get buffered(): number {
     return this.journal.waiting;
@@ -104,7 +117,6 @@ export class EventRecorder {
   record(event: PendingEvent): boolean {
     event.id = randomUUID();
     if (this.journal.append(event) === 'dropped') {
-      this.counters.dropped++;
       const now = Date.now();
       if (now - this.lastDropLog > 10_000) {
         this.lastDropLog = now;
@@ -288,7 +300,7 @@ export class EventRecorder {
         await this.writeBatch([event], true);
       } catch (error) {
         if (isTransient(error)) throw error;
-        this.counters.dropped++;
+        this.unwritable++;
         this.log.error({ err: error, sendId: event.sendId, kind: event.kind }, 'event could not be written: dropped');
       }
     }

@@ -137,6 +137,36 @@ describe('a spool directory that stops taking writes', () => {
     }
   });
 
+  it('counts what the full memory fallback drops as dropped events, and stores the rest', async () => {
+    const orgId = uniqueOrg('fallback');
+    const sends = [await insertSend(db, { orgId, links: ['https://example.com/f'] })];
+    // Nothing is written until flush(): the fallback fills, then drops. The
+    // disk is tried again every 20 ms and fails again each time, so events
+    // are dropped both as they arrive and when a write to the disk fails.
+    const instance = await instanceOn(freshSpoolRoot(), { segmentBytes: 1_000, diskRetryMs: 20, maxFallbackEvents: 5 }, 60_000);
+    try {
+      rmSync(instance.app.recorder.journal.directory, { recursive: true, force: true });
+      const answered = { opens: 0, clicks: 0 };
+      for (let round = 0; round < 4; round++) {
+        const some = await trafficTo(instance.server.url, sends, 10, 2);
+        answered.opens += some.opens;
+        answered.clicks += some.clicks;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      expect(answered).toEqual({ opens: 20, clicks: 20 });
+      // One bound over every fallback segment, however often the disk was retried.
+      expect(instance.app.recorder.journal.counters.unjournaled).toBeLessThanOrEqual(5);
+      const dropped = instance.app.recorder.counters.dropped;
+      expect(dropped).toBeGreaterThan(0);
+      expect(dropped).toBe(instance.app.recorder.journal.counters.dropped);
+      expect(await metric(instance, 'tracking_events_total\\{outcome="dropped"\\}')).toBe(dropped);
+      await instance.app.recorder.flush();
+      expect((await storedTotals(db, orgId)).events).toBe(40 - dropped);
+    } finally {
+      await instance.close();
+    }
+  });
+
   it('stops the process at start, naming the variable, when the root cannot be used', async () => {
     // A directory cannot be made under a regular file.
     const unusable = path.join(projectRoot, 'package.json', 'spool');

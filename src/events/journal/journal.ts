@@ -78,6 +78,9 @@ export class Journal {
   private flushScheduled = false;
   private diskFailedAt: number | null = null;
   private fallback: JournalSegment | null = null;
+  /** events held in memory alone (the disk failed), in any fallback segment, not yet committed: the fallback's bound counts these */
+  private unjournaledWaiting = 0;
+  private lastFallbackDropLog = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
 
@@ -199,7 +202,10 @@ export class Journal {
 
   /** The batch is committed: its segments may go. */
   ack(batch: JournalBatch): void {
-    for (const { segment, count } of batch.parts) segment.acked += count;
+    for (const { segment, count } of batch.parts) {
+      segment.acked += count;
+      if (segment.source.kind === 'objects') this.unjournaledWaiting -= count;
+    }
     // A fully committed segment kept open would only be replayed after a crash.
     const active = this.active;
     if (active && active.acked === active.count && active.count > 0 && Date.now() - active.createdAt > 1_000) this.seal(active);
@@ -234,7 +240,7 @@ export class Journal {
     }
     this.removeFinished();
     const left = this.waiting;
-    const inMemory = this.segments.filter((segment) => segment.source.kind === 'objects').reduce((sum, segment) => sum + segment.count - segment.acked, 0);
+    const inMemory = this.unjournaledWaiting;
     if (inMemory > 0) this.log.error({ lost: inMemory }, 'journal: events kept in memory while the disk failed are lost at shutdown');
     if (left === 0) this.spool.release();
     return left - inMemory;
@@ -307,13 +313,22 @@ export class Journal {
       this.segments.push(fallback);
       this.fallback = fallback;
     }
-    const room = Math.max(0, this.options.maxFallbackEvents - (fallback.count - fallback.acked));
+    // One bound for every fallback segment: each retry of the disk that fails again starts another.
+    const room = Math.max(0, this.options.maxFallbackEvents - this.unjournaledWaiting);
     const kept = events.slice(0, room);
     if (fallback.source.kind === 'objects') fallback.source.events.push(...kept);
     fallback.count += kept.length;
     fallback.firstAt ??= kept[0]?.at ?? null;
     this.counters.unjournaled += kept.length;
-    this.counters.dropped += events.length - kept.length;
+    this.unjournaledWaiting += kept.length;
+    if (kept.length < events.length) {
+      this.counters.dropped += events.length - kept.length;
+      const now = Date.now();
+      if (now - this.lastFallbackDropLog > 10_000) {
+        this.lastFallbackDropLog = now;
+        this.log.error({ dropped: this.counters.dropped, kept: this.unjournaledWaiting }, 'journal: the disk fails and the memory fallback is full: dropping events');
+      }
+    }
     return kept.length === events.length;
   }
 
