@@ -1,8 +1,9 @@
 // The system under load for the tracking benchmark, in its own process so the
 // load generator does not share its event loop: either the real application
 // (`app`; `app-no-rules` is the same without the machine rules of contract
-// section 4, the baseline they are measured against) or a bare node:http
-// server answering the same bytes (`bare`).
+// section 4, the baseline they are measured against; `app-append-only`
+// stores the raw events and does nothing else, the floor of any writer) or a
+// bare node:http server answering the same bytes (`bare`).
 // Prints "READY <url>"; on SIGUSR1 prints "MARK <json>" (events written so
 // far, peak RSS since the last mark); on SIGUSR2 writes the backlog and
 // prints "FLUSHED <json>"; on SIGTERM flushes, prints "DONE <counters json>"
@@ -10,7 +11,7 @@
 import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../src/app';
+import { createApp, type AppOptions } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createDataSource } from '../src/db/data-source';
 import { createLogger } from '../src/logger';
@@ -45,12 +46,12 @@ async function bare(location: string): Promise<void> {
   });
 }
 
-async function application(machineRules: boolean): Promise<void> {
+async function application(options: AppOptions): Promise<void> {
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
   const db = createDataSource({ url: config.databaseUrl as string, poolSize: 10 });
   await db.initialize();
-  const app = createApp(config, db, log, { machineRules });
+  const app = createApp(config, db, log, options);
   const server = await startServer(app, 0, '127.0.0.1');
   let peakRss = 0;
   setInterval(() => {
@@ -87,4 +88,5 @@ async function application(machineRules: boolean): Promise<void> {
 
 const mode = process.argv[2];
 if (mode === 'bare') void bare(process.argv[3] ?? 'https://example.com/');
-else void application(mode !== 'app-no-rules');
+else if (mode === 'app-append-only') void application({ recorder: { appendOnly: true } });
+else void application({ machineRules: mode !== 'app-no-rules' });

@@ -32,6 +32,8 @@ export interface RecorderOptions {
   maxDeferMs: number;
   /** false only for the tracking benchmark's baseline: BURST, TRAP and the cross-source take-back are not applied (contract section 4 needs them) */
   machineRules: boolean;
+  /** true only for the tracking benchmark's floor: events are stored and nothing else is done (no locks, rules, counters or timelines) */
+  appendOnly: boolean;
 }
 
 export const defaultRecorderOptions: RecorderOptions = {
@@ -48,6 +50,7 @@ export const defaultRecorderOptions: RecorderOptions = {
   busyUtilisation: 0.8,
   maxDeferMs: 10_000,
   machineRules: true,
+  appendOnly: false,
 };
 
 export interface RecorderCounters {
@@ -278,7 +281,7 @@ export class EventRecorder {
       // Past a shutdown's deadline nothing waits, so no statement may either.
       const timeout = this.deadline === null ? this.options.statementTimeoutMs : Math.min(this.options.statementTimeoutMs, this.deadline - Date.now());
       await manager.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeout))}`);
-      return writeEvents(manager, batch.map(toEventInput), { maybeRepeated, machineRules: this.options.machineRules });
+      return writeEvents(manager, batch.map(toEventInput), { maybeRepeated, machineRules: this.options.machineRules, appendOnly: this.options.appendOnly });
     });
     this.rate.note(batch.length);
     batch.forEach((event, index) => {

@@ -31,6 +31,11 @@ export interface WriteOptions {
   maybeRepeated?: boolean;
   /** false only for the tracking benchmark's baseline (see RecorderOptions) */
   machineRules?: boolean;
+  /**
+   * true only for the tracking benchmark's floor: the raw events are
+   * inserted and nothing else (what any writer must at least spend per event)
+   */
+  appendOnly?: boolean;
 }
 
 // Served by the primary key of send_links, one probe per key.
@@ -107,12 +112,24 @@ const flipChanges = (flips: readonly Flip[]): CounterChange[] =>
     webhook: false,
   }));
 
+async function appendOnly(db: EntityManager, batch: readonly TrackingEventInput[], maybeRepeated: boolean): Promise<WriteOutcome> {
+  const counted = batch.map((event) => event.countable && !event.bot);
+  const stored = await insertEvents(db, batch, counted, maybeRepeated);
+  return {
+    counted: counted.map((flag, index) => flag && stored[index]),
+    stored,
+    bot: batch.map((event, index) => event.bot && stored[index]),
+    withheld: batch.map(() => false),
+  };
+}
+
 /**
  * Writes a batch within the caller's transaction (the webhook path adds its
  * own statements to the same transaction). Events of sends that do not exist,
  * or whose contact withdrew consent or was erased, are skipped.
  */
 export async function writeEvents(db: EntityManager, batch: readonly TrackingEventInput[], options: WriteOptions = {}): Promise<WriteOutcome> {
+  if (options.appendOnly) return appendOnly(db, batch, options.maybeRepeated ?? true);
   // Every probe below is an index look-up per key. A table whose statistics
   // say it is empty (a month's new partition, a freshly analyzed table) makes
   // a sequential scan look free to the planner, and then each probe scans the

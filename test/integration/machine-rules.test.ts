@@ -2,6 +2,7 @@
 // mark a client a machine for a send, also for what it did before and
 // whichever batch or instance wrote it; the cross-source rule takes a
 // webhook's event back when the pixel's arrives later; people stay people.
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/app';
 import { IpHasher, type TrackingEventInput } from '../../src/events/event';
@@ -226,5 +227,35 @@ describe('machine windows', () => {
     } finally {
       await scratch.drop();
     }
+  });
+});
+
+// The tracking benchmark measures the writer against two switches no
+// deployment uses: they must do what its rows say, or the rows mislead.
+describe('the benchmark’s baselines', () => {
+  it('with the machine rules off, two links from one address within 5 s are both counted', async () => {
+    const send = await newSend();
+    await db.transaction((manager) =>
+      writeEvents(manager, [event(send, 'CLICK', 0, '192.0.2.200'), event(send, 'CLICK', 1, '192.0.2.200', { linkPosition: 1, url: LINKS[1] })], {
+        maybeRepeated: false,
+        machineRules: false,
+      }),
+    );
+    expect(await reasons(send)).toEqual(['CLICK:counted', 'CLICK:counted']);
+    expect((await sendCounters(db, send)).clicks).toBe(2);
+  });
+
+  it('the append-only writer stores the raw events, once each, and moves nothing else', async () => {
+    const send = await newSend();
+    const events = [event(send, 'OPEN', 0, '192.0.2.201'), event(send, 'CLICK', 1, '192.0.2.201')].map((e) => ({ ...e, id: randomUUID() }));
+    const outcome = await db.transaction((manager) => writeEvents(manager, events, { maybeRepeated: false, appendOnly: true }));
+    expect(outcome.stored).toEqual([true, true]);
+    const again = await db.transaction((manager) => writeEvents(manager, events, { maybeRepeated: true, appendOnly: true }));
+    expect(again.stored).toEqual([false, false]);
+    expect(await reasons(send)).toEqual(['CLICK:counted', 'OPEN:counted']);
+    expect(await sendCounters(db, send)).toMatchObject({ opens: 0, clicks: 0, last_opened_at: null });
+    expect(await linkCounters(db, send)).toEqual(expect.arrayContaining([{ position: 0, clicks: 0, unique_clickers: 0 }]));
+    const [activity] = await db.query(`SELECT count(*)::int AS rows FROM send_activity WHERE org_id = $1 AND send_id = $2`, [send.orgId, send.sendId]);
+    expect(activity.rows).toBe(0);
   });
 });
