@@ -10,11 +10,13 @@ import { benchStats } from './stats-bench';
 import { printTable, type BenchRow } from './table';
 import { benchTracking } from './tracking-bench';
 import { benchWebhooks } from './webhook-bench';
+import { benchWriter } from './writer-bench';
 
 type Section = () => Promise<BenchRow[]>;
 
 const sections: Record<string, Section> = {
   tracking: benchTracking,
+  writer: benchWriter,
   classify: benchClassify,
   graphql: benchGraphQL,
   retention: benchRetention,

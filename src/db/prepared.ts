@@ -5,6 +5,7 @@
 import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { arrayLiteral } from './array-literal';
+import { timed } from './statement-timing';
 
 export interface PreparedStatement {
   /** unique per statement text: the connection caches the plan under it */
@@ -18,6 +19,8 @@ export async function runPrepared<Row>(db: EntityManager, statement: PreparedSta
   // Outside a transaction there is no connection of our own to prepare on.
   if (!db.queryRunner) return db.query(statement.text, sent);
   const client = (await db.queryRunner.connect()) as PoolClient;
-  const result = await client.query<Row & Record<string, unknown>>({ name: statement.name, text: statement.text, values: sent });
+  const result = await timed({ name: statement.name, text: statement.text, values: sent }, () =>
+    client.query<Row & Record<string, unknown>>({ name: statement.name, text: statement.text, values: sent }),
+  );
   return result.rows;
 }

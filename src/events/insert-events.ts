@@ -8,6 +8,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
+import { timed } from '../db/statement-timing';
 import type { TrackingEventInput } from './event';
 
 const COLUMNS = 'org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash, bot_reason';
@@ -55,12 +56,14 @@ function copyRow(event: TrackingEventInput, id: string, counted: boolean): strin
 
 async function copyEvents(client: PoolClient, events: readonly TrackingEventInput[], ids: readonly string[], counted: readonly boolean[]): Promise<void> {
   const rows = events.map((event, index) => copyRow(event, ids[index], counted[index]));
-  await new Promise<void>((resolve, reject) => {
-    const stream = client.query(copyFrom(`COPY tracking_events (${COLUMNS}) FROM STDIN`));
-    stream.on('finish', resolve);
-    stream.on('error', reject);
-    stream.end(`${rows.join('\n')}\n`);
-  });
+  await timed({ name: 'events_copy', text: null, values: [] }, () =>
+    new Promise<void>((resolve, reject) => {
+      const stream = client.query(copyFrom(`COPY tracking_events (${COLUMNS}) FROM STDIN`));
+      stream.on('finish', resolve);
+      stream.on('error', reject);
+      stream.end(`${rows.join('\n')}\n`);
+    }),
+  );
 }
 
 async function insertIgnoringRepeats(
