@@ -12,6 +12,7 @@ import { ContactPrivacyActions1764600000002 } from './1764600000002-contact-priv
 import { SendActivity1764600000003 } from './1764600000003-send-activity';
 import { MachineClients1764700000000 } from './1764700000000-machine-clients';
 import { WebhookCounted1764800000000 } from './1764800000000-webhook-counted';
+import { MoveTriggersByRow1764900000000 } from './1764900000000-move-triggers-by-row';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -26,4 +27,5 @@ export const migrations = [
   SendActivity1764600000003,
   MachineClients1764700000000,
   WebhookCounted1764800000000,
+  MoveTriggersByRow1764900000000,
 ];
