@@ -74,3 +74,18 @@ export async function settleDatabase(db: DataSource, tables: readonly string[]):
   await db.query(`VACUUM (ANALYZE) ${tables.join(', ')}`);
   await db.query('CHECKPOINT');
 }
+
+/** Tracked sends of one organisation with one link each, as the tracking and writer benchmarks load them; their ids, in order. */
+export async function insertBenchSends(db: DataSource, orgId: string, count: number, link: string): Promise<string[]> {
+  const rows: { id: string }[] = await db.query(
+    `INSERT INTO sends (org_id, sent_at, sender_id, contact_id, recipient_email, tracked, tracked_links)
+     SELECT $1, now(), 'sender', 'contact-' || g, 'c' || g || '@example.com', true, 1 FROM generate_series(1, $2) g
+     RETURNING id`,
+    [orgId, count],
+  );
+  await db.query(`INSERT INTO send_links (org_id, send_id, position, url) SELECT $1, id, 0, $2 FROM sends WHERE org_id = $1`, [orgId, link]);
+  return rows.map((row) => row.id);
+}
+
+/** settleDatabase over the tables the event writer fills. */
+export const settleWriterTables = (db: DataSource) => settleDatabase(db, ['sends', 'send_links', 'tracking_events', 'send_activity']);

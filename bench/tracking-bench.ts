@@ -12,9 +12,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import type { DataSource } from 'typeorm';
 import { TokenCodec } from '../src/events/tokens';
-import { BENCH_SECRETS, settleDatabase, startBenchEnvironment } from './environment';
+import { BENCH_SECRETS, insertBenchSends, settleWriterTables, startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
 
 const BURST_S = Number(process.env.BENCH_TRACKING_BURST_SECONDS ?? 10);
@@ -111,7 +110,7 @@ async function load(url: string, paths: string[], seconds: number): Promise<Load
   return { result, stealPercent: Math.round((100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total)) };
 }
 
-const settle = (db: DataSource) => settleDatabase(db, ['sends', 'send_links', 'tracking_events', 'send_activity']);
+const settle = settleWriterTables;
 
 const answered = (result: autocannon.Result, status: number) =>
   (result.statusCodeStats as Record<string, { count: number }> | undefined)?.[String(status)]?.count ?? 0;
@@ -225,16 +224,10 @@ export async function benchTracking(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     const codec = new TokenCodec(BENCH_SECRETS.TRACKING_SIGNING_SECRET);
-    const ids: { id: string }[] = await env.db.query(
-      `INSERT INTO sends (org_id, sent_at, sender_id, contact_id, recipient_email, tracked, tracked_links)
-       SELECT $1, now(), 'sender', 'contact-' || g, 'c' || g || '@example.com', true, 1 FROM generate_series(1, $2) g
-       RETURNING id`,
-      [ORG, SENDS],
-    );
-    await env.db.query(`INSERT INTO send_links (org_id, send_id, position, url) SELECT $1, id, 0, $2 FROM sends WHERE org_id = $1`, [ORG, LINK]);
+    const ids = await insertBenchSends(env.db, ORG, SENDS, LINK);
     const routes = [
-      { label: 'pixel /track/open', status: 200, paths: ids.map(({ id }) => `/track/open/${codec.encodeOpen(ORG, id)}.gif`) },
-      { label: 'redirect /track/click', status: 302, paths: ids.map(({ id }) => `/track/click/${codec.encodeClick(ORG, id, 0, LINK)}`) },
+      { label: 'pixel /track/open', status: 200, paths: ids.map((id) => `/track/open/${codec.encodeOpen(ORG, id)}.gif`) },
+      { label: 'redirect /track/click', status: 302, paths: ids.map((id) => `/track/click/${codec.encodeClick(ORG, id, 0, LINK)}`) },
     ];
     await env.server.close(); // the in-process server is not the one under load
     await settle(env.db);

@@ -16,7 +16,7 @@ import type { EventKind, TrackingEventInput } from '../src/events/event';
 import { defaultRecorderOptions } from '../src/events/recorder';
 import { writeEvents } from '../src/events/write-events';
 import { dataDir } from '../src/paths';
-import { settleDatabase, startBenchEnvironment } from './environment';
+import { insertBenchSends, settleWriterTables, startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
 
 const SENDS = 50_000;
@@ -55,21 +55,15 @@ const median = (values: number[]) => {
 export async function benchWriter(): Promise<BenchRow[]> {
   const env = await startBenchEnvironment('writer');
   try {
-    const sends: { id: string }[] = await env.db.query(
-      `INSERT INTO sends (org_id, sent_at, sender_id, contact_id, recipient_email, tracked, tracked_links)
-       SELECT $1, now(), 'sender', 'contact-' || g, 'c' || g || '@example.com', true, 1 FROM generate_series(1, $2) g
-       RETURNING id`,
-      [ORG, SENDS],
-    );
-    await env.db.query(`INSERT INTO send_links (org_id, send_id, position, url) SELECT $1, id, 0, $2 FROM sends WHERE org_id = $1`, [ORG, LINK]);
-    await settleDatabase(env.db, ['sends', 'send_links', 'tracking_events', 'send_activity']);
+    const sends = await insertBenchSends(env.db, ORG, SENDS, LINK);
+    await settleWriterTables(env.db);
 
     let next = 0;
     const batchOf = (kind: EventKind): TrackingEventInput[] =>
       Array.from({ length: BATCH }, () => {
         const n = next++;
         return {
-          orgId: ORG, sendId: sends[n % SENDS].id, kind, source: kind === 'OPEN' ? 'PIXEL' : 'REDIRECT', occurredAt: new Date(),
+          orgId: ORG, sendId: sends[n % SENDS], kind, source: kind === 'OPEN' ? 'PIXEL' : 'REDIRECT', occurredAt: new Date(),
           countable: true, bot: false, botReason: null, mpp: false, linkPosition: kind === 'CLICK' ? 0 : null, url: kind === 'CLICK' ? LINK : null,
           userAgent: USER_AGENT, ipHash: n.toString(16).padStart(32, '0'), id: randomUUID(),
         };
