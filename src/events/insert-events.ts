@@ -93,23 +93,27 @@ async function insertIgnoringRepeats(
   return ids.map((id) => inserted.has(id));
 }
 
-/**
- * Inserts the events inside the caller's transaction; returns, per event,
- * whether it was new (a repeat of a stored event is skipped).
- */
+export interface InsertedEvents {
+  /** per event: its id (its own, or one given here) */
+  ids: string[];
+  /** per event: it was new (a repeat of a stored event is skipped) */
+  inserted: boolean[];
+}
+
+/** Inserts the events inside the caller's transaction. */
 export async function insertEvents(
   db: EntityManager,
   events: readonly TrackingEventInput[],
   counted: readonly boolean[],
   maybeRepeated: boolean,
-): Promise<boolean[]> {
+): Promise<InsertedEvents> {
   const ids = events.map((event) => event.id ?? randomUUID());
   if (maybeRepeated || events.some((event) => event.source === 'WEBHOOK') || !db.queryRunner) {
-    return insertIgnoringRepeats(db, events, ids, counted);
+    return { ids, inserted: await insertIgnoringRepeats(db, events, ids, counted) };
   }
   // Events journaled by this process and never written before cannot be
   // stored already: COPY them, without a savepoint's round trips.
   const client = (await db.queryRunner.connect()) as PoolClient;
   await copyEvents(client, events, ids, counted);
-  return ids.map(() => true);
+  return { ids, inserted: ids.map(() => true) };
 }

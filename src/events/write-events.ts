@@ -14,6 +14,7 @@ import { insertEvents } from './insert-events';
 import { clientKey, MACHINE_MARGIN_MS, type MachineWindow } from './machine-rules';
 import { flipStoredEvents, lostClickers, storeMachineWindows } from './reclassify';
 import { activityOf, recordSendActivity } from './send-activity';
+import { writtenBatch, type WrittenBatch } from './written-batch';
 
 export interface WriteOutcome {
   /** per input event: stored and counted */
@@ -24,6 +25,8 @@ export interface WriteOutcome {
   bot: boolean[];
   /** per input event: not stored because its contact withdrew consent or was erased */
   withheld: boolean[];
+  /** what the transaction stored and reclassified, as the steps after the figures take it */
+  written: WrittenBatch;
 }
 
 export interface WriteOptions {
@@ -114,12 +117,13 @@ const flipChanges = (flips: readonly Flip[]): CounterChange[] =>
 
 async function appendOnly(db: EntityManager, batch: readonly TrackingEventInput[], maybeRepeated: boolean): Promise<WriteOutcome> {
   const counted = batch.map((event) => event.countable && !event.bot);
-  const stored = await insertEvents(db, batch, counted, maybeRepeated);
+  const { inserted: stored } = await insertEvents(db, batch, counted, maybeRepeated);
   return {
     counted: counted.map((flag, index) => flag && stored[index]),
     stored,
     bot: batch.map((event, index) => event.bot && stored[index]),
     withheld: batch.map(() => false),
+    written: { stored: [], reclassified: [] },
   };
 }
 
@@ -144,6 +148,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
     stored: batch.map(() => false),
     bot: batch.map(() => false),
     withheld: withheld.map((flag) => flag === true),
+    written: { stored: [], reclassified: [] },
   };
   // Copies only where the writer fills something in (a webhook click's link position).
   const events = batch.filter((_, index) => known[index]).map((event) => (event.source === 'WEBHOOK' ? { ...event } : event));
@@ -153,7 +158,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   const rules = options.machineRules ?? true;
   const history = await readHistory(db, events, sends, rules);
   const decision = await decide(db, events, history, rules);
-  const inserted = await insertEvents(db, decision.events, decision.counted, options.maybeRepeated ?? true);
+  const { ids, inserted } = await insertEvents(db, decision.events, decision.counted, options.maybeRepeated ?? true);
   // A repeat of a stored event neither counts nor moves anything again.
   const counts = decision.counted.map((flag, index) => flag && inserted[index]);
   const flipped = await flipStoredEvents(db, decision.flips);
@@ -162,6 +167,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   await bumpSendCounters(db, changes, new Set(decision.changedWindows.map((window) => sendKey(window.orgId, window.sendId))));
   await recordSendActivity(db, changes.map(activityOf), (orgId, sendId) => sends.get(sendKey(orgId, sendId)));
   await bumpLinkCounters(db, linkDeltas(changes, history.clickedLinks, await lostClickers(db, flipped)));
+  outcome.written = writtenBatch(decision.events, ids, inserted, counts, flipped);
 
   let next = 0;
   batch.forEach((_, index) => {
