@@ -9,6 +9,7 @@ import { CLICK_PREFIX, OPEN_PREFIX } from '../routes/tracking';
 import { listUnsubscribeHeaders, mailgunVariables, type DeliveryHeaders, type MailgunVariables } from './delivery-headers';
 import { recordSend } from './record-send';
 import { rewriteHtml, type RewriteResult } from './rewriter';
+import type { InstrumentWarning } from './warnings';
 import { validateInstrumentInput, type InstrumentEmailFields, type InstrumentRequest } from './validation';
 
 export interface InstrumentedEmail {
@@ -19,6 +20,7 @@ export interface InstrumentedEmail {
   trackedLinks: number;
   mailgunVariables: MailgunVariables;
   headers: DeliveryHeaders;
+  warnings: InstrumentWarning[];
 }
 
 /**
@@ -68,6 +70,7 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
     trackedLinks: kept?.links.length ?? 0,
     mailgunVariables: mailgunVariables(viewer.orgId, sendId),
     headers: listUnsubscribeHeaders(request.unsubscribeUrl),
+    warnings: [],
   };
 }
 
