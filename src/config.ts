@@ -36,6 +36,12 @@ export interface Config {
   /** EMAIL_TRACKING_TRAP_LINK: instrumented emails carry the hidden trap link */
   readonly trapLink: boolean;
   readonly logLevel: string;
+  /** EMAIL_TRACKING_MAX_LINKS: trackable links rewritten per email; the rest are left as they are */
+  readonly maxTrackedLinks: number;
+  /** AUTH_MAX_TOKEN_LIFETIME_HOURS: the longest bearer token accepted, counted from its `iat` */
+  readonly authMaxTokenLifetimeHours: number;
+  /** METRICS_TOKEN: the bearer GET /metrics needs; null: open outside production, loopback only in production */
+  readonly metricsToken: string | null;
 }
 
 /** Secrets used when a variable is unset outside production (see dev-secrets.ts). */
@@ -58,6 +64,8 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const MIN_SECRET_LENGTH = 32;
+/** A scraper's bearer: long enough not to be guessed, short enough for any Prometheus config. */
+const MIN_METRICS_TOKEN_LENGTH = 16;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function value(env: Env, name: string): string | undefined {
@@ -128,6 +136,14 @@ function secret(env: Env, name: string, production: boolean, devFallback: string
   return devFallback;
 }
 
+function metricsToken(env: Env, name: string): string | null {
+  const raw = value(env, name);
+  if (raw === undefined) return null;
+  if (raw.length < MIN_METRICS_TOKEN_LENGTH) throw new ConfigError(name, `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters long`);
+  if (!/^[\x21-\x7e]+$/.test(raw)) throw new ConfigError(name, 'must be printable ASCII without spaces (it travels in an Authorization header)');
+  return raw;
+}
+
 function encryptionKey(env: Env, name: string, production: boolean, devFallback: string | undefined): Buffer {
   const raw = value(env, name) ?? (production ? undefined : devFallback);
   if (raw === undefined) {
@@ -187,6 +203,10 @@ export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
     botNetworks: Object.freeze(networks(env, 'EMAIL_TRACKING_BOT_NETWORKS')),
     trapLink: boolean(env, 'EMAIL_TRACKING_TRAP_LINK', true),
     logLevel,
+    maxTrackedLinks: integer(env, 'EMAIL_TRACKING_MAX_LINKS', 500, 1, 100_000),
+    // 720 hours (30 days) by default, as src/auth/jwt.ts documents; a year at most.
+    authMaxTokenLifetimeHours: integer(env, 'AUTH_MAX_TOKEN_LIFETIME_HOURS', 720, 1, 8_760),
+    metricsToken: metricsToken(env, 'METRICS_TOKEN'),
   };
   return Object.freeze(config);
 }

@@ -9,6 +9,7 @@ import { sendError, sendJson } from './http/respond';
 import { Router } from './http/router';
 import { routeLabel } from './metrics';
 import { registerMailgunRoutes } from './routes/mailgun';
+import { registerMetricsRoute } from './routes/metrics';
 import { registerPageAssets } from './routes/page-files';
 import { registerSettingsPageRoutes } from './routes/settings-page';
 import { registerStatsPageRoutes } from './routes/stats-page';
@@ -54,11 +55,7 @@ export async function startServer(
   router.on(['GET', 'HEAD'], '/healthz', async (_req, res) => {
     sendJson(res, 200, { status: 'ok', db: await health.state() });
   });
-  router.on(['GET'], '/metrics', async (_req, res) => {
-    const body = await app.metrics.registry.metrics();
-    res.writeHead(200, { 'content-type': app.metrics.registry.contentType, 'cache-control': 'no-store' });
-    res.end(body);
-  });
+  registerMetricsRoute(router, app);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = pathOf(req.url ?? '/');

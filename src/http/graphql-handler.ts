@@ -81,7 +81,7 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
       if (error instanceof BodyTooLargeError) return sendError(res, 413, error.message, CORS_HEADERS);
       return sendError(res, 400, 'request body is not valid JSON', CORS_HEADERS);
     }
-    const auth = await authenticate(req.headers.authorization, app.config.authJwtSecret);
+    const auth = await authenticate(req.headers.authorization, app.config.authJwtSecret, app.config.authMaxTokenLifetimeHours);
     const url = req.url ?? '/';
     const queryStart = url.indexOf('?');
     const response = await apollo.executeHTTPGraphQLRequest({

@@ -46,6 +46,37 @@ describe('authenticate', () => {
     }
   });
 
+  it('refuses a token without exp: it would never expire', async () => {
+    const token = await new SignJWT({ org: 'acme', role: 'owner' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setIssuedAt().sign(key);
+    await expect(authenticate(`Bearer ${token}`, secret)).resolves.toEqual({ viewer: null, problem: 'the token has no exp claim: every token must expire' });
+  });
+
+  it('refuses a token living longer than the lifetime allowed, counted from iat or from now', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (exp: number, iat?: number) => {
+      const jwt = new SignJWT({ org: 'acme', role: 'owner' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setExpirationTime(exp);
+      return (iat === undefined ? jwt : jwt.setIssuedAt(iat)).sign(key);
+    };
+    const tooLong = { viewer: null, problem: 'the token lives longer than 720 hours' };
+    // 100 years, the audit's example
+    await expect(authenticate(`Bearer ${await sign(now + 100 * 365 * 86400, now)}`, secret)).resolves.toEqual(tooLong);
+    // no iat: counted from now
+    await expect(authenticate(`Bearer ${await sign(now + 721 * 3600)}`, secret)).resolves.toEqual(tooLong);
+    // an iat in the future does not shorten a lifetime that starts now
+    await expect(authenticate(`Bearer ${await sign(now + 10 * 365 * 86400, now + 10 * 365 * 86400 - 3600)}`, secret)).resolves.toEqual(tooLong);
+    // issued 700 hours ago for 719: within the bound, still valid for 19 hours
+    expect((await authenticate(`Bearer ${await sign(now + 19 * 3600, now - 700 * 3600)}`, secret)).viewer?.userId).toBe('u1');
+    // the bound is the caller's
+    expect((await authenticate(`Bearer ${await sign(now + 3 * 3600, now)}`, secret, 2)).viewer).toBeNull();
+    expect((await authenticate(`Bearer ${await sign(now + 2 * 3600, now)}`, secret, 2)).viewer?.userId).toBe('u1');
+  });
+
+  it('signs tokens valid for 24 hours by default', async () => {
+    const token = await signToken({ orgId: 'acme', userId: 'u1', role: 'admin' }, secret);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { exp: number; iat: number };
+    expect(claims.exp - claims.iat).toBe(24 * 3600);
+  });
+
   it('refuses a header that is not a bearer token', async () => {
     const result = await authenticate('Basic dXNlcjpwYXNz', secret);
     expect(result).toEqual({ viewer: null, problem: 'the Authorization header must be "Bearer <token>"' });
