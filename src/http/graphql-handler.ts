@@ -9,7 +9,7 @@ import { authenticate } from '../auth/jwt';
 import { isDatabaseError } from '../db/database-error';
 import { formatGraphQLError } from '../errors';
 import { createContext, type Context } from '../graphql/context';
-import { queryLimitsRule } from '../graphql/query-limits';
+import { queryLimitsPlugin } from '../graphql/query-limits-plugin';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { BodyTooLargeError, readBody } from './body';
 import { sendError } from './respond';
@@ -50,7 +50,6 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
     schema: buildGraphQLSchema(),
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: [queryLimitsRule()],
     parseOptions: { maxTokens: 10_000 },
     formatError: (formatted, error) =>
       formatGraphQLError(formatted, error, (unexpected) => {
@@ -60,7 +59,11 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
     // Apollo's default cache-control plugin computes a cache hint for every
     // resolved field; nothing here is cacheable (every answer is one
     // viewer's), and on a page of 1,000 recipients that cost a third of the request.
-    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }), ApolloServerPluginCacheControlDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+      ApolloServerPluginCacheControlDisabled(),
+      queryLimitsPlugin({ introspectionNeedsToken: app.config.production }),
+    ],
     // The process's shutdown (main.ts) owns SIGINT/SIGTERM and stops Apollo
     // itself. Apollo's own handlers would race it: a second stop() while the
     // first is under way waits for a barrier that a successful stop never
