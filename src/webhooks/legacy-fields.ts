@@ -19,7 +19,8 @@
 // Mailgun merges user variables into the top level, so a variable may repeat
 // a Mailgun field: the signature fields are then the *last* values (Mailgun
 // appends its own after the variables), every other field the first.
-import { isObject } from './map-mailgun-event';
+import { parseBoundedJson } from '../bounded-json';
+import { isObject, WEBHOOK_JSON_BOUNDS } from './map-mailgun-event';
 
 export type FormFields = ReadonlyArray<readonly [string, string]>;
 
@@ -45,11 +46,8 @@ function reader(fields: FormFields) {
 
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const parsed = parseBoundedJson(text, WEBHOOK_JSON_BOUNDS);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /** Headers of the original message, from the message-headers field. */

@@ -3,6 +3,7 @@
 // throw, and every string is safe to bind as a PostgreSQL text parameter.
 import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { parseBoundedJson, type JsonBounds } from '../bounded-json';
 
 export type MailgunEventType = 'opened' | 'clicked' | 'failed' | 'complained' | 'unsubscribed' | 'delivered' | 'other';
 
@@ -35,6 +36,13 @@ export interface MapContext {
 }
 
 type Json = Record<string, unknown>;
+
+/**
+ * Mailgun's payloads nest five or six levels and hold a few hundred values;
+ * anything far beyond is hostile, and unbounded it overflowed the stack of
+ * the content digest below (a 100,000-deep event-data answered 500).
+ */
+export const WEBHOOK_JSON_BOUNDS: JsonBounds = { maxDepth: 32, maxValues: 10_000 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KNOWN_TYPES = new Set<MailgunEventType>(['opened', 'clicked', 'failed', 'complained', 'unsubscribed', 'delivered']);
@@ -71,12 +79,8 @@ function eventTime(value: unknown, receivedAt: Date): Date {
 function userVariables(value: unknown): Json {
   if (isObject(value)) return value;
   if (typeof value !== 'string') return {};
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return isObject(parsed) ? parsed : {};
-  } catch {
-    return {};
-  }
+  const parsed = parseBoundedJson(value, WEBHOOK_JSON_BOUNDS);
+  return parsed.ok && isObject(parsed.value) ? parsed.value : {};
 }
 
 export function stripAngles(messageId: string | null): string | null {

@@ -1,8 +1,9 @@
 // A Mailgun webhook body -> its signature and its event-data, whichever shape
 // it came in: JSON (current webhooks) or form fields, URL-encoded or multipart
 // (legacy webhooks). No I/O beyond decoding the bytes already read.
+import { parseBoundedJson } from '../bounded-json';
 import { legacyWebhook, type FormFields } from './legacy-fields';
-import { isObject } from './map-mailgun-event';
+import { isObject, WEBHOOK_JSON_BOUNDS } from './map-mailgun-event';
 import { readSignature, type MailgunSignature } from './signature';
 
 export interface ParsedWebhook {
@@ -15,16 +16,15 @@ export interface ParsedWebhook {
 export type ParseResult = { ok: true; webhook: ParsedWebhook } | { ok: false; problem: string };
 
 const fail = (problem: string): ParseResult => ({ ok: false, problem });
+/** Legacy webhooks post a few dozen fields; a form of thousands is no webhook, and costs a parse to find out. */
+const MAX_FORM_FIELDS = 1_000;
 /** Fields of Mailgun's inbound-route posts (forward() and store()) that no event webhook has. */
 const INBOUND_FIELDS = new Set(['sender', 'body-plain', 'body-html', 'stripped-text', 'stripped-html']);
 
 export function parseJsonWebhook(text: string): ParseResult {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return fail('body is not valid JSON');
-  }
+  const parsed = parseBoundedJson(text, WEBHOOK_JSON_BOUNDS);
+  if (!parsed.ok) return fail(`body ${parsed.problem}`);
+  const body = parsed.value;
   if (!isObject(body)) return fail('body is not a JSON object');
   const eventData = body['event-data'];
   if (!isObject(eventData)) return fail('missing event-data object');
@@ -34,6 +34,7 @@ export function parseJsonWebhook(text: string): ParseResult {
 
 export function parseFormWebhook(fields: FormFields): ParseResult {
   if (fields.length === 0) return fail('empty form');
+  if (fields.length > MAX_FORM_FIELDS) return fail(`form has more than ${MAX_FORM_FIELDS} fields`);
   const legacy = legacyWebhook(fields);
   if (typeof legacy.eventData.event !== 'string' || legacy.eventData.event === '') {
     // A route forwarding received mail, pointed at this URL by mistake, posts a message, not an event.
@@ -44,6 +45,12 @@ export function parseFormWebhook(fields: FormFields): ParseResult {
     ok: true,
     webhook: { signature: readSignature(legacy.timestamp, legacy.token, legacy.signature), eventData: legacy.eventData, legacy: true },
   };
+}
+
+function countOf(text: string, character: string): number {
+  let count = 0;
+  for (let at = text.indexOf(character); at !== -1; at = text.indexOf(character, at + 1)) count++;
+  return count;
 }
 
 async function multipartFields(contentType: string, body: Buffer): Promise<FormFields | null> {
@@ -69,7 +76,11 @@ export async function parseWebhookBody(contentType: string | undefined, body: Bu
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const text = type === 'multipart/form-data' ? '' : body.toString('utf8');
   if (type === 'application/json' || type.endsWith('+json') || (type === '' && /^\s*\{/.test(text))) return parseJsonWebhook(text);
-  if (type === 'application/x-www-form-urlencoded' || type === '') return parseFormWebhook([...new URLSearchParams(text)]);
+  if (type === 'application/x-www-form-urlencoded' || type === '') {
+    // Counted before URLSearchParams builds them all.
+    if (countOf(text, '&') >= MAX_FORM_FIELDS) return fail(`form has more than ${MAX_FORM_FIELDS} fields`);
+    return parseFormWebhook([...new URLSearchParams(text)]);
+  }
   if (type === 'multipart/form-data') {
     const fields = await multipartFields(contentType ?? '', body);
     return fields ? parseFormWebhook(fields) : fail('multipart body cannot be parsed');
