@@ -7,6 +7,8 @@ import { GraphQLError } from 'graphql';
 import type { Context } from './context';
 import { defaultQueryLimits, limitRefusal, measureOperation, type QueryLimits } from './query-limits';
 
+const refused = (message: string) => new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+
 export interface QueryLimitsOptions {
   limits?: QueryLimits;
   /** production: the schema is shown to callers with a token only */
@@ -22,12 +24,7 @@ export function queryLimitsPlugin(options: QueryLimitsOptions): ApolloServerPlug
           if (!operation) return; // unresolved: Apollo has already answered with its error
           const measured = measureOperation(schema, document, operation, request.variables);
           const refusal = limitRefusal(measured, limits);
-          if (refusal !== null) {
-            throw new GraphQLError(refusal, {
-              nodes: [operation],
-              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
-            });
-          }
+          if (refusal !== null) throw refused(refusal);
           if (measured.introspects && options.introspectionNeedsToken && contextValue.viewer === null) {
             const why = contextValue.authProblem ?? 'introspection needs a bearer token in production';
             throw new GraphQLError(`Authentication required: ${why}`, { extensions: { code: 'UNAUTHENTICATED', http: { status: 200 } } });

@@ -10,12 +10,11 @@ import { isDatabaseError } from '../db/database-error';
 import { formatGraphQLError } from '../errors';
 import { createContext, type Context } from '../graphql/context';
 import { queryLimitsPlugin } from '../graphql/query-limits-plugin';
+import { repeatedFieldsRefusal } from '../graphql/repeated-fields';
 import { buildGraphQLSchema } from '../graphql/schema';
-import { BodyTooLargeError, readBody } from './body';
-import { sendError } from './respond';
-
-/** instrumentEmail carries whole emails: 8 MiB of HTML plus JSON escaping. */
-export const GRAPHQL_BODY_LIMIT = 20 * 1024 * 1024;
+import { readGraphQLBody } from './graphql-body';
+import { stringifyAnswer } from './json-off-thread';
+import { endInSlices, sendError, sendJson } from './respond';
 
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
@@ -23,6 +22,19 @@ const CORS_HEADERS = {
   'access-control-allow-headers': 'authorization, content-type, apollo-require-preflight',
   'access-control-max-age': '600',
 };
+
+/**
+ * Ten times the longest document the pages and the explorer send (the full
+ * introspection is about 200 tokens): parsing and validating cost about the
+ * same per token, on the thread that answers the pixel.
+ */
+const MAX_TOKENS = 2_000;
+
+/** The document of a POST body or a GET query string, when there is one. */
+function documentOf(body: unknown, search: string): string | null {
+  const query = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { query?: unknown }).query : new URLSearchParams(search).get('query');
+  return typeof query === 'string' ? query : null;
+}
 
 export interface GraphQLEndpoint {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -37,20 +49,14 @@ function headerMap(req: IncomingMessage): HeaderMap {
   return headers;
 }
 
-async function parseBody(req: IncomingMessage): Promise<unknown> {
-  if (req.method !== 'POST') return undefined;
-  const raw = await readBody(req, GRAPHQL_BODY_LIMIT);
-  const type = req.headers['content-type'] ?? '';
-  if (!type.includes('application/json')) return raw.toString('utf8');
-  return raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8'));
-}
-
 export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> {
   const apollo = new ApolloServer<Context>({
     schema: buildGraphQLSchema(),
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    parseOptions: { maxTokens: 10_000 },
+    // An instrumented email comes back in the answer: megabytes to serialise, off the main thread.
+    stringifyResult: stringifyAnswer,
+    parseOptions: { maxTokens: MAX_TOKENS },
     formatError: (formatted, error) =>
       formatGraphQLError(formatted, error, (unexpected) => {
         if (isDatabaseError(unexpected)) app.metrics.countDatabaseError('graphql');
@@ -77,22 +83,24 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
       res.writeHead(204, CORS_HEADERS).end();
       return;
     }
-    let body: unknown;
-    try {
-      body = await parseBody(req);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) return sendError(res, 413, error.message, CORS_HEADERS);
-      return sendError(res, 400, 'request body is not valid JSON', CORS_HEADERS);
-    }
+    // The caller first: how much of the body is read depends on it.
     const auth = await authenticate(req.headers.authorization, app.config.authJwtSecret, app.config.authMaxTokenLifetimeHours);
+    const read = await readGraphQLBody(req, auth.viewer !== null);
+    if (!read.ok) return sendError(res, read.status, read.message, { ...CORS_HEADERS, ...read.headers });
     const url = req.url ?? '/';
     const queryStart = url.indexOf('?');
+    const search = queryStart === -1 ? '' : url.slice(queryStart);
+    const document = documentOf(read.body, search);
+    const refusal = document === null ? null : repeatedFieldsRefusal(document, MAX_TOKENS);
+    if (refusal !== null) {
+      return sendJson(res, 400, { errors: [{ message: refusal, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }, CORS_HEADERS);
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: req.method ?? 'GET',
         headers: headerMap(req),
-        search: queryStart === -1 ? '' : url.slice(queryStart),
-        body,
+        search,
+        body: read.body,
       },
       context: async () => createContext(app, auth.viewer, auth.viewer ? null : auth.problem),
     });
@@ -100,7 +108,7 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
     for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
     for (const [name, value] of response.headers) res.setHeader(name, value);
     if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+      await endInSlices(res, response.body.string);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

