@@ -8,8 +8,9 @@ import { forbidden } from '../errors';
 import { CLICK_PREFIX, OPEN_PREFIX } from '../routes/tracking';
 import { listUnsubscribeHeaders, mailgunVariables, type DeliveryHeaders, type MailgunVariables } from './delivery-headers';
 import { recordSend } from './record-send';
-import { rewriteHtml, type RewriteResult } from './rewriter';
-import type { InstrumentWarning } from './warnings';
+import type { SendRewriteResult } from './rewrite-for-send';
+import { rewriteWithoutBlocking } from './rewrite-off-thread';
+import { instrumentWarnings, type InstrumentWarning } from './warnings';
 import { validateInstrumentInput, type InstrumentEmailFields, type InstrumentRequest } from './validation';
 
 export interface InstrumentedEmail {
@@ -23,14 +24,6 @@ export interface InstrumentedEmail {
   warnings: InstrumentWarning[];
 }
 
-/**
- * Longest click token we put in an email; a link whose token would be longer
- * stays untracked (its URL is over ~6 KB). The whole request line must fit
- * the 16 KiB header limit of Node's HTTP server together with the client's
- * headers, and common proxies (nginx) stop at 8 KB per line.
- */
-export const MAX_CLICK_TOKEN_LENGTH = 8_000;
-
 export async function instrumentEmail(app: App, viewer: Viewer, input: InstrumentEmailFields): Promise<InstrumentedEmail> {
   assertMaySendAs(viewer, input.senderId, input.senderTeamId ?? null);
   const request = validateInstrumentInput(input);
@@ -41,7 +34,7 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
   // send untracked, which then drops the rewrite.
   const rewrite =
     request.html !== null && tracks(app, request)
-      ? rewriteForSend(app, viewer.orgId, sendId, request.html, request.unsubscribeUrl)
+      ? await rewriteForThisSend(app, viewer.orgId, sendId, request.html, request.unsubscribeUrl)
       : null;
   const recorded = await recordSend(app.db, {
     orgId: viewer.orgId,
@@ -70,7 +63,7 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
     trackedLinks: kept?.links.length ?? 0,
     mailgunVariables: mailgunVariables(viewer.orgId, sendId),
     headers: listUnsubscribeHeaders(request.unsubscribeUrl),
-    warnings: [],
+    warnings: instrumentWarnings({ linksCapped: kept?.linksCapped ?? false }),
   };
 }
 
@@ -95,15 +88,17 @@ function tracks(app: App, request: InstrumentRequest): boolean {
   return app.config.trackingEnabled && request.trackingConsent;
 }
 
-function rewriteForSend(app: App, orgId: string, sendId: string, html: string, unsubscribeUrl: string | null): RewriteResult {
+/** The rewrite with this send's tokens, on a worker thread when the email is large. */
+function rewriteForThisSend(app: App, orgId: string, sendId: string, html: string, unsubscribeUrl: string | null): Promise<SendRewriteResult> {
   const base = app.config.publicBaseUrl;
-  return rewriteHtml(html, {
+  return rewriteWithoutBlocking(app.tokens, app.config.trackingSigningSecret, {
+    html,
     unsubscribeUrl,
+    orgId,
+    sendId,
     pixelUrl: `${base}${OPEN_PREFIX}${app.tokens.encodeOpen(orgId, sendId)}.gif`,
     trapUrl: app.config.trapLink ? `${base}${CLICK_PREFIX}${app.tokens.encodeTrap(orgId, sendId)}` : null,
-    clickUrl: (url, position) => {
-      const token = app.tokens.encodeClick(orgId, sendId, position, url);
-      return token.length <= MAX_CLICK_TOKEN_LENGTH ? `${base}${CLICK_PREFIX}${token}` : null;
-    },
+    clickUrlPrefix: `${base}${CLICK_PREFIX}`,
+    maxLinks: app.config.maxTrackedLinks,
   });
 }

@@ -2,7 +2,7 @@
 // recorded, and a server that carries on. Big emails up to the limit pass.
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { errorCodes, gqlRaw } from '../support/graphql-client';
-import { emailInput, instrument, sendCount } from '../support/instrument';
+import { clickTokens, emailInput, instrument, sendCount, TRACKING_ORIGIN } from '../support/instrument';
 import type { InstrumentEmailInput } from '../generated/graphql';
 
 const MiB = 1024 * 1024;
@@ -81,11 +81,14 @@ describe('other fields', () => {
 });
 
 describe('size', () => {
-  it('accepts 5 MB of HTML with thousands of links, and exactly 8 MiB', async () => {
+  it('accepts 5 MB of HTML with thousands of links (the first 500 tracked), and exactly 8 MiB', async () => {
     const link = '<p><a href="https://example.com/page?id=123&amp;utm_source=crm">A link to a page</a> and some text around it.</p>\n';
     const html = `<html><body>${link.repeat(Math.floor((5 * 1e6) / link.length))}</body></html>`;
     const big = (await instrument(t.url, token, emailInput({ html }))).data!.instrumentEmail;
-    expect(big.trackedLinks).toBe(Math.floor((5 * 1e6) / link.length));
+    expect(big.trackedLinks).toBe(500);
+    expect(big.warnings).toEqual(['LINKS_CAPPED']);
+    // the rest are left byte for byte as they came
+    expect(big.html!.split(link).length - 1).toBe(Math.floor((5 * 1e6) / link.length) - 500);
     const exact = await instrument(t.url, token, emailInput({ html: 'é'.repeat(4 * MiB), text: 'x'.repeat(8 * MiB) }));
     expect(exact.errors).toBeUndefined();
   }, 30_000);
@@ -112,5 +115,32 @@ describe('after all that', () => {
     expect(await health.json()).toEqual({ status: 'ok', db: 'up' });
     const result = await instrument(t.url, token, emailInput());
     expect(result.data?.instrumentEmail.trackedLinks).toBe(1);
+  });
+});
+
+describe('EMAIL_TRACKING_MAX_LINKS', () => {
+  let capped: TestApp;
+  beforeAll(async () => {
+    capped = await startTestApp({ EMAIL_TRACKING_MAX_LINKS: '3', PUBLIC_BASE_URL: TRACKING_ORIGIN });
+  });
+  afterAll(async () => capped.close());
+
+  const links = (count: number) => Array.from({ length: count }, (_, i) => `<a href="https://example.com/${i}">link ${i}</a>`).join(' ');
+
+  it('tracks the first links only, leaves the rest as they are, and says so with LINKS_CAPPED', async () => {
+    const html = `<html><body>${links(5)}</body></html>`;
+    const email = (await instrument(capped.url, token, emailInput({ html }))).data!.instrumentEmail;
+    expect(email.trackedLinks).toBe(3);
+    expect(email.warnings).toEqual(['LINKS_CAPPED']);
+    expect(clickTokens(email.html!)).toHaveLength(3);
+    expect(email.html).toContain('<a href="https://example.com/3">link 3</a> <a href="https://example.com/4">link 4</a><img');
+    expect(email.html).not.toContain('https://example.com/2"');
+  });
+
+  it('warns about nothing at the cap, or when nothing is tracked', async () => {
+    const atCap = (await instrument(capped.url, token, emailInput({ html: `<html><body>${links(3)}</body></html>` }))).data!.instrumentEmail;
+    expect(atCap).toEqual({ ...atCap, trackedLinks: 3, warnings: [] });
+    const declined = (await instrument(capped.url, token, emailInput({ html: `<html><body>${links(5)}</body></html>`, trackingConsent: false }))).data!.instrumentEmail;
+    expect(declined).toEqual({ ...declined, tracked: false, trackedLinks: 0, warnings: [] });
   });
 });

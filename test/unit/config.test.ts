@@ -31,6 +31,9 @@ describe('loadConfig', () => {
     expect(config.extraBotUserAgents).toEqual([]);
     expect(config.botNetworks).toEqual([]);
     expect(config.trapLink).toBe(true);
+    expect(config.maxTrackedLinks).toBe(500);
+    expect(config.authMaxTokenLifetimeHours).toBe(720);
+    expect(config.metricsToken).toBeNull();
     expect(config.trackingSigningSecret).toBe(dev.trackingSigningSecret);
     expect(config.secretsEncryptionKey).toEqual(Buffer.from(dev.secretsEncryptionKey, 'hex'));
   });
@@ -75,6 +78,12 @@ describe('loadConfig', () => {
     [{ EMAIL_TRACKING_BOT_NETWORKS: '192.0.2.0/24, scanner.example' }, 'EMAIL_TRACKING_BOT_NETWORKS'],
     [{ EMAIL_TRACKING_BOT_NETWORKS: '2001:db8::/129' }, 'EMAIL_TRACKING_BOT_NETWORKS'],
     [{ EMAIL_TRACKING_BOT_NETWORKS: '10.1/16' }, 'EMAIL_TRACKING_BOT_NETWORKS'],
+    [{ EMAIL_TRACKING_MAX_LINKS: '0' }, 'EMAIL_TRACKING_MAX_LINKS'],
+    [{ EMAIL_TRACKING_MAX_LINKS: 'many' }, 'EMAIL_TRACKING_MAX_LINKS'],
+    [{ AUTH_MAX_TOKEN_LIFETIME_HOURS: '0' }, 'AUTH_MAX_TOKEN_LIFETIME_HOURS'],
+    [{ AUTH_MAX_TOKEN_LIFETIME_HOURS: '876000' }, 'AUTH_MAX_TOKEN_LIFETIME_HOURS'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+    [{ METRICS_TOKEN: 'has a space in the middle' }, 'METRICS_TOKEN'],
   ])('refuses %j naming the variable', (env, variable) => {
     expect(problemWith(env)).toMatch(new RegExp(`^${variable}: `));
   });
