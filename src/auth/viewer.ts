@@ -19,6 +19,15 @@ export function seesWholeOrganisation(viewer: Viewer): boolean {
   return viewer.role === 'owner' || viewer.role === 'admin' || viewer.role === 'service';
 }
 
+/**
+ * Campaigns, templates, contacts and enrollments belong to the whole
+ * organisation: only owner, admin and service rename, re-address or
+ * re-point them (contract section 2). The others create what is missing.
+ */
+export function changesOrganisationRecords(viewer: Viewer): boolean {
+  return viewer.role === 'owner' || viewer.role === 'admin' || viewer.role === 'service';
+}
+
 /** The sender filter every stats query applies: null means the whole organisation. */
 export function senderScope(viewer: Viewer): string | null {
   return seesWholeOrganisation(viewer) ? null : viewer.userId;

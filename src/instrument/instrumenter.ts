@@ -3,7 +3,7 @@
 // headers the CRM attaches. Every call that passes the checks is a new send.
 import { randomUUID } from 'node:crypto';
 import type { App } from '../app';
-import { seesWholeOrganisation, type Viewer } from '../auth/viewer';
+import { changesOrganisationRecords, seesWholeOrganisation, type Viewer } from '../auth/viewer';
 import { forbidden } from '../errors';
 import { CLICK_PREFIX, OPEN_PREFIX } from '../routes/tracking';
 import { listUnsubscribeHeaders, mailgunVariables, type DeliveryHeaders, type MailgunVariables } from './delivery-headers';
@@ -52,6 +52,7 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
     stepIndex: request.stepIndex,
     messageId: request.messageId,
     tracked: rewrite !== null,
+    changesSharedRecords: changesOrganisationRecords(viewer),
     links: rewrite?.links ?? [],
   });
   const kept = recorded.tracked ? rewrite : null;

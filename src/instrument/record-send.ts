@@ -2,7 +2,9 @@
 // locked, so a bounce, complaint, unsubscribe, consent withdrawal or erasure
 // being written at the same time either lands before the check (and the send
 // is refused, or recorded untracked) or waits until the send is committed;
-// then campaign, template, enrollment, the send, its links.
+// then campaign, template, enrollment, the send, its links. Callers below
+// admin create the shared records they name but never change existing ones
+// (contract section 2): their send keeps what they gave it.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ContactStatus } from '../db/entities/contact.entity';
 import { DomainError } from '../errors';
@@ -24,6 +26,8 @@ export interface SendRecord {
   stepIndex: number | null;
   messageId: string | null;
   tracked: boolean;
+  /** owner, admin or service: may rename campaigns and templates, re-address contacts, re-point enrollments */
+  changesSharedRecords: boolean;
   /** the rewritten links, by position; empty for an untracked send */
   links: readonly RewrittenLink[];
 }
@@ -38,8 +42,8 @@ export async function recordSend(db: DataSource, send: SendRecord): Promise<{ tr
     const consenting = await upsertUnsuppressedContact(manager, send);
     const recorded = consenting ? send : { ...send, tracked: false, links: [] };
     // A name without its id has nothing to name: it is not kept.
-    if (send.campaignId !== null) await upsertNamed(manager, 'campaigns', send.orgId, send.campaignId, send.campaignName);
-    if (send.templateId !== null) await upsertNamed(manager, 'templates', send.orgId, send.templateId, send.templateName);
+    if (send.campaignId !== null) await upsertNamed(manager, 'campaigns', send, send.campaignId, send.campaignName);
+    if (send.templateId !== null) await upsertNamed(manager, 'templates', send, send.templateId, send.templateName);
     if (send.enrollmentId !== null) await upsertEnrollment(manager, send, send.enrollmentId);
     await insertSend(manager, recorded);
     return { tracked: recorded.tracked };
@@ -47,9 +51,10 @@ export async function recordSend(db: DataSource, send: SendRecord): Promise<{ tr
 }
 
 /**
- * Creates the contact or brings its email up to date, and throws
- * CONTACT_SUPPRESSED (rolling everything back) unless it is ACTIVE. The upsert
- * always updates, so it always returns the row and holds its lock to commit.
+ * Creates the contact or (for callers who change shared records) brings its
+ * email up to date, and throws CONTACT_SUPPRESSED (rolling everything back)
+ * unless it is ACTIVE, saying why only to callers who may see every contact.
+ * The upsert always updates, so it always returns the row and holds its lock to commit.
  * A suppressed contact's address is left as it is even in the row version the
  * refusal rolls back, so an erased one never holds an address again, not even
  * in a dead tuple or the WAL. Returns the contact's tracking consent.
@@ -58,51 +63,45 @@ async function upsertUnsuppressedContact(manager: EntityManager, send: SendRecor
   const [contact]: { status: ContactStatus; tracking_consent: boolean }[] = await manager.query(
     `INSERT INTO contacts (org_id, id, email) VALUES ($1, $2, $3)
      ON CONFLICT (org_id, id) DO UPDATE
-       SET email = CASE WHEN contacts.status = 'ACTIVE' THEN EXCLUDED.email ELSE contacts.email END,
-           updated_at = CASE WHEN contacts.status <> 'ACTIVE' OR contacts.email = EXCLUDED.email THEN contacts.updated_at ELSE now() END
+       SET email = CASE WHEN contacts.status = 'ACTIVE' AND $4 THEN EXCLUDED.email ELSE contacts.email END,
+           updated_at = CASE WHEN contacts.status <> 'ACTIVE' OR NOT $4 OR contacts.email = EXCLUDED.email THEN contacts.updated_at ELSE now() END
      RETURNING status, tracking_consent`,
-    [send.orgId, send.contactId, send.recipientEmail],
+    [send.orgId, send.contactId, send.recipientEmail, send.changesSharedRecords],
   );
   if (contact!.status !== 'ACTIVE') {
-    throw new DomainError(
-      'CONTACT_SUPPRESSED',
-      `Contact "${send.contactId}" is suppressed (${contact!.status}): no email may be sent to it`,
-    );
+    const why = send.changesSharedRecords ? ` (${contact!.status})` : '';
+    throw new DomainError('CONTACT_SUPPRESSED', `Contact "${send.contactId}" is suppressed${why}: no email may be sent to it`);
   }
   return contact!.tracking_consent;
 }
 
 /**
  * Campaigns and templates: created on first sight; a name, when given and
- * different, replaces the stored one; a null name never erases it. Update-if-
+ * different, replaces the stored one (for callers who change shared
+ * records); a null name never erases it. Update-if-
  * renamed, else insert-or-nothing, rather than ON CONFLICT DO UPDATE: that
  * one locks the row even when nothing changes, and every send of a campaign
  * would queue behind the others on it. Two first sends racing with different
  * names keep one of them, as any two concurrent renames would.
  */
-async function upsertNamed(
-  manager: EntityManager,
-  table: 'campaigns' | 'templates',
-  orgId: string,
-  id: string,
-  name: string | null,
-): Promise<void> {
+async function upsertNamed(manager: EntityManager, table: 'campaigns' | 'templates', send: SendRecord, id: string, name: string | null): Promise<void> {
   await manager.query(
     `WITH renamed AS (
        UPDATE ${table} SET name = $3, updated_at = now()
-       WHERE org_id = $1 AND id = $2 AND $3::text IS NOT NULL AND name IS DISTINCT FROM $3
+       WHERE org_id = $1 AND id = $2 AND $4 AND $3::text IS NOT NULL AND name IS DISTINCT FROM $3
        RETURNING 1)
      INSERT INTO ${table} (org_id, id, name)
      SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM renamed)
      ON CONFLICT (org_id, id) DO NOTHING`,
-    [orgId, id, name],
+    [send.orgId, id, name, send.changesSharedRecords],
   );
 }
 
 /**
- * The CRM owns its enrollments: the latest send says which contact and
- * campaign one belongs to (a null campaign keeps the known one). The status is
- * left alone, so an enrollment a complaint ended stays UNENROLLED.
+ * The CRM owns its enrollments: the latest send of a caller who changes
+ * shared records says which contact and campaign one belongs to (a null
+ * campaign keeps the known one); other callers only create missing ones. The
+ * status is left alone, so an enrollment a complaint ended stays UNENROLLED.
  */
 async function upsertEnrollment(manager: EntityManager, send: SendRecord, enrollmentId: string): Promise<void> {
   await manager.query(
@@ -111,9 +110,9 @@ async function upsertEnrollment(manager: EntityManager, send: SendRecord, enroll
        SET contact_id = EXCLUDED.contact_id,
            campaign_id = COALESCE(EXCLUDED.campaign_id, enrollments.campaign_id),
            updated_at = now()
-     WHERE enrollments.contact_id IS DISTINCT FROM EXCLUDED.contact_id
-        OR enrollments.campaign_id IS DISTINCT FROM COALESCE(EXCLUDED.campaign_id, enrollments.campaign_id)`,
-    [send.orgId, enrollmentId, send.contactId, send.campaignId],
+     WHERE $5 AND (enrollments.contact_id IS DISTINCT FROM EXCLUDED.contact_id
+        OR enrollments.campaign_id IS DISTINCT FROM COALESCE(EXCLUDED.campaign_id, enrollments.campaign_id))`,
+    [send.orgId, enrollmentId, send.contactId, send.campaignId, send.changesSharedRecords],
   );
 }
 

@@ -1,5 +1,5 @@
 // Query.contact: scoped to the organisation, and for senders to the contacts
-// they have emailed; enrollments through one batched loader.
+// they have emailed at the contact's address; enrollments through one batched loader.
 import { ContactDocument } from '../generated/graphql';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { errorCodes, gql, gqlRaw } from '../support/graphql-client';
@@ -20,7 +20,7 @@ async function contactWithHistory() {
   const first = await insertEnrollment(t.app.db, orgId, 'c-1', 'camp-1');
   const second = await insertEnrollment(t.app.db, orgId, 'c-1', null);
   await t.app.db.query(`UPDATE enrollments SET status = 'UNENROLLED', created_at = now() + interval '1 second' WHERE org_id = $1 AND id = $2`, [orgId, second]);
-  await insertSend(t.app.db, { orgId, contactId: 'c-1', senderId: 'rep-1' });
+  await insertSend(t.app.db, { orgId, contactId: 'c-1', senderId: 'rep-1', email: 'Ada@Example.com' });
   return { orgId, first, second };
 }
 
@@ -38,13 +38,17 @@ it('shows an admin the contact, its status and its enrollments', async () => {
   });
 });
 
-it('shows a sales rep only contacts it has sent to', async () => {
+it('shows a sales rep only contacts it has sent to, at their address', async () => {
   const { orgId } = await contactWithHistory();
   await insertContact(t.app.db, orgId, 'c-2', 'grace@example.com');
-  await insertSend(t.app.db, { orgId, contactId: 'c-2', senderId: 'rep-2' });
+  await insertSend(t.app.db, { orgId, contactId: 'c-2', senderId: 'rep-2', email: 'grace@example.com' });
+  await insertContact(t.app.db, orgId, 'c-3', 'linus@example.com');
+  await insertSend(t.app.db, { orgId, contactId: 'c-3', senderId: 'rep-1', email: 'guess@example.com' });
   const rep = await tokenFor(orgId, 'rep-1', 'sales_rep');
   expect((await gql(t.url, ContactDocument, { id: 'c-1' }, rep)).data?.contact?.email).toBe('ada@example.com');
   expect((await gql(t.url, ContactDocument, { id: 'c-2' }, rep)).data?.contact).toBeNull();
+  // naming a contact id with another address shows nothing of the contact
+  expect((await gql(t.url, ContactDocument, { id: 'c-3' }, rep)).data?.contact).toBeNull();
   const member = await tokenFor(orgId, 'someone', 'member');
   expect((await gql(t.url, ContactDocument, { id: 'c-1' }, member)).data?.contact).toBeNull();
 });

@@ -1,5 +1,7 @@
 // Contacts by id and their enrollments, scoped to the viewer: the organisation
-// always, and for partner, sales_rep and member only contacts they have sent to.
+// always, and for partner, sales_rep and member only contacts they have sent
+// to at the contact's own address. Naming a contact id in instrumentEmail
+// with any address would otherwise be a way to read any contact.
 import DataLoader from 'dataloader';
 import type { App } from '../../app';
 import { senderScope, type Viewer } from '../../auth/viewer';
@@ -33,11 +35,13 @@ export function createContactLoaders(app: App, viewer: Viewer | null): ContactLo
   const contactById = new DataLoader<string, ContactRecord | null>(async (ids) => {
     if (!viewer) return ids.map(() => null);
     // The sender check rides sends_contact_idx (org_id, contact_id, sent_at).
+    // Addresses compare without case, as mailbox providers do.
     const rows: ContactRecord[] = await app.db.query(
       `SELECT c.id, c.email, c.status, c.tracking_consent AS "trackingConsent" FROM contacts c
        WHERE c.org_id = $1 AND c.id = ANY($2::text[])
          AND ($3::text IS NULL OR EXISTS (
-           SELECT 1 FROM sends s WHERE s.org_id = c.org_id AND s.contact_id = c.id AND s.sender_id = $3))`,
+           SELECT 1 FROM sends s WHERE s.org_id = c.org_id AND s.contact_id = c.id AND s.sender_id = $3
+             AND lower(s.recipient_email) = lower(c.email)))`,
       [orgId, [...ids], sender],
     );
     const byId = new Map(rows.map((row) => [row.id, row]));
