@@ -6,7 +6,7 @@ import type { App } from '../app';
 import { changesOrganisationRecords, seesWholeOrganisation, type Viewer } from '../auth/viewer';
 import { forbidden } from '../errors';
 import { CLICK_PREFIX, OPEN_PREFIX } from '../routes/tracking';
-import { listUnsubscribeHeaders, mailgunVariables, type DeliveryHeaders, type MailgunVariables } from './delivery-headers';
+import { listUnsubscribeHeaders, mailgunVariables, messageIdHeader, mintedMessageId, type DeliveryHeaders, type MailgunVariables } from './delivery-headers';
 import { recordSend } from './record-send';
 import type { SendRewriteResult } from './rewrite-for-send';
 import { rewriteWithoutBlocking } from './rewrite-off-thread';
@@ -29,6 +29,8 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
   const request = validateInstrumentInput(input);
   // Minted here, not by the database: the tokens written into the HTML carry it.
   const sendId = randomUUID();
+  // Every send carries its Message-Id from the start, so no later send can claim it.
+  const messageId = request.messageId ?? mintedMessageId(sendId, app.config.publicBaseUrl);
   // Rewritten before the transaction, so no row stays locked during CPU work;
   // the transaction reads the contact's own consent and may still record the
   // send untracked, which then drops the rewrite.
@@ -50,7 +52,7 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
     templateName: request.templateName,
     enrollmentId: request.enrollmentId,
     stepIndex: request.stepIndex,
-    messageId: request.messageId,
+    messageId,
     tracked: rewrite !== null,
     changesSharedRecords: changesOrganisationRecords(viewer),
     links: rewrite?.links ?? [],
@@ -63,7 +65,7 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
     tracked: kept !== null,
     trackedLinks: kept?.links.length ?? 0,
     mailgunVariables: mailgunVariables(viewer.orgId, sendId),
-    headers: listUnsubscribeHeaders(request.unsubscribeUrl),
+    headers: { ...messageIdHeader(messageId), ...listUnsubscribeHeaders(request.unsubscribeUrl) },
     warnings: instrumentWarnings({ linksCapped: kept?.linksCapped ?? false }),
   };
 }

@@ -3,10 +3,14 @@
 // at the start of the batch's transaction. An event names its send by
 // user-variables send_id (with org_id, or alone: a uuid is unique across
 // organisations); an event without a usable send_id (none, not a uuid, or
-// none of ours) is matched by its Message-Id across all organisations, and
-// only when exactly one send carries it. Whichever way it was found, the
-// event is then verified with that send's own key (signing-key.ts), which is
-// what keeps one organisation from writing to another's sends.
+// none of ours) is matched by its Message-Id. A Message-Id belongs to the
+// organisation that recorded the earliest send carrying it: another
+// organisation can only learn it from the email, after it went out, so its
+// copy is always later and never matched (docs/webhooks.md, "Finding the
+// send"). Within the owner, exactly one send must carry it. Whichever way it
+// was found, the event is then verified with that send's own key
+// (signing-key.ts), which is what keeps one organisation from writing to
+// another's sends.
 import type { EntityManager } from 'typeorm';
 import type { SendStatus } from '../db/entities/send.entity';
 import type { MailgunEvent } from './map-mailgun-event';
@@ -44,10 +48,12 @@ interface Row {
 // the primary key (org_id, id); the primary key skip-scanned on its leading
 // org_id for a send id alone (PostgreSQL 18); sends_by_message_id_idx
 // (message_id, org_id) for the Message-Id, stored with or without angle
-// brackets, probed only for the events no send id matched. The send-id and
+// brackets, probed only for the events no send id matched: first for the
+// organisation of its earliest send (the few sends carrying one Message-Id
+// sorted by time), then within that organisation. The send-id and
 // Message-Id probes stop at two rows: a second one makes the match ambiguous.
 export const FIND_SENDS: PreparedStatement = {
-  name: 'mailgun-find-sends-v3',
+  name: 'mailgun-find-sends-v4',
   text: `
   WITH k AS (
     SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::text[]) AS k(i, org_id, send_id, message_id)
@@ -63,7 +69,10 @@ export const FIND_SENDS: PreparedStatement = {
   SELECT i, org_id, id FROM by_send_id
   UNION ALL
   SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-    SELECT org_id, id FROM sends WHERE message_id IN (k.message_id, '<' || k.message_id || '>') LIMIT 2) s
+    SELECT org_id FROM sends WHERE message_id IN (k.message_id, '<' || k.message_id || '>')
+    ORDER BY sent_at, id LIMIT 1) owner
+  CROSS JOIN LATERAL (
+    SELECT org_id, id FROM sends WHERE message_id IN (k.message_id, '<' || k.message_id || '>') AND org_id = owner.org_id LIMIT 2) s
   WHERE k.message_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM by_send_id b WHERE b.i = k.i)`,
 };
 

@@ -54,28 +54,42 @@ describe('mailgunVariables and headers', () => {
     const { orgId, email } = await serviceCall(t, {});
     expect(email.sendId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(email.mailgunVariables).toEqual({ send_id: email.sendId, org_id: orgId });
-    expect(email.headers).toEqual({});
+    // a Message-Id minted for the send, at the tracking host, stored with it
+    expect(email.headers).toEqual({ 'Message-Id': `<${email.sendId}@track.example.test>` });
+    expect((await storedSend(t.app.db, orgId, email.sendId))?.message_id).toBe(`${email.sendId}@track.example.test`);
+  });
+
+  it("gives back the caller's own Message-Id when it names one", async () => {
+    const { email } = await serviceCall(t, { messageId: '<20240101.abc@mg.crm.example>' });
+    expect(email.headers).toEqual({ 'Message-Id': '<20240101.abc@mg.crm.example>' });
   });
 
   it('adds List-Unsubscribe and, for http(s), one-click List-Unsubscribe-Post', async () => {
     const https = 'https://example.com/unsubscribe?c=1&t=abc';
     expect((await serviceCall(t, { unsubscribeUrl: https })).email.headers).toEqual({
+      'Message-Id': expect.stringMatching(/^<[0-9a-f-]{36}@track\.example\.test>$/),
       'List-Unsubscribe': `<${https}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
-    expect((await serviceCall(t, { unsubscribeUrl: 'http://example.com/u' })).email.headers).toEqual({
+    expect((await serviceCall(t, { unsubscribeUrl: 'http://example.com/u', messageId: 'm1@crm.example' })).email.headers).toEqual({
+      'Message-Id': '<m1@crm.example>',
       'List-Unsubscribe': '<http://example.com/u>',
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
-    expect((await serviceCall(t, { unsubscribeUrl: 'mailto:unsubscribe@example.com?subject=stop' })).email.headers).toEqual({
+    expect((await serviceCall(t, { unsubscribeUrl: 'mailto:unsubscribe@example.com?subject=stop', messageId: 'm2@crm.example' })).email.headers).toEqual({
+      'Message-Id': '<m2@crm.example>',
       'List-Unsubscribe': '<mailto:unsubscribe@example.com?subject=stop>',
     });
   });
 
   it('gives the headers on untracked sends too, and never tracks the unsubscribe link', async () => {
     const unsubscribeUrl = 'https://example.com/u?a=1&b=2';
-    const untracked = await serviceCall(off, { html: HTML, unsubscribeUrl });
-    expect(untracked.email.headers).toEqual({ 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+    const untracked = await serviceCall(off, { html: HTML, unsubscribeUrl, messageId: 'm3@crm.example' });
+    expect(untracked.email.headers).toEqual({
+      'Message-Id': '<m3@crm.example>',
+      'List-Unsubscribe': `<${unsubscribeUrl}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
     const html = '<a href="https://example.com/u?a=1&amp;b=2">leave</a><a href="https://example.com/x">x</a>';
     const tracked = await serviceCall(t, { html, unsubscribeUrl });
     expect(tracked.email.trackedLinks).toBe(1);

@@ -1,6 +1,7 @@
 // Events without a usable send_id find their send by Message-Id across every
-// organisation (contract section 6): exactly one send must carry it, and the
-// event is verified with that send's own key.
+// organisation (contract section 6): the organisation of the earliest send
+// carrying it owns it, exactly one of its sends must carry it, and the event
+// is verified with that send's own key.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { MailgunEvent } from '../../src/webhooks/map-mailgun-event';
@@ -19,10 +20,10 @@ afterAll(async () => {
 
 const newMessageId = () => `${randomUUID()}@mg.crm.example`;
 
-async function sendWithMessageId(messageId: string, orgId = uniqueOrg('mid'), senderTeamId: string | null = null) {
+async function sendWithMessageId(messageId: string, orgId = uniqueOrg('mid'), senderTeamId: string | null = null, sentAt?: Date) {
   const contactId = `c-${randomUUID().slice(0, 8)}`;
   await insertContact(t.app.db, orgId, contactId);
-  const send = await insertSend(t.app.db, { orgId, contactId, messageId, senderTeamId });
+  const send = await insertSend(t.app.db, { orgId, contactId, messageId, senderTeamId, sentAt });
   return { ...send, contactId };
 }
 
@@ -94,17 +95,26 @@ describe('an event without a usable send_id', () => {
     expect(await sendStatus(t.app.db, orgId, send.sendId)).toBe('FAILED');
   });
 
-  it('is ignored when two sends carry the Message-Id, in two organisations or in one', async () => {
-    for (const sameOrg of [false, true]) {
-      const messageId = newMessageId();
-      const first = await sendWithMessageId(messageId);
-      const second = await sendWithMessageId(sameOrg ? `<${messageId}>` : messageId, sameOrg ? first.orgId : uniqueOrg('mid'));
-      expect(await answer(PLATFORM_KEY, bounce(messageId, []))).toEqual([200, { status: 'ignored' }]);
-      for (const send of [first, second]) {
-        expect(await sendStatus(t.app.db, send.orgId, send.sendId)).toBe('SENT');
-        expect(await contactStatus(t.app.db, send.orgId, send.contactId)).toBe('ACTIVE');
-      }
+  it('is ignored when two sends of one organisation carry the Message-Id', async () => {
+    const messageId = newMessageId();
+    const first = await sendWithMessageId(messageId);
+    const second = await sendWithMessageId(`<${messageId}>`, first.orgId);
+    expect(await answer(PLATFORM_KEY, bounce(messageId, []))).toEqual([200, { status: 'ignored' }]);
+    for (const send of [first, second]) {
+      expect(await sendStatus(t.app.db, send.orgId, send.sendId)).toBe('SENT');
+      expect(await contactStatus(t.app.db, send.orgId, send.contactId)).toBe('ACTIVE');
     }
+  });
+
+  it('goes to the organisation of the earliest send when two organisations carry it', async () => {
+    const messageId = newMessageId();
+    const later = await sendWithMessageId(messageId, uniqueOrg('mid'));
+    await sendWithMessageId(messageId, later.orgId);
+    // recorded a minute before the other organisation's, though inserted after them here
+    const first = await sendWithMessageId(messageId, uniqueOrg('mid'), null, new Date(Date.now() - 60_000));
+    expect(await answer(PLATFORM_KEY, bounce(messageId, []))).toEqual([200, { status: 'processed' }]);
+    expect(await sendStatus(t.app.db, first.orgId, first.sendId)).toBe('FAILED');
+    expect(await sendStatus(t.app.db, later.orgId, later.sendId)).toBe('SENT');
   });
 
   it('is ignored when no send carries the Message-Id, or the event has none', async () => {
@@ -138,8 +148,8 @@ describe('the look-up statement', () => {
     const byId = await sendWithMessageId(newMessageId());
     const byMessage = await sendWithMessageId(newMessageId());
     const shared = newMessageId();
-    await sendWithMessageId(shared);
-    await sendWithMessageId(shared);
+    const sharer = await sendWithMessageId(shared);
+    await sendWithMessageId(shared, sharer.orgId);
     const events = [
       event({ sendId: byId.sendId, orgId: byId.orgId }),
       event({ messageId: (await t.app.db.query(`SELECT message_id FROM sends WHERE id = $1`, [byMessage.sendId]))[0].message_id }),

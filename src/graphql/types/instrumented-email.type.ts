@@ -33,7 +33,9 @@ export class InstrumentedEmailType {
   @Field(() => GraphQLJSON, { description: 'attach as X-Mailgun-Variables; {"send_id": ..., "org_id": ...}' })
   mailgunVariables!: MailgunVariables;
 
-  @Field(() => GraphQLJSON, { description: 'header name to value: List-Unsubscribe / List-Unsubscribe-Post when unsubscribeUrl is given, else {}' })
+  @Field(() => GraphQLJSON, {
+    description: 'header name to value: Message-Id (the given messageId, or one minted for the send: send with it), and List-Unsubscribe / List-Unsubscribe-Post when unsubscribeUrl is given',
+  })
   headers!: DeliveryHeaders;
 
   @Field(() => [InstrumentWarning])
