@@ -8,6 +8,7 @@ import { createGraphQLEndpoint } from './http/graphql-handler';
 import { sendError, sendJson } from './http/respond';
 import { Router } from './http/router';
 import { routeLabel } from './metrics';
+import { explorerPage, wantsExplorer } from './routes/explorer-page';
 import { registerMailgunRoutes } from './routes/mailgun';
 import { registerMetricsRoute } from './routes/metrics';
 import { registerPageAssets } from './routes/page-files';
@@ -46,7 +47,8 @@ export async function startServer(
   const health = new DatabaseHealth(app.db);
   const graphql = await createGraphQLEndpoint(app);
 
-  router.on(['GET', 'POST', 'OPTIONS'], '/graphql', (req, res) => graphql.handle(req, res));
+  const explorer = explorerPage(app);
+  router.on(['GET', 'HEAD', 'POST', 'OPTIONS'], '/graphql', (req, res, path) => (wantsExplorer(req) ? explorer(req, res, path) : graphql.handle(req, res)));
   registerTrackingRoutes(router, app);
   registerMailgunRoutes(router, app);
   registerStatsPageRoutes(router, app);

@@ -2,8 +2,7 @@
 // executeHTTPGraphQLRequest. Authentication happens here, once per request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { App } from '../app';
 import { authenticate } from '../auth/jwt';
 import { isDatabaseError } from '../db/database-error';
@@ -66,7 +65,8 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
     // resolved field; nothing here is cacheable (every answer is one
     // viewer's), and on a page of 1,000 recipients that cost a third of the request.
     plugins: [
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+      // The explorer is our own page (routes/explorer-page.ts): Apollo's loaded scripts and fonts from other origins.
+      ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin({ introspectionNeedsToken: app.config.production }),
     ],

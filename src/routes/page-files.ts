@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { App } from '../app';
-import type { Router } from '../http/router';
+import type { RouteHandler, Router } from '../http/router';
 import { sendError } from '../http/respond';
 import { projectRoot } from '../paths';
 
@@ -22,12 +22,14 @@ export const PAGE_ASSET_PREFIX = '/pages/';
 // framing, and fetches to this origin only (the pages need /graphql alone).
 // The chart library sets element.style properties from script (CSSOM), which
 // style-src does not govern, and its stylesheet is one of our files: no
-// 'unsafe-inline' is needed anywhere.
+// 'unsafe-inline' is needed anywhere. GraphiQL's stylesheet carries its fonts
+// as data: URLs, which are no origin at all (font-src).
 export const PAGES_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
+  "font-src 'self' data:",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
@@ -52,11 +54,19 @@ const CONTENT_TYPES: Record<string, string> = {
 // folder of lower-case names, so no path can climb out of it.
 const ASSET_NAME = /^[a-z][a-z0-9-]*\.(?:js|css)$/;
 
-// The only files served from node_modules: uPlot's ES module and its
-// stylesheet, under names of ours so the pages never see node_modules paths.
+// The only files served from node_modules, under names of ours so the pages
+// never see node_modules paths: uPlot's ES module and its stylesheet, and
+// GraphiQL's browser build with the React it runs on (the explorer).
+// React and GraphiQL list only their module entries in package.json
+// "exports": their browser builds are found beside their package.json.
+const packageFile = (name: string, file: string) => path.join(path.dirname(require.resolve(`${name}/package.json`)), file);
 const VENDOR_FILES: Record<string, string> = {
   'uplot.js': require.resolve('uplot/dist/uPlot.esm.js'),
   'uplot.css': require.resolve('uplot/dist/uPlot.min.css'),
+  'react.js': packageFile('react', 'umd/react.production.min.js'),
+  'react-dom.js': packageFile('react-dom', 'umd/react-dom.production.min.js'),
+  'graphiql.js': packageFile('graphiql', 'graphiql.min.js'),
+  'graphiql.css': packageFile('graphiql', 'graphiql.min.css'),
 };
 
 interface PageFile {
@@ -116,9 +126,14 @@ async function serveFile(app: App, req: IncomingMessage, res: ServerResponse, na
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** Serves a page's HTML, for a route that decides itself when (GET /graphql in a browser). */
+export function pageHandler(app: App, htmlName: string): RouteHandler {
+  return (req, res) => serveFile(app, req, res, htmlName);
+}
+
 /** A page's HTML at its path; `path/` with a slash leads back to it. */
 export function registerPage(router: Router, app: App, pagePath: string, htmlName: string): void {
-  router.on(['GET', 'HEAD'], pagePath, (req, res) => serveFile(app, req, res, htmlName));
+  router.on(['GET', 'HEAD'], pagePath, pageHandler(app, htmlName));
   router.on(['GET', 'HEAD'], `${pagePath}/`, (_req, res) => {
     res.writeHead(308, { location: pagePath, 'content-length': '0' });
     res.end();
