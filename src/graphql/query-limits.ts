@@ -2,8 +2,13 @@
 // resolver runs: depth, aliases and an estimated cost in which list fields
 // multiply the cost of what they select. Introspection is measured like any
 // other field (the audit's 550 aliased __schema selections are 550 aliases),
-// its lists sized from the schema itself. Pure: the Apollo plugin applies it.
+// its lists sized from the schema itself. Applied by an Apollo plugin rather
+// than a validation rule: Apollo caches validation per document, and a
+// `limit` passed as a variable must be costed at each request's value. The
+// plugin is also where introspection asks for a token in production.
+import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  GraphQLError,
   getNamedType,
   getNullableType,
   isListType,
@@ -20,6 +25,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import type { Context } from './context';
 import { introspectionListSizes } from './introspection-sizes';
 
 export interface QueryLimits {
@@ -153,4 +159,30 @@ export function limitRefusal(result: OperationMeasure, limits: QueryLimits = def
   if (result.aliases > limits.maxAliases) problems.push(`${result.aliases} aliases exceed the limit of ${limits.maxAliases}`);
   if (result.cost > limits.maxCost) problems.push(`estimated cost ${result.cost} exceeds the limit of ${limits.maxCost}`);
   return problems.length === 0 ? null : `Query refused: ${problems.join('; ')}`;
+}
+
+export interface QueryLimitsOptions {
+  limits?: QueryLimits;
+  /** production: the schema is shown to callers with a token only */
+  introspectionNeedsToken: boolean;
+}
+
+export function queryLimitsPlugin(options: QueryLimitsOptions): ApolloServerPlugin<Context> {
+  const limits = options.limits ?? defaultQueryLimits;
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
+          if (!operation) return; // unresolved: Apollo has already answered with its error
+          const measured = measureOperation(schema, document, operation, request.variables);
+          const refusal = limitRefusal(measured, limits);
+          if (refusal !== null) throw new GraphQLError(refusal, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+          if (measured.introspects && options.introspectionNeedsToken && contextValue.viewer === null) {
+            const why = contextValue.authProblem ?? 'introspection needs a bearer token in production';
+            throw new GraphQLError(`Authentication required: ${why}`, { extensions: { code: 'UNAUTHENTICATED', http: { status: 200 } } });
+          }
+        },
+      };
+    },
+  };
 }

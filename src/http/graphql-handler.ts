@@ -8,7 +8,7 @@ import { authenticate } from '../auth/jwt';
 import { isDatabaseError } from '../db/database-error';
 import { formatGraphQLError } from '../errors';
 import { createContext, type Context } from '../graphql/context';
-import { queryLimitsPlugin } from '../graphql/query-limits-plugin';
+import { queryLimitsPlugin } from '../graphql/query-limits';
 import { repeatedFieldsRefusal } from '../graphql/repeated-fields';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { readGraphQLBody } from './graphql-body';

@@ -1,16 +1,35 @@
 // JSON for request bodies and GraphQL answers, without holding the main
 // thread: small ones here (a bounded scan and JSON.parse of 64 KiB take well
-// under a millisecond), large ones in a worker thread. Only authenticated
-// callers can send the large bodies (graphql-body.ts).
+// under a millisecond), large ones on a worker thread, which runs this same
+// module's `parse` and `stringify`. Only authenticated callers can send the
+// large bodies (graphql-body.ts). Values cross threads by structured clone;
+// the bounds keep that copy shallow and small.
 import { parseBoundedJson, type BoundedJson, type JsonBounds } from '../bounded-json';
 import { lazyWorkerPool, workerModule } from '../worker-pool';
 import type { ReceivedBody } from './body';
-import type { ParseTask } from './json-worker';
 
 /** Up to this, parsing on the main thread costs less than handing the bytes to a worker. */
 export const MAIN_THREAD_JSON_BYTES = 64 * 1024;
 
-const workers = lazyWorkerPool<ParseTask | unknown, BoundedJson | string>(workerModule(__dirname, 'json-worker'), 'parse');
+export interface ParseTask {
+  /** the body's bytes in blocks (body.ts), transferred from the main thread, `length` in all */
+  blocks: ArrayBuffer[];
+  length: number;
+  bounds: JsonBounds;
+}
+
+/** On the worker: the body decoded and parsed, bounds first. */
+export function parse(task: ParseTask): BoundedJson {
+  const bytes = Buffer.concat(task.blocks.map((block) => new Uint8Array(block)), task.length);
+  return parseBoundedJson(bytes.toString('utf8'), task.bounds);
+}
+
+/** On the worker: an answer serialised. */
+export function stringify(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+const workers = lazyWorkerPool<ParseTask | unknown, BoundedJson | string>(workerModule(__dirname, 'json-off-thread'), 'parse');
 
 export async function parseJsonBody(body: ReceivedBody, bounds: JsonBounds): Promise<BoundedJson> {
   if (body.length <= MAIN_THREAD_JSON_BYTES) return parseBoundedJson(body.toBuffer().toString('utf8'), bounds);

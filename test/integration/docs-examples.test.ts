@@ -10,10 +10,9 @@ import type { DataSource } from 'typeorm';
 import { createApp, type App } from '../../src/app';
 import { isRole, type Role } from '../../src/auth/viewer';
 import { createLogger } from '../../src/logger';
-import { queryLimitRefusals } from '../support/query-limits';
 import { startServer, type RunningServer } from '../../src/server';
 import { TEST_ENV, openTestDataSource, testConfig, tokenFor, uniqueOrg } from '../support/app';
-import { gqlRaw } from '../support/graphql-client';
+import { gqlRaw, queryLimitRefusals } from '../support/graphql-client';
 import { codeBlocks, markdownFiles, projectRoot, readProjectFile, type CodeBlock } from '../support/markdown';
 import { freePort } from '../support/processes';
 

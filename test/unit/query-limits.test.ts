@@ -1,5 +1,5 @@
 import { buildSchema, parse } from 'graphql';
-import { queryLimitRefusals } from '../support/query-limits';
+import { queryLimitRefusals } from '../support/graphql-client';
 
 const schema = buildSchema(`
   type Query { node: Node!, nodes(limit: Int): [Node!]!, page(limit: Int = 40): [Node!]! }

@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { getIntrospectionQuery, parse, print, type DocumentNode } from 'graphql';
 import { buildBareSchema } from '../../src/graphql/schema';
-import { queryLimitRefusals } from '../support/query-limits';
+import { queryLimitRefusals } from '../support/graphql-client';
 import { CampaignDrillDownDocument, CampaignsFullDocument, OverviewDocument, TemplateDrillDownDocument, TemplatesFullDocument } from '../generated/graphql';
 
 const problems = (document: DocumentNode, variables: Record<string, unknown> = {}) => queryLimitRefusals(buildBareSchema(), document, variables);
