@@ -148,6 +148,14 @@ describe('bodies', () => {
     });
   });
 
+  it('a 1 MB multipart webhook of 17,000 parts: 400 before it is parsed', async () => {
+    const parts = Array.from({ length: 17_000 }, (_, i) => `--XyZ\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nv\r\n`);
+    const body = `${parts.join('')}--XyZ--\r\n`;
+    await expectPixelUnaffected('1 MB multipart of 17,000 parts', () => post(WEBHOOK_PATH, body, { 'content-type': 'multipart/form-data; boundary=XyZ' }), (answer) => {
+      expect(answer).toEqual({ status: 400, text: expect.stringContaining('form has more than 200 fields') });
+    });
+  });
+
   it('a webhook with a 100,000-deep event-data and no id: 400, and no error logged (finding 7)', async () => {
     const before = server.output().length;
     const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);

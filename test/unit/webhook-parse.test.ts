@@ -2,7 +2,7 @@
 // form fields (URL-encoded and multipart) rebuilt into the same event-data.
 import { legacyWebhook } from '../../src/webhooks/legacy-fields';
 import { contentEventId, mapMailgunEvent } from '../../src/webhooks/map-mailgun-event';
-import { parseFormWebhook, parseJsonWebhook, parseWebhookBody, type ParsedWebhook } from '../../src/webhooks/parse-request';
+import { MAX_FORM_FIELDS, parseFormWebhook, parseJsonWebhook, parseWebhookBody, type ParsedWebhook } from '../../src/webhooks/parse-request';
 
 const SIG = { timestamp: '1700000000', token: 't'.repeat(50), signature: 'ab'.repeat(32) };
 const SEND_ID = '0b8e0f4e-3c1a-4d5e-9f6a-7b8c9d0e1f2a';
@@ -153,6 +153,23 @@ describe('parseWebhookBody', () => {
     const request = new Request('http://x/', { method: 'POST', body: multipart });
     const body = Buffer.from(await request.arrayBuffer());
     expect(await parseWebhookBody(request.headers.get('content-type') ?? '', body)).toMatchObject({ ok: true, webhook: { legacy: true, signature: SIG } });
+  });
+
+  it('refuses forms of more fields than a webhook has, counted before they are parsed', async () => {
+    const many = Array.from({ length: MAX_FORM_FIELDS + 1 }, (_, i) => `f${i}=v`).join('&');
+    expect(await parseWebhookBody('application/x-www-form-urlencoded', Buffer.from(`event=opened&${many}`))).toEqual({ ok: false, problem: `form has more than ${MAX_FORM_FIELDS} fields` });
+    const multipart = new FormData();
+    multipart.append('event', 'opened');
+    for (let i = 0; i < MAX_FORM_FIELDS; i++) multipart.append(`f${i}`, 'v');
+    const request = new Request('http://x/', { method: 'POST', body: multipart });
+    const body = Buffer.from(await request.arrayBuffer());
+    expect(await parseWebhookBody(request.headers.get('content-type')!, body)).toEqual({ ok: false, problem: `form has more than ${MAX_FORM_FIELDS} fields` });
+    // one field fewer passes the count
+    const fewer = new FormData();
+    fewer.append('event', 'opened');
+    for (let i = 1; i < MAX_FORM_FIELDS; i++) fewer.append(`f${i}`, 'v');
+    const fewerRequest = new Request('http://x/', { method: 'POST', body: fewer });
+    expect((await parseWebhookBody(fewerRequest.headers.get('content-type')!, Buffer.from(await fewerRequest.arrayBuffer()))).ok).toBe(true);
   });
 
   it('refuses other content types and broken multipart bodies', async () => {
