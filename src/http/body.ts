@@ -1,22 +1,27 @@
 // Reads a request body up to a limit. Oversize bodies are refused as soon as
 // the limit is passed (or announced by Content-Length), without buffering
-// them. The bytes are copied into blocks of at most 1 MiB as they arrive, so
+// them, and the rest is dropped while the refusal is read. The bytes are copied into blocks of at most 1 MiB as they arrive, so
 // a large body is never copied in one piece on the main thread (a 10 MB
 // Buffer.concat held it 200 ms on a loaded machine), and each block is an
 // ArrayBuffer of its own, which a worker thread takes without a copy.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
+  constructor(
+    readonly limit: number,
+    /** true once the rest of the body is read and dropped; false when the client left or LINGER_MS passed */
+    readonly restDropped: Promise<boolean>,
+  ) {
     super(`request body exceeds ${limit} bytes`);
   }
 }
 
 const BLOCK_BYTES = 1024 * 1024;
 /**
- * How long the rest of an oversize body is discarded after the refusal, so
- * the client, still sending, reads the 413 instead of a reset (closing a
- * socket with unread bytes resets it); then the connection is cut.
+ * How long the rest of an oversize body is read and dropped after the
+ * refusal was written, so the client, still sending, reads the 413 instead
+ * of a reset (closing a socket with unread bytes resets it); then the
+ * connection is cut.
  */
 const LINGER_MS = 2_000;
 /** Without Content-Length the size is unknown: a small first block, so a small body costs little. */
@@ -38,10 +43,7 @@ export class ReceivedBody {
 export function readBody(req: IncomingMessage, limit: number): Promise<ReceivedBody> {
   const announced = Number(req.headers['content-length']);
   const known = Number.isFinite(announced);
-  if (known && announced > limit) {
-    discardRestBriefly(req);
-    return Promise.reject(new BodyTooLargeError(limit));
-  }
+  if (known && announced > limit) return Promise.reject(new BodyTooLargeError(limit, dropRest(req)));
   return new Promise((resolve, reject) => {
     const blocks: Buffer[] = [];
     let size = 0;
@@ -58,8 +60,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<ReceivedB
       if (size + chunk.length > limit) {
         done = true;
         blocks.length = 0;
-        discardRestBriefly(req);
-        reject(new BodyTooLargeError(limit));
+        reject(new BodyTooLargeError(limit, dropRest(req)));
         return;
       }
       for (let at = 0; at < chunk.length; ) {
@@ -84,9 +85,40 @@ export function readBody(req: IncomingMessage, limit: number): Promise<ReceivedB
   });
 }
 
-/** Reads and drops what is left of the body for LINGER_MS at most, then closes the connection. */
-function discardRestBriefly(req: IncomingMessage): void {
-  req.resume();
-  const cut = setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
-  req.once('end', () => clearTimeout(cut));
+/** Reads and drops what is left of the body; resolves true at its end, false when the client left or after LINGER_MS. */
+function dropRest(req: IncomingMessage): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (req.complete) return resolve(true);
+    const settle = () => {
+      clearTimeout(timer);
+      req.off('end', settle).off('close', settle);
+      resolve(req.complete);
+    };
+    const timer = setTimeout(settle, LINGER_MS).unref();
+    req.once('end', settle).once('close', settle);
+    req.resume();
+  });
+}
+
+/**
+ * Answers an oversize body with 413 at once, and ends the answer only when
+ * the rest of the body is dropped (RFC 9112 section 9.6's staged close): the
+ * answer is complete by its Content-Length as soon as it is written, but
+ * Node closes the socket when the answer ends, and a close with unread bytes
+ * resets the connection, losing the answer for a client still sending.
+ */
+export async function refuseOversize(res: ServerResponse, error: BodyTooLargeError, message: string, headers: Record<string, string> = {}): Promise<void> {
+  const payload = JSON.stringify({ error: message });
+  res.writeHead(413, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+    ...headers,
+    connection: 'close',
+  });
+  res.write(payload);
+  const dropped = await error.restDropped;
+  res.end();
+  // A client still sending after LINGER_MS has had its answer that long.
+  if (!dropped) res.socket?.destroy();
 }

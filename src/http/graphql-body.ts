@@ -21,7 +21,10 @@ export const MAX_DOCUMENT_LENGTH = 64 * 1024;
 /** An operation's variables nest a few levels and hold a few dozen values. */
 export const GRAPHQL_JSON_BOUNDS: JsonBounds = { maxDepth: 32, maxValues: 10_000 };
 
-export type BodyOutcome = { ok: true; body: unknown } | { ok: false; status: number; message: string; headers?: Record<string, string> };
+export type BodyOutcome =
+  | { ok: true; body: unknown }
+  /** `oversize` when the body was over its limit: answered with refuseOversize, which drops the rest first */
+  | { ok: false; status: number; message: string; headers?: Record<string, string>; oversize?: BodyTooLargeError };
 
 const refuse = (status: number, message: string, headers?: Record<string, string>): BodyOutcome => ({ ok: false, status, message, headers });
 
@@ -41,7 +44,7 @@ export async function readGraphQLBody(req: IncomingMessage, authenticated: boole
   } catch (error) {
     if (!(error instanceof BodyTooLargeError)) return refuse(400, 'request body could not be read', { connection: 'close' });
     const why = authenticated ? 'request body over 20 MiB' : 'request body over 64 KiB without a valid bearer token: authenticate first';
-    return refuse(413, why);
+    return { ok: false, status: 413, message: why, oversize: error };
   }
   // Apollo answers other content types itself; their bytes are never decoded here.
   if (!isJson(req)) return { ok: true, body: '' };

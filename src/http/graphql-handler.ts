@@ -11,6 +11,7 @@ import { createContext, type Context } from '../graphql/context';
 import { queryLimitsPlugin } from '../graphql/query-limits';
 import { repeatedFieldsRefusal } from '../graphql/repeated-fields';
 import { buildGraphQLSchema } from '../graphql/schema';
+import { refuseOversize } from './body';
 import { readGraphQLBody } from './graphql-body';
 import { stringifyAnswer } from './json-off-thread';
 import { endInSlices, sendError, sendJson } from './respond';
@@ -86,7 +87,10 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
     // The caller first: how much of the body is read depends on it.
     const auth = await authenticate(req.headers.authorization, app.config.authJwtSecret, app.config.authMaxTokenLifetimeHours);
     const read = await readGraphQLBody(req, auth.viewer !== null);
-    if (!read.ok) return sendError(res, read.status, read.message, { ...CORS_HEADERS, ...read.headers });
+    if (!read.ok) {
+      if (read.oversize) return refuseOversize(res, read.oversize, read.message, CORS_HEADERS);
+      return sendError(res, read.status, read.message, { ...CORS_HEADERS, ...read.headers });
+    }
     const url = req.url ?? '/';
     const queryStart = url.indexOf('?');
     const search = queryStart === -1 ? '' : url.slice(queryStart);

@@ -4,7 +4,7 @@
 // verifies it with the send's key and stores the effects in one transaction.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app';
-import { BodyTooLargeError, readBody } from '../http/body';
+import { BodyTooLargeError, readBody, refuseOversize } from '../http/body';
 import { sendError, sendJson } from '../http/respond';
 import type { Router } from '../http/router';
 import type { WebhookOutcome } from '../metrics';
@@ -36,8 +36,10 @@ async function receiveWebhook(app: App, ingester: WebhookIngester, req: Incoming
     // At most 1 MiB: one copy into a Buffer costs well under a millisecond.
     body = (await readBody(req, MAILGUN_BODY_LIMIT)).toBuffer();
   } catch (error) {
-    // readBody drops the rest of an oversize body, briefly, then closes the connection.
-    if (error instanceof BodyTooLargeError) return refuse(413, 'body over 1 MiB', 'too_large');
+    if (error instanceof BodyTooLargeError) {
+      app.metrics.countWebhook('too_large');
+      return refuseOversize(res, error, 'body over 1 MiB');
+    }
     return refuse(400, 'request body could not be read', 'malformed', { connection: 'close' });
   }
   const receivedAt = new Date();

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger';
 import { startServer, type RunningServer } from '../../src/server';
 import { TEST_ENV, openTestDataSource, startTestApp, testConfig, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { errorCodes, gqlRaw } from '../support/graphql-client';
+import { WEBHOOK_PATH } from '../support/mailgun';
 import { insertSend } from '../support/sends';
 
 let t: TestApp;
@@ -85,6 +86,33 @@ describe('bodies', () => {
       Buffer.from(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n{"query":`),
     );
     expect(huge).toMatch(/^HTTP\/1\.1 413/);
+    await expectHealthy(t.url);
+  });
+
+  it.each([
+    ['/graphql without a token', '/graphql', 'over 64 KiB without a valid bearer token'],
+    ['the webhook', WEBHOOK_PATH, 'body over 1 MiB'],
+  ])('answers an oversize body on %s with 413 and reads the rest, so a client still sending reads the answer, not a reset', async (_, path, message) => {
+    const { hostname, port } = new URL(t.url);
+    const socket = connect(Number(port), hostname);
+    const errors: string[] = [];
+    socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      // The refusal arrives while most of the body is still to come: the rest
+      // is sent now, and read by the server (closing on unread bytes would
+      // reset the connection, and these writes would fail with EPIPE).
+      if (answer === '') for (let sent = 1; sent < 4; sent++) socket.write(Buffer.alloc(1024 * 1024, 0x5b));
+      answer += chunk.toString('latin1');
+    });
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    // Connection: close, as Node's http.request without an agent sends: the server closes after its answer.
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`);
+    socket.write(Buffer.alloc(1024 * 1024, 0x5b));
+    await closed;
+    expect(errors).toEqual([]);
+    expect(answer).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer).toContain(message);
     await expectHealthy(t.url);
   });
 
