@@ -1,0 +1,82 @@
+// What rows already written add to the rollups, summed in SQL: for sends a
+// statement has just recorded (the instrumenter, the data generator) and for
+// sends that move or go (move-sends.ts), which first take their figures out
+// (sign -1) and put them back under their new attribution (sign +1). The
+// event writer does not come here: it knows its changes and computes their
+// deltas in Node (src/events/figure-deltas.ts). The per-send figures are
+// figuresOf() of figures.ts, written in SQL. Each statement filters every
+// table by the organisation, a scalar: one shard on Citus.
+import type { EntityManager } from 'typeorm';
+import { runPrepared } from '../db/prepared';
+import { SEND_FIGURE_COLUMNS } from './figures';
+
+/** figuresOf() over a sends row `s`, in SEND_FIGURE_COLUMNS order. */
+const PER_SEND = [
+  's.tracked::int',
+  '(NOT s.tracked)::int',
+  `(s.tracked AND s.status = 'FAILED')::int`,
+  '(s.tracked AND (s.opens > 0 OR s.clicks > 0))::int',
+  '(s.tracked AND s.clicks > 0)::int',
+  '(s.tracked AND (s.opens > s.mpp_opens OR s.clicks > 0))::int',
+  's.tracked::int * s.opens',
+  's.tracked::int * s.clicks',
+  's.tracked::int * s.mpp_opens',
+  's.tracked::int * s.bot_opens',
+  's.tracked::int * s.bot_clicks',
+];
+
+const SEND_KEY = `(s.sent_at AT TIME ZONE 'UTC')::date, s.sender_id, coalesce(s.campaign_id, ''), coalesce(s.template_id, '')`;
+
+// sends_pkey per id. The latest send only ever grows in a delta: a removal
+// leaves it to move-sends.ts to look it up again.
+const SEND_STATS = {
+  name: 'rollups_send_contributions_v1',
+  text: `INSERT INTO send_stats_deltas (org_id, day, sender_id, campaign_key, template_key, ${SEND_FIGURE_COLUMNS.join(', ')}, last_sent_at)
+         SELECT $1, ${SEND_KEY}, ${PER_SEND.map((figure) => `$3 * sum(${figure})`).join(', ')}, CASE WHEN $3 > 0 THEN max(s.sent_at) END
+         FROM sends s WHERE s.org_id = $1 AND s.id = ANY($2::uuid[])
+         GROUP BY 2, 3, 4, 5`,
+};
+
+// send_links_pkey per send: a (send, URL) pair counts once in `clicked`.
+const LINK_STATS = {
+  name: 'rollups_link_contributions_v1',
+  text: `INSERT INTO send_link_stats_deltas (org_id, month, campaign_key, template_key, url, positions, clicks, clicked)
+         SELECT $1, date_trunc('month', s.sent_at AT TIME ZONE 'UTC')::date, coalesce(s.campaign_id, ''), coalesce(s.template_id, ''), p.url,
+                $3 * sum(p.positions), $3 * sum(p.clicks), $3 * count(*) FILTER (WHERE p.clicks > 0)
+         FROM (SELECT l.send_id, l.url, count(*) AS positions, sum(l.clicks) AS clicks
+               FROM send_links l WHERE l.org_id = $1 AND l.send_id = ANY($2::uuid[]) GROUP BY 1, 2) p
+         JOIN sends s ON s.org_id = $1 AND s.id = p.send_id
+         GROUP BY 2, 3, 4, 5`,
+};
+
+// send_activity_pkey per send; untracked sends are in no rollup.
+const ACTIVITY = {
+  name: 'rollups_activity_contributions_v1',
+  text: `INSERT INTO send_activity_deltas (org_id, send_day, sender_id, campaign_key, template_key, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)
+         SELECT $1, ${SEND_KEY}, a.at, $3 * sum(a.opens), $3 * sum(a.clicks), $3 * sum(a.mpp_opens), $3 * sum(a.bot_opens), $3 * sum(a.bot_clicks)
+         FROM send_activity a JOIN sends s ON s.org_id = $1 AND s.id = a.send_id
+         WHERE a.org_id = $1 AND a.send_id = ANY($2::uuid[]) AND s.tracked
+         GROUP BY 2, 3, 4, 5, 6`,
+};
+
+export type Sign = 1 | -1;
+
+/** The sends' own figures (not their links' or activity's), as they are now. */
+export async function addSendFigures(db: EntityManager, orgId: string, sendIds: readonly string[], sign: Sign): Promise<void> {
+  if (sendIds.length > 0) await runPrepared(db, SEND_STATS, [orgId, sendIds, sign]);
+}
+
+export async function addLinkFigures(db: EntityManager, orgId: string, sendIds: readonly string[], sign: Sign): Promise<void> {
+  if (sendIds.length > 0) await runPrepared(db, LINK_STATS, [orgId, sendIds, sign]);
+}
+
+export async function addActivityFigures(db: EntityManager, orgId: string, sendIds: readonly string[], sign: Sign): Promise<void> {
+  if (sendIds.length > 0) await runPrepared(db, ACTIVITY, [orgId, sendIds, sign]);
+}
+
+/** Everything the sends, their links and their activity add to the rollups. */
+export async function addAllFigures(db: EntityManager, orgId: string, sendIds: readonly string[], sign: Sign): Promise<void> {
+  await addSendFigures(db, orgId, sendIds, sign);
+  await addLinkFigures(db, orgId, sendIds, sign);
+  await addActivityFigures(db, orgId, sendIds, sign);
+}
