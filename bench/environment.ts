@@ -9,6 +9,7 @@ import { createDataSource, migrate } from '../src/db/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded-postgres';
 import { createLogger } from '../src/logger';
 import { dataDir } from '../src/paths';
+import { addLinkFigures, addSendFigures } from '../src/rollups/contributions';
 import { startServer, type RunningServer } from '../src/server';
 
 export const BENCH_SECRETS = {
@@ -84,7 +85,11 @@ export async function insertBenchSends(db: DataSource, orgId: string, count: num
     [orgId, count],
   );
   await db.query(`INSERT INTO send_links (org_id, send_id, position, url) SELECT $1, id, 0, $2 FROM sends WHERE org_id = $1`, [orgId, link]);
-  return rows.map((row) => row.id);
+  const ids = rows.map((row) => row.id);
+  // What the instrumenter adds to the rollups with a send and its links.
+  await addSendFigures(db.manager, orgId, ids, 1);
+  await addLinkFigures(db.manager, orgId, ids, 1);
+  return ids;
 }
 
 /** settleDatabase over the tables the event writer fills. */

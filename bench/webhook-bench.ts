@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { TokenCodec } from '../src/events/tokens';
+import { addLinkFigures, addSendFigures } from '../src/rollups/contributions';
 import { signMailgun } from '../src/webhooks/signature';
 import { BENCH_SECRETS, startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
@@ -87,6 +88,8 @@ export async function benchWebhooks(): Promise<BenchRow[]> {
       [ORG, SENDS],
     );
     await env.db.query(`INSERT INTO send_links (org_id, send_id, position, url) SELECT $1, id, 0, $2 FROM sends WHERE org_id = $1`, [ORG, LINK]);
+    await addSendFigures(env.db.manager, ORG, ids.map(({ id }) => id), 1);
+    await addLinkFigures(env.db.manager, ORG, ids.map(({ id }) => id), 1);
     const bodies = signedBodies(ids.map(({ id }) => id));
     await env.server.close(); // the in-process server is not the one under load
 

@@ -2,10 +2,12 @@
 // locked, so a bounce, complaint, unsubscribe, consent withdrawal or erasure
 // being written at the same time either lands before the check (and the send
 // is refused, or recorded untracked) or waits until the send is committed;
-// then campaign, template, enrollment, the send, its links.
+// then campaign, template, enrollment, the send, its links, and what they
+// add to the stats and link rollups (nothing else maintains those figures).
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ContactStatus } from '../db/entities/contact.entity';
 import { DomainError } from '../errors';
+import { addLinkFigures, addSendFigures } from '../rollups/contributions';
 import type { RewrittenLink } from './rewriter';
 
 export interface SendRecord {
@@ -42,6 +44,8 @@ export async function recordSend(db: DataSource, send: SendRecord): Promise<{ tr
     if (send.templateId !== null) await upsertNamed(manager, 'templates', send.orgId, send.templateId, send.templateName);
     if (send.enrollmentId !== null) await upsertEnrollment(manager, send, send.enrollmentId);
     await insertSend(manager, recorded);
+    await addSendFigures(manager, send.orgId, [send.sendId], 1);
+    if (recorded.links.length > 0) await addLinkFigures(manager, send.orgId, [send.sendId], 1);
     return { tracked: recorded.tracked };
   });
 }

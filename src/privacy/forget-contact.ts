@@ -1,8 +1,8 @@
 // forgetContact (contract section 7, GDPR Art. 17) in one transaction: the
 // contact's raw events deleted, its address blanked on the contact and on every
 // one of its sends, the contact ERASED, the audit row written. Counters and
-// stats rollups are aggregates and stay: the stats triggers on sends see no
-// figure change in the blanked rows and write no delta.
+// stats rollups are aggregates and stay: blanking an address and deleting raw
+// events move no figure, so no delta is written.
 import type { EntityManager } from 'typeorm';
 import type { App } from '../app';
 import type { Viewer } from '../auth/viewer';

@@ -57,32 +57,6 @@ describe('schema', () => {
     expect(withPrimaryKey.map((row) => row.relname).sort()).toEqual(tables);
   });
 
-  // The event writer turns hash and merge joins off for its transaction; a
-  // trigger joining its two index-less transition tables must not inherit that.
-  it('lets every trigger that joins its transition tables hash them, whatever its caller set', async () => {
-    const rows: { name: string; config: string[] | null }[] = await db.query(`
-      SELECT p.proname AS name, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname = 'public' AND p.prosrc ~* '(old|new)_rows\\s+\\w+\\s+JOIN\\s+(old|new)_rows'`);
-    expect(rows.map((row) => row.name)).toContain('send_link_stats_follow_sends');
-    for (const row of rows) {
-      expect(row).toEqual({ name: row.name, config: expect.arrayContaining(['enable_hashjoin=on', 'enable_mergejoin=on']) });
-    }
-  });
-
-  // Every event the writer stores updates its send's counters: an UPDATE
-  // trigger that captures transition tables costs every one of them (about
-  // 5 µs each for the two that followed moves). Only the rollups need them.
-  it('captures transition tables on an UPDATE of sends for the stats rollups alone; moves are followed by row', async () => {
-    const rows: { name: string; transition: boolean }[] = await db.query(`
-      SELECT tgname AS name, (tgoldtable IS NOT NULL OR tgnewtable IS NOT NULL) AS transition FROM pg_trigger
-      WHERE tgrelid = 'sends'::regclass AND NOT tgisinternal AND (tgtype & 16) <> 0 ORDER BY 1`);
-    expect(rows).toEqual([
-      { name: 'send_activity_on_send_move', transition: false },
-      { name: 'send_link_stats_on_send_move', transition: false },
-      { name: 'send_stats_on_update', transition: true },
-    ]);
-  });
-
   it('partitions raw events by month, with partitions ahead of now', async () => {
     const rows: { name: string; bound: string }[] = await db.query(`
       SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { MailgunEvent } from '../../src/webhooks/map-mailgun-event';
-import { FIND_SENDS, findWebhookSends } from '../../src/webhooks/send-lookup';
+import { FIND_SENDS, resolveWebhookSends } from '../../src/webhooks/send-lookup';
 import { startTestApp, uniqueOrg, type TestApp } from '../support/app';
 import { PLATFORM_KEY, contactStatus, eventData, insertContact, jsonBody, postJson, processedEvents, sendStatus, setSigningKey } from '../support/mailgun';
 import { insertSend } from '../support/sends';
@@ -149,7 +149,7 @@ describe('the look-up statement', () => {
     ];
     const query = jest.spyOn(Client.prototype, 'query');
     try {
-      const found = await t.app.db.transaction((manager) => findWebhookSends(manager, events));
+      const found = await t.app.db.transaction((manager) => resolveWebhookSends(manager, events));
       expect(found.map((send) => send?.sendId ?? null)).toEqual([byId.sendId, byMessage.sendId, null, null, byId.sendId]);
       const finds = query.mock.calls.filter(([config]) => (config as { name?: string }).name?.startsWith('mailgun-find-sends'));
       expect(finds).toHaveLength(1);
