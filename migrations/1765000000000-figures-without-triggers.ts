@@ -10,21 +10,21 @@
 // Citus routes to that organisation's shard. Pending deltas stay valid.
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-const TRIGGERS: [string, string][] = [
-  ['send_stats_on_insert', 'sends'],
-  ['send_stats_on_update', 'sends'],
-  ['send_stats_on_delete', 'sends'],
-  ['send_stats_on_truncate', 'sends'],
-  ['send_link_stats_on_insert', 'send_links'],
-  ['send_link_stats_on_update', 'send_links'],
-  ['send_link_stats_on_delete', 'send_links'],
-  ['send_link_stats_on_send_links_truncate', 'send_links'],
-  ['send_link_stats_on_sends_truncate', 'sends'],
-  ['send_link_stats_on_send_move', 'sends'],
-  ['send_link_stats_on_send_delete', 'sends'],
-  ['send_activity_on_send_move', 'sends'],
-  ['send_activity_on_send_delete', 'sends'],
-  ['send_activity_on_sends_truncate', 'sends'],
+const TRIGGERS = [
+  'send_stats_on_insert',
+  'send_stats_on_update',
+  'send_stats_on_delete',
+  'send_stats_on_truncate',
+  'send_link_stats_on_insert',
+  'send_link_stats_on_update',
+  'send_link_stats_on_delete',
+  'send_link_stats_on_send_links_truncate',
+  'send_link_stats_on_sends_truncate',
+  'send_link_stats_on_send_move',
+  'send_link_stats_on_send_delete',
+  'send_activity_on_send_move',
+  'send_activity_on_send_delete',
+  'send_activity_on_sends_truncate',
 ];
 
 const FUNCTIONS = [
@@ -51,7 +51,12 @@ export class FiguresWithoutTriggers1765000000000 implements MigrationInterface {
   name = 'FiguresWithoutTriggers1765000000000';
 
   async up(db: QueryRunner): Promise<void> {
-    for (const [trigger, table] of TRIGGERS) await db.query(`DROP TRIGGER IF EXISTS ${trigger} ON ${table}`);
+    // Only those that exist: on Citus even DROP TRIGGER IF EXISTS fails on a distributed table.
+    const present: { name: string; table: string }[] = await db.query(
+      `SELECT tgname AS name, tgrelid::regclass::text AS "table" FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY($1)`,
+      [TRIGGERS],
+    );
+    for (const { name, table } of present) await db.query(`DROP TRIGGER ${name} ON ${table}`);
     for (const fn of FUNCTIONS) await db.query(`DROP FUNCTION IF EXISTS ${fn}`);
     for (const type of TYPES) await db.query(`DROP TYPE IF EXISTS ${type}`);
   }

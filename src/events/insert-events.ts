@@ -16,7 +16,7 @@ const COLUMNS = 'org_id, send_id, occurred_at, id, kind, source, counted, bot, m
 const INSERT_IGNORING_REPEATS = {
   name: 'events_insert_ignoring_repeats_v3',
   text: `INSERT INTO tracking_events (${COLUMNS})
-         SELECT $1, send_id, to_timestamp(occurred_at / 1000.0), id, kind, source, counted, bot, mpp, link_position, url, user_agent,
+         SELECT $1::text, send_id, to_timestamp(occurred_at / 1000.0), id, kind, source, counted, bot, mpp, link_position, url, user_agent,
                 decode(ip_hash, 'hex'), bot_reason
          FROM unnest($2::uuid[], $3::float8[], $4::uuid[], $5::text[], $6::text[],
                      $7::boolean[], $8::boolean[], $9::boolean[], $10::integer[], $11::text[], $12::text[], $13::text[],

@@ -38,7 +38,7 @@ export async function flipStoredEvents(db: EntityManager, orgId: string, flips: 
 const UPSERT_WINDOWS = {
   name: 'events_machine_windows_v3',
   text: `INSERT INTO machine_clients AS m (org_id, send_id, ip_hash, reason, first_at, last_at)
-         SELECT $1, send_id, decode(ip_hash, 'hex'), reason, ${fromEpochMs('first_at')}, ${fromEpochMs('last_at')}
+         SELECT $1::text, send_id, decode(ip_hash, 'hex'), reason, ${fromEpochMs('first_at')}, ${fromEpochMs('last_at')}
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::float8[], $6::float8[]) AS u(send_id, ip_hash, reason, first_at, last_at)
          ON CONFLICT (org_id, send_id, ip_hash) DO UPDATE SET
            first_at = LEAST(m.first_at, excluded.first_at),

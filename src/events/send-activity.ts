@@ -11,7 +11,7 @@ import type { SendActivityDelta } from './figure-deltas';
 const RECORD_ACTIVITY = {
   name: 'events_record_send_activity_v4',
   text: `INSERT INTO send_activity AS a (org_id, send_id, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)
-         SELECT $1, send_id, to_timestamp(at / 1000.0), opens, clicks, mpp_opens, bot_opens, bot_clicks
+         SELECT $1::text, send_id, to_timestamp(at / 1000.0), opens, clicks, mpp_opens, bot_opens, bot_clicks
          FROM unnest($2::uuid[], $3::float8[], $4::integer[], $5::integer[], $6::integer[], $7::integer[], $8::integer[])
            AS d(send_id, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)
          ON CONFLICT (org_id, send_id, at) DO UPDATE SET

@@ -56,16 +56,18 @@ export async function recordSend(db: DataSource, send: SendRecord): Promise<{ tr
  * always updates, so it always returns the row and holds its lock to commit.
  * A suppressed contact's address is left as it is even in the row version the
  * refusal rolls back, so an erased one never holds an address again, not even
- * in a dead tuple or the WAL. Returns the contact's tracking consent.
+ * in a dead tuple or the WAL. Returns the contact's tracking consent. Times
+ * are parameters: Citus takes no now() in ON CONFLICT DO UPDATE on a
+ * distributed table.
  */
 async function upsertUnsuppressedContact(manager: EntityManager, send: SendRecord): Promise<boolean> {
   const [contact]: { status: ContactStatus; tracking_consent: boolean }[] = await manager.query(
     `INSERT INTO contacts (org_id, id, email) VALUES ($1, $2, $3)
      ON CONFLICT (org_id, id) DO UPDATE
        SET email = CASE WHEN contacts.status = 'ACTIVE' THEN EXCLUDED.email ELSE contacts.email END,
-           updated_at = CASE WHEN contacts.status <> 'ACTIVE' OR contacts.email = EXCLUDED.email THEN contacts.updated_at ELSE now() END
+           updated_at = CASE WHEN contacts.status <> 'ACTIVE' OR contacts.email = EXCLUDED.email THEN contacts.updated_at ELSE $4::timestamptz END
      RETURNING status, tracking_consent`,
-    [send.orgId, send.contactId, send.recipientEmail],
+    [send.orgId, send.contactId, send.recipientEmail, new Date().toISOString()],
   );
   if (contact!.status !== 'ACTIVE') {
     throw new DomainError(
@@ -82,7 +84,9 @@ async function upsertUnsuppressedContact(manager: EntityManager, send: SendRecor
  * renamed, else insert-or-nothing, rather than ON CONFLICT DO UPDATE: that
  * one locks the row even when nothing changes, and every send of a campaign
  * would queue behind the others on it. Two first sends racing with different
- * names keep one of them, as any two concurrent renames would.
+ * names keep one of them, as any two concurrent renames would. Two
+ * statements (one when renamed): Citus cannot plan the two as one
+ * data-modifying CTE feeding an INSERT ... SELECT.
  */
 async function upsertNamed(
   manager: EntityManager,
@@ -91,16 +95,14 @@ async function upsertNamed(
   id: string,
   name: string | null,
 ): Promise<void> {
-  await manager.query(
-    `WITH renamed AS (
-       UPDATE ${table} SET name = $3, updated_at = now()
-       WHERE org_id = $1 AND id = $2 AND $3::text IS NOT NULL AND name IS DISTINCT FROM $3
-       RETURNING 1)
-     INSERT INTO ${table} (org_id, id, name)
-     SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM renamed)
-     ON CONFLICT (org_id, id) DO NOTHING`,
-    [orgId, id, name],
-  );
+  if (name !== null) {
+    const [, renamed] = (await manager.query(
+      `UPDATE ${table} SET name = $3, updated_at = $4::timestamptz WHERE org_id = $1 AND id = $2 AND name IS DISTINCT FROM $3`,
+      [orgId, id, name, new Date().toISOString()],
+    )) as [unknown, number];
+    if (renamed > 0) return;
+  }
+  await manager.query(`INSERT INTO ${table} (org_id, id, name) VALUES ($1, $2, $3) ON CONFLICT (org_id, id) DO NOTHING`, [orgId, id, name]);
 }
 
 /**
@@ -114,10 +116,10 @@ async function upsertEnrollment(manager: EntityManager, send: SendRecord, enroll
      ON CONFLICT (org_id, id) DO UPDATE
        SET contact_id = EXCLUDED.contact_id,
            campaign_id = COALESCE(EXCLUDED.campaign_id, enrollments.campaign_id),
-           updated_at = now()
+           updated_at = $5::timestamptz
      WHERE enrollments.contact_id IS DISTINCT FROM EXCLUDED.contact_id
         OR enrollments.campaign_id IS DISTINCT FROM COALESCE(EXCLUDED.campaign_id, enrollments.campaign_id)`,
-    [send.orgId, enrollmentId, send.contactId, send.campaignId],
+    [send.orgId, enrollmentId, send.contactId, send.campaignId, new Date().toISOString()],
   );
 }
 
@@ -129,7 +131,7 @@ async function insertSend(manager: EntityManager, send: SendRecord): Promise<voi
                           campaign_id, template_id, enrollment_id, step_index, message_id, tracked, tracked_links)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, cardinality($14::integer[])))
      INSERT INTO send_links (org_id, send_id, position, url)
-     SELECT $1, $2, position, url FROM unnest($14::integer[], $15::text[]) AS link(position, url)`,
+     SELECT $1::text, $2::uuid, position, url FROM unnest($14::integer[], $15::text[]) AS link(position, url)`,
     [
       send.orgId,
       send.sendId,

@@ -14,7 +14,7 @@ export interface ActivityStatsDelta extends RollupKey, ActivityCounts {
 const INSERT_ACTIVITY_DELTAS = {
   name: 'rollups_activity_deltas_v1',
   text: `INSERT INTO send_activity_deltas (org_id, send_day, sender_id, campaign_key, template_key, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)
-         SELECT $1, date '1970-01-01' + d.day, d.sender_id, d.campaign_key, d.template_key, to_timestamp(d.at / 1000.0),
+         SELECT $1::text, date '1970-01-01' + d.day, d.sender_id, d.campaign_key, d.template_key, to_timestamp(d.at / 1000.0),
                 d.opens, d.clicks, d.mpp_opens, d.bot_opens, d.bot_clicks
          FROM unnest($2::integer[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
            AS d(day, sender_id, campaign_key, template_key, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)`,

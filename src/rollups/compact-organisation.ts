@@ -24,7 +24,7 @@ const FOLD_SEND_STATS = {
   name: 'rollups_fold_send_stats_v1',
   text: `WITH moved AS (${oldest('send_stats_deltas')}), upserted AS (
            INSERT INTO send_stats_rollups AS r (org_id, scope, sender_id, grain, bucket, campaign_key, template_key, ${SEND_FIGURE_COLUMNS.join(', ')}, last_sent_at)
-           SELECT $1, x.scope, x.sender_id, x.grain, CASE x.grain WHEN 'day' THEN m.day ELSE date_trunc('month', m.day)::date END,
+           SELECT $1::text, x.scope, x.sender_id, x.grain, CASE x.grain WHEN 'day' THEN m.day ELSE date_trunc('month', m.day)::date END,
                   m.campaign_key, m.template_key, ${SEND_FIGURE_COLUMNS.map((column) => `sum(m.${column})`).join(', ')}, max(m.last_sent_at)
            FROM moved m CROSS JOIN LATERAL ${GRAINS}
            GROUP BY 2, 3, 4, 5, 6, 7
@@ -41,7 +41,7 @@ const FOLD_LINK_STATS = {
   name: 'rollups_fold_link_stats_v1',
   text: `WITH moved AS (${oldest('send_link_stats_deltas')}), upserted AS (
            INSERT INTO send_link_stats AS r (org_id, campaign_key, month, template_key, url, positions, clicks, clicked)
-           SELECT $1, campaign_key, month, template_key, url, sum(positions), sum(clicks), sum(clicked)
+           SELECT $1::text, campaign_key, month, template_key, url, sum(positions), sum(clicks), sum(clicked)
            FROM moved GROUP BY 2, 3, 4, 5 ORDER BY 2, 3, 4, 5
            ON CONFLICT (org_id, campaign_key, month, template_key, url) DO UPDATE SET
              positions = r.positions + excluded.positions, clicks = r.clicks + excluded.clicks, clicked = r.clicked + excluded.clicked
@@ -54,7 +54,7 @@ const FOLD_ACTIVITY = {
   name: 'rollups_fold_activity_v1',
   text: `WITH moved AS (${oldest('send_activity_deltas')}), upserted AS (
            INSERT INTO send_activity_rollups AS r (org_id, scope, sender_id, grain, send_bucket, at, ${COUNTS.join(', ')})
-           SELECT $1, x.scope, x.sender_id, x.grain, CASE x.grain WHEN 'day' THEN m.send_day ELSE date_trunc('month', m.send_day)::date END, m.at,
+           SELECT $1::text, x.scope, x.sender_id, x.grain, CASE x.grain WHEN 'day' THEN m.send_day ELSE date_trunc('month', m.send_day)::date END, m.at,
                   ${COUNTS.map((count) => `sum(m.${count})`).join(', ')}
            FROM moved m CROSS JOIN LATERAL ${GRAINS}
            GROUP BY 2, 3, 4, 5, 6 ORDER BY 2, 3, 4, 5, 6

@@ -5,7 +5,8 @@
 // event writer does not come here: it knows its changes and computes their
 // deltas in Node (src/events/figure-deltas.ts). The per-send figures are
 // figuresOf() of figures.ts, written in SQL. Each statement filters every
-// table by the organisation, a scalar: one shard on Citus.
+// table by the organisation, a scalar, and joins tables on it: one shard on
+// Citus (a join on the send alone asks Citus to repartition).
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
 import { SEND_FIGURE_COLUMNS } from './figures';
@@ -32,29 +33,29 @@ const SEND_KEY = `(s.sent_at AT TIME ZONE 'UTC')::date, s.sender_id, coalesce(s.
 const SEND_STATS = {
   name: 'rollups_send_contributions_v1',
   text: `INSERT INTO send_stats_deltas (org_id, day, sender_id, campaign_key, template_key, ${SEND_FIGURE_COLUMNS.join(', ')}, last_sent_at)
-         SELECT $1, ${SEND_KEY}, ${PER_SEND.map((figure) => `$3 * sum(${figure})`).join(', ')}, CASE WHEN $3 > 0 THEN max(s.sent_at) END
+         SELECT $1::text, ${SEND_KEY}, ${PER_SEND.map((figure) => `$3::integer * sum(${figure})`).join(', ')}, CASE WHEN $3::integer > 0 THEN max(s.sent_at) END
          FROM sends s WHERE s.org_id = $1 AND s.id = ANY($2::uuid[])
          GROUP BY 2, 3, 4, 5`,
 };
 
 // send_links_pkey per send: a (send, URL) pair counts once in `clicked`.
 const LINK_STATS = {
-  name: 'rollups_link_contributions_v1',
+  name: 'rollups_link_contributions_v2',
   text: `INSERT INTO send_link_stats_deltas (org_id, month, campaign_key, template_key, url, positions, clicks, clicked)
-         SELECT $1, date_trunc('month', s.sent_at AT TIME ZONE 'UTC')::date, coalesce(s.campaign_id, ''), coalesce(s.template_id, ''), p.url,
-                $3 * sum(p.positions), $3 * sum(p.clicks), $3 * count(*) FILTER (WHERE p.clicks > 0)
-         FROM (SELECT l.send_id, l.url, count(*) AS positions, sum(l.clicks) AS clicks
-               FROM send_links l WHERE l.org_id = $1 AND l.send_id = ANY($2::uuid[]) GROUP BY 1, 2) p
-         JOIN sends s ON s.org_id = $1 AND s.id = p.send_id
+         SELECT $1::text, date_trunc('month', s.sent_at AT TIME ZONE 'UTC')::date, coalesce(s.campaign_id, ''), coalesce(s.template_id, ''), p.url,
+                $3::integer * sum(p.positions), $3::integer * sum(p.clicks), $3::integer * count(*) FILTER (WHERE p.clicks > 0)
+         FROM (SELECT l.org_id, l.send_id, l.url, count(*) AS positions, sum(l.clicks) AS clicks
+               FROM send_links l WHERE l.org_id = $1 AND l.send_id = ANY($2::uuid[]) GROUP BY 1, 2, 3) p
+         JOIN sends s ON s.org_id = p.org_id AND s.id = p.send_id
          GROUP BY 2, 3, 4, 5`,
 };
 
 // send_activity_pkey per send; untracked sends are in no rollup.
 const ACTIVITY = {
-  name: 'rollups_activity_contributions_v1',
+  name: 'rollups_activity_contributions_v2',
   text: `INSERT INTO send_activity_deltas (org_id, send_day, sender_id, campaign_key, template_key, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)
-         SELECT $1, ${SEND_KEY}, a.at, $3 * sum(a.opens), $3 * sum(a.clicks), $3 * sum(a.mpp_opens), $3 * sum(a.bot_opens), $3 * sum(a.bot_clicks)
-         FROM send_activity a JOIN sends s ON s.org_id = $1 AND s.id = a.send_id
+         SELECT $1::text, ${SEND_KEY}, a.at, $3::integer * sum(a.opens), $3::integer * sum(a.clicks), $3::integer * sum(a.mpp_opens), $3::integer * sum(a.bot_opens), $3::integer * sum(a.bot_clicks)
+         FROM send_activity a JOIN sends s ON s.org_id = a.org_id AND s.id = a.send_id
          WHERE a.org_id = $1 AND a.send_id = ANY($2::uuid[]) AND s.tracked
          GROUP BY 2, 3, 4, 5, 6`,
 };

@@ -23,7 +23,7 @@ export interface LinkStatsDelta {
 const INSERT_LINK_STATS_DELTAS = {
   name: 'rollups_link_stats_deltas_v1',
   text: `INSERT INTO send_link_stats_deltas (org_id, month, campaign_key, template_key, url, positions, clicks, clicked)
-         SELECT $1, date '1970-01-01' + d.month, d.campaign_key, d.template_key, d.url, d.positions, d.clicks, d.clicked
+         SELECT $1::text, date '1970-01-01' + d.month, d.campaign_key, d.template_key, d.url, d.positions, d.clicks, d.clicked
          FROM unnest($2::integer[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])
            AS d(month, campaign_key, template_key, url, positions, clicks, clicked)`,
 };

@@ -6,8 +6,9 @@
 // event writer locks them, their figures taken out under their old
 // attribution, and, for a move, put back under the new one.
 import type { DataSource, EntityManager } from 'typeorm';
-import { compactOrganisation, holdCompaction, transactionOf } from './compact-organisation';
+import { holdCompaction, transactionOf } from './compact-organisation';
 import { addAllFigures } from './contributions';
+import { recountLatestSends, type LeftSend } from './latest-send';
 
 /** What changes; a field left out keeps its value. */
 export interface SendMove {
@@ -20,7 +21,6 @@ export interface SendMove {
 
 interface Locked {
   id: string;
-  day: string;
   sender_id: string;
   campaign_key: string;
   template_key: string;
@@ -28,7 +28,7 @@ interface Locked {
 }
 
 // In key order, as the event writer and the webhooks lock them.
-const LOCK = `SELECT id, (sent_at AT TIME ZONE 'UTC')::date::text AS day, sender_id, coalesce(campaign_id, '') AS campaign_key,
+const LOCK = `SELECT id, sender_id, coalesce(campaign_id, '') AS campaign_key,
                      coalesce(template_id, '') AS template_key, sent_at
               FROM sends WHERE org_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`;
 
@@ -42,53 +42,8 @@ const DELETE = ['send_activity', 'send_links', 'machine_clients', 'tracking_even
   (table) => `DELETE FROM ${table} WHERE org_id = $1 AND send_id = ANY($2::uuid[])`,
 );
 
-// A group that lost its latest send: the rows of the groups left are folded
-// first (under the compaction lock), then their latest send is looked up
-// again, one backward probe of sends_campaign_idx, sends_template_idx or
-// sends_sent_at_idx per row; none for a row left empty.
-const RECOUNT_LATEST = `
-  UPDATE send_stats_rollups r SET last_sent_at = CASE
-    WHEN r.sends + r.untracked_sends = 0 THEN NULL
-    WHEN r.campaign_key <> '' THEN (
-      SELECT max(s.sent_at) FROM sends s
-      WHERE s.org_id = $1 AND s.campaign_id = r.campaign_key AND s.sent_at >= k.low AND s.sent_at < k.high
-        AND coalesce(s.template_id, '') = r.template_key AND (r.scope = 'org' OR s.sender_id = r.sender_id))
-    WHEN r.template_key <> '' THEN (
-      SELECT max(s.sent_at) FROM sends s
-      WHERE s.org_id = $1 AND s.template_id = r.template_key AND s.sent_at >= k.low AND s.sent_at < k.high
-        AND coalesce(s.campaign_id, '') = '' AND (r.scope = 'org' OR s.sender_id = r.sender_id))
-    ELSE (
-      SELECT max(s.sent_at) FROM sends s
-      WHERE s.org_id = $1 AND s.sent_at >= k.low AND s.sent_at < k.high
-        AND coalesce(s.campaign_id, '') = '' AND coalesce(s.template_id, '') = '' AND (r.scope = 'org' OR s.sender_id = r.sender_id))
-  END
-  FROM (
-    SELECT scope, sender_id, grain, bucket, campaign_key, template_key, max(removed_latest) AS removed_latest,
-           bucket::timestamp AT TIME ZONE 'UTC' AS low,
-           (bucket + CASE grain WHEN 'day' THEN interval '1 day' ELSE interval '1 month' END) AT TIME ZONE 'UTC' AS high
-    FROM (
-      SELECT x.scope, x.sender_id, x.grain, CASE x.grain WHEN 'day' THEN k.day ELSE date_trunc('month', k.day)::date END AS bucket,
-             k.campaign_key, k.template_key, k.removed_latest
-      FROM unnest($2::date[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS k(day, sender_id, campaign_key, template_key, removed_latest)
-      CROSS JOIN LATERAL (VALUES ('org', '', 'day'), ('org', '', 'month'), ('sender', k.sender_id, 'month')) AS x(scope, sender_id, grain)
-    ) expanded
-    GROUP BY 1, 2, 3, 4, 5, 6
-  ) k
-  WHERE r.org_id = $1 AND r.scope = k.scope AND r.sender_id = k.sender_id AND r.grain = k.grain AND r.bucket = k.bucket
-    AND r.campaign_key = k.campaign_key AND r.template_key = k.template_key AND r.last_sent_at <= k.removed_latest`;
-
-async function recountLatest(db: EntityManager, orgId: string, left: readonly Locked[]): Promise<void> {
-  if (left.length === 0) return;
-  await compactOrganisation(db, orgId, true);
-  await db.query(RECOUNT_LATEST, [
-    orgId,
-    left.map((send) => send.day),
-    left.map((send) => send.sender_id),
-    left.map((send) => send.campaign_key),
-    left.map((send) => send.template_key),
-    left.map((send) => send.sent_at.toISOString()),
-  ]);
-}
+const leftSends = (locked: readonly Locked[]): LeftSend[] =>
+  locked.map((send) => ({ sentAt: send.sent_at, senderId: send.sender_id, campaignKey: send.campaign_key, templateKey: send.template_key }));
 
 /** Moves the sends and their figures (in the caller's transaction, or one of its own); returns how many existed. */
 export async function moveSends(db: DataSource | EntityManager, orgId: string, sendIds: readonly string[], move: SendMove): Promise<number> {
@@ -108,7 +63,7 @@ export async function moveSends(db: DataSource | EntityManager, orgId: string, s
       move.tracked ?? null,
     ]);
     await addAllFigures(manager, orgId, ids, 1);
-    await recountLatest(manager, orgId, locked);
+    await recountLatestSends(manager, orgId, leftSends(locked));
     return ids.length;
   });
 }
@@ -121,7 +76,7 @@ export async function deleteSends(db: DataSource | EntityManager, orgId: string,
     await addAllFigures(manager, orgId, ids, -1);
     for (const statement of DELETE) await manager.query(statement, [orgId, ids]);
     await manager.query(`DELETE FROM sends WHERE org_id = $1 AND id = ANY($2::uuid[])`, [orgId, ids]);
-    await recountLatest(manager, orgId, locked);
+    await recountLatestSends(manager, orgId, leftSends(locked));
     return ids.length;
   });
 }

@@ -16,7 +16,7 @@ const figureArrays = COLUMNS.map((_, index) => `$${index + 6}::bigint[]`).join('
 const INSERT_STATS_DELTAS = {
   name: 'rollups_send_stats_deltas_v1',
   text: `INSERT INTO send_stats_deltas (org_id, day, sender_id, campaign_key, template_key, ${COLUMNS.join(', ')}, last_sent_at)
-         SELECT $1, date '1970-01-01' + d.day, d.sender_id, d.campaign_key, d.template_key, ${COLUMNS.map((column) => `d.${column}`).join(', ')},
+         SELECT $1::text, date '1970-01-01' + d.day, d.sender_id, d.campaign_key, d.template_key, ${COLUMNS.map((column) => `d.${column}`).join(', ')},
                 to_timestamp(d.last_sent_at / 1000.0)
          FROM unnest($2::integer[], $3::text[], $4::text[], $5::text[], ${figureArrays}, $${COLUMNS.length + 6}::float8[])
            AS d(day, sender_id, campaign_key, template_key, ${COLUMNS.join(', ')}, last_sent_at)`,

@@ -20,14 +20,21 @@ const SET_STATUSES: PreparedStatement = {
          WHERE s.org_id = $1 AND s.id = c.id`,
 };
 
-/** Only ever up the ladder ($6): a webhook never moves a contact back down. */
+/**
+ * Only ever up the ladder: a webhook never moves a contact back down. The
+ * ladder is in the text and the time comes in as a column: Citus, inserting
+ * row by row into the shards, takes neither a parameter nor now() in ON
+ * CONFLICT DO UPDATE on a distributed table.
+ */
+const LADDER = `'{${CONTACT_STATUS_LADDER.join(',')}}'::text[]`;
 const RAISE_CONTACTS: PreparedStatement = {
-  name: 'mailgun-raise-contacts-v2',
-  text: `INSERT INTO contacts (org_id, id, email, status, status_changed_at)
-         SELECT $1, c.id, c.email, c.status, c.at FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS c(id, email, status, at)
+  name: 'mailgun-raise-contacts-v3',
+  text: `INSERT INTO contacts (org_id, id, email, status, status_changed_at, updated_at)
+         SELECT $1::text, c.id, c.email, c.status, c.at, $6::timestamptz
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS c(id, email, status, at)
          ON CONFLICT (org_id, id) DO UPDATE
-           SET status = EXCLUDED.status, status_changed_at = EXCLUDED.status_changed_at, updated_at = now()
-           WHERE array_position($6::text[], contacts.status) < array_position($6::text[], EXCLUDED.status)`,
+           SET status = EXCLUDED.status, status_changed_at = EXCLUDED.status_changed_at, updated_at = EXCLUDED.updated_at
+           WHERE array_position(${LADDER}, contacts.status) < array_position(${LADDER}, EXCLUDED.status)`,
 };
 
 /** enrollments_contact_idx (org_id, contact_id). */
@@ -102,7 +109,7 @@ async function updateContacts(db: EntityManager, orgId: string, verified: readon
     changes.map((c) => c.send.recipientEmail),
     changes.map((c) => c.status),
     changes.map((c) => c.at.toISOString()),
-    CONTACT_STATUS_LADDER,
+    new Date().toISOString(),
   ]);
 }
 

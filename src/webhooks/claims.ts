@@ -21,7 +21,7 @@ const PRUNE_LIMIT = 5_000;
 const CLAIM_EVENTS: PreparedStatement = {
   name: 'mailgun-claim-events-v2',
   text: `INSERT INTO processed_webhook_events (org_id, provider, event_id)
-         SELECT $1, $2, event_id FROM unnest($3::text[]) AS c(event_id) ORDER BY event_id
+         SELECT $1::text, $2::text, event_id FROM unnest($3::text[]) AS c(event_id) ORDER BY event_id
          ON CONFLICT DO NOTHING
          RETURNING event_id`,
 };
@@ -29,7 +29,7 @@ const CLAIM_EVENTS: PreparedStatement = {
 const CLAIM_TOKENS: PreparedStatement = {
   name: 'mailgun-claim-tokens-v2',
   text: `INSERT INTO webhook_signature_tokens (org_id, provider, token)
-         SELECT $1, $2, token FROM unnest($3::text[]) AS c(token) ORDER BY token
+         SELECT $1::text, $2::text, token FROM unnest($3::text[]) AS c(token) ORDER BY token
          ON CONFLICT DO NOTHING
          RETURNING token`,
 };
