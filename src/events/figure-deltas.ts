@@ -7,11 +7,11 @@
 // one more function and one more field.
 import type { ActivityStatsDelta } from '../rollups/activity-deltas';
 import {
-  addActivity, addDifference, bucketOf, figuresOf, isIdle, isZero, noActivity, noFigures, rollupKeyOf, rollupKeyText,
-  type ActivityCounts, type SendAttribution,
+  addActivity, addCounterChange, bucketOf, isIdle, isZero, noActivity, noFigures, rollupKeyOf, rollupKeyText,
+  type ActivityCounts, type RollupKey, type SendAttribution,
 } from '../rollups/figures';
 import type { SendStatsDelta } from '../rollups/stats-deltas';
-import { earliest, entry, latest, type FigureChange } from './figure-change';
+import { earliest, latest, type FigureChange } from './figure-change';
 import { linkCounterDeltas, type LinkCounterDelta } from './link-deltas';
 
 /** A locked send: its attribution and its counters before the batch. */
@@ -58,11 +58,17 @@ export interface FigureDeltas {
 
 export function sendCounterDeltas(changes: readonly FigureChange[], machineSends: ReadonlySet<string>): SendCounterDelta[] {
   const deltas = new Map<string, SendCounterDelta>();
-  const deltaOf = (sendId: string) =>
-    entry(deltas, sendId, () => ({
-      sendId, opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0, firstOpen: null, lastOpen: null, lastClick: null,
-      lostFirstOpen: null, lostLastOpen: null, lostLastClick: null, machine: machineSends.has(sendId), webhook: false,
-    }));
+  const deltaOf = (sendId: string) => {
+    let delta = deltas.get(sendId);
+    if (!delta) {
+      delta = {
+        sendId, opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0, firstOpen: null, lastOpen: null, lastClick: null,
+        lostFirstOpen: null, lostLastOpen: null, lostLastClick: null, machine: machineSends.has(sendId), webhook: false,
+      };
+      deltas.set(sendId, delta);
+    }
+    return delta;
+  };
   for (const change of changes) {
     const delta = deltaOf(change.sendId);
     if (change.webhook) delta.webhook = true;
@@ -89,52 +95,96 @@ export function sendCounterDeltas(changes: readonly FigureChange[], machineSends
 }
 
 /** A change as the timelines keep it: at the event's own time. */
-function activityOf(change: FigureChange): ActivityCounts {
-  const open = change.kind === 'OPEN';
-  return {
-    opens: open ? change.counted : 0,
-    clicks: open ? 0 : change.counted,
-    mppOpens: open && change.mpp ? change.counted : 0,
-    botOpens: open ? change.bot : 0,
-    botClicks: open ? 0 : change.bot,
-  };
+function addActivityOf(into: ActivityCounts, change: FigureChange): void {
+  if (change.kind === 'OPEN') {
+    into.opens += change.counted;
+    if (change.mpp) into.mppOpens += change.counted;
+    into.botOpens += change.bot;
+  } else {
+    into.clicks += change.counted;
+    into.botClicks += change.bot;
+  }
 }
+
+// The loops below run per event of every batch: maps nested by send and
+// bucket rather than keyed by composed strings (hashed anew each time), and
+// no allocation per event.
 
 /** Per send and bucket; a delta may be negative (an event reclassified later, at its own time). */
 export function sendActivityDeltas(changes: readonly FigureChange[]): SendActivityDelta[] {
-  const rows = new Map<string, SendActivityDelta>();
+  const bySend = new Map<string, Map<number, SendActivityDelta>>();
+  const rows: SendActivityDelta[] = [];
   for (const change of changes) {
     const at = bucketOf(change.at);
-    addActivity(entry(rows, `${change.sendId} ${at}`, () => ({ sendId: change.sendId, at, ...noActivity() })), activityOf(change));
+    let buckets = bySend.get(change.sendId);
+    if (!buckets) bySend.set(change.sendId, (buckets = new Map()));
+    let row = buckets.get(at);
+    if (!row) {
+      buckets.set(at, (row = { sendId: change.sendId, at, ...noActivity() }));
+      rows.push(row);
+    }
+    addActivityOf(row, change);
   }
-  return [...rows.values()].filter((row) => !isIdle(row));
+  return rows.filter((row) => !isIdle(row));
+}
+
+/** Each send's rollup group, and its key as text, once per batch. */
+function groupsOf(sends: ReadonlyMap<string, SendAttribution>): (sendId: string) => { key: RollupKey; text: string } | undefined {
+  const known = new Map<string, { key: RollupKey; text: string }>();
+  return (sendId) => {
+    let group = known.get(sendId);
+    if (!group) {
+      const send = sends.get(sendId);
+      if (!send) return undefined;
+      const key = rollupKeyOf(send);
+      known.set(sendId, (group = { key, text: rollupKeyText(key) }));
+    }
+    return group;
+  };
 }
 
 /** The tracked sends' activity per rollup group and bucket. */
-export function activityStatsDeltas(activity: readonly SendActivityDelta[], sends: ReadonlyMap<string, SendAttribution>): ActivityStatsDelta[] {
-  const groups = new Map<string, ActivityStatsDelta>();
+export function activityStatsDeltas(
+  activity: readonly SendActivityDelta[],
+  sends: ReadonlyMap<string, SendAttribution>,
+  groupOf = groupsOf(sends),
+): ActivityStatsDelta[] {
+  const byGroup = new Map<string, Map<number, ActivityStatsDelta>>();
+  const rows: ActivityStatsDelta[] = [];
   for (const row of activity) {
-    const send = sends.get(row.sendId);
-    if (!send?.tracked) continue;
-    const key = rollupKeyOf(send);
-    addActivity(entry(groups, `${rollupKeyText(key)}\u0000${row.at}`, () => ({ ...key, at: row.at, ...noActivity() })), row);
+    if (!sends.get(row.sendId)?.tracked) continue;
+    const { key, text } = groupOf(row.sendId)!;
+    let buckets = byGroup.get(text);
+    if (!buckets) byGroup.set(text, (buckets = new Map()));
+    let group = buckets.get(row.at);
+    if (!group) {
+      buckets.set(row.at, (group = { ...key, at: row.at, ...noActivity() }));
+      rows.push(group);
+    }
+    addActivity(group, row);
   }
-  return [...groups.values()];
+  return rows;
 }
 
-/** Per rollup group: each send's figures after the batch minus before (its status and attribution do not change here). */
-export function sendStatsDeltas(counters: readonly SendCounterDelta[], sends: ReadonlyMap<string, SendBefore>): SendStatsDelta[] {
+/**
+ * Per rollup group: each tracked send's figures after the batch minus before
+ * (addCounterChange, figuresOf's difference when only counters move: the
+ * writer changes no status, attribution or tracked flag). An untracked send
+ * moves no figure.
+ */
+export function sendStatsDeltas(
+  counters: readonly SendCounterDelta[],
+  sends: ReadonlyMap<string, SendBefore>,
+  groupOf = groupsOf(sends),
+): SendStatsDelta[] {
   const groups = new Map<string, SendStatsDelta>();
   for (const delta of counters) {
     const send = sends.get(delta.sendId);
-    if (!send) continue;
-    const before = { tracked: send.tracked, failed: false, opens: send.opens, clicks: send.clicks, mppOpens: send.mppOpens, botOpens: 0, botClicks: 0 };
-    const after = {
-      ...before, opens: send.opens + delta.opens, clicks: send.clicks + delta.clicks, mppOpens: send.mppOpens + delta.mppOpens,
-      botOpens: delta.botOpens, botClicks: delta.botClicks,
-    };
-    const key = rollupKeyOf(send);
-    addDifference(entry(groups, rollupKeyText(key), () => ({ ...key, ...noFigures(), lastSentAt: null })), figuresOf(after), figuresOf(before));
+    if (!send?.tracked) continue;
+    const { key, text } = groupOf(delta.sendId)!;
+    let group = groups.get(text);
+    if (!group) groups.set(text, (group = { ...key, ...noFigures(), lastSentAt: null }));
+    addCounterChange(group, send, delta);
   }
   return [...groups.values()].filter((group) => !isZero(group));
 }
@@ -149,11 +199,12 @@ export function figureDeltas(
 ): FigureDeltas {
   const counters = sendCounterDeltas(changes, machineSends);
   const activity = sendActivityDeltas(changes);
+  const groupOf = groupsOf(sends);
   return {
     sends: counters,
     links: linkCounterDeltas(changes, clicked, lost),
     activity,
-    sendStats: sendStatsDeltas(counters, sends),
-    activityStats: activityStatsDeltas(activity, sends),
+    sendStats: sendStatsDeltas(counters, sends, groupOf),
+    activityStats: activityStatsDeltas(activity, sends, groupOf),
   };
 }

@@ -34,13 +34,21 @@ export const clickerKey = (sendId: string, position: number, ipHash: string) => 
  * address moves the clicks alone.
  */
 export function linkCounterDeltas(changes: readonly FigureChange[], clicked: ReadonlySet<string>, lost: ReadonlySet<string>): LinkCounterDelta[] {
-  const deltas = new Map<string, LinkCounterDelta>();
+  // Nested by send and position: this runs per click of every batch.
+  const bySend = new Map<string, Map<number, LinkCounterDelta>>();
+  const deltas: LinkCounterDelta[] = [];
   const clickers = new Set(clicked);
   const leaving = new Set(lost);
   for (const change of changes) {
     if (change.kind !== 'CLICK' || change.linkPosition === null || change.counted === 0) continue;
     const position = change.linkPosition;
-    const delta = entry(deltas, `${change.sendId} ${position}`, () => ({ sendId: change.sendId, position, clicks: 0, clickers: 0, first: null, last: null }));
+    let links = bySend.get(change.sendId);
+    if (!links) bySend.set(change.sendId, (links = new Map()));
+    let delta = links.get(position);
+    if (!delta) {
+      links.set(position, (delta = { sendId: change.sendId, position, clicks: 0, clickers: 0, first: null, last: null }));
+      deltas.push(delta);
+    }
     delta.clicks += change.counted;
     if (change.counted === 1) {
       delta.first = earliest(delta.first, change.at);
@@ -56,7 +64,7 @@ export function linkCounterDeltas(changes: readonly FigureChange[], clicked: Rea
       delta.clickers -= 1;
     }
   }
-  return [...deltas.values()];
+  return deltas;
 }
 
 /**
