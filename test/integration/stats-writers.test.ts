@@ -10,7 +10,9 @@ import { compactSendStats } from '../../src/stats/compaction';
 import { applyDeliveryEffects } from '../../src/webhooks/apply-effects';
 import type { MailgunEvent } from '../../src/webhooks/map-mailgun-event';
 import { lockWebhookSends } from '../../src/webhooks/send-lookup';
-import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
+import { startTestApp, TEST_ENV, tokenFor, uniqueOrg, type TestApp } from '../support/app';
+import { spawnServer } from '../support/processes';
+import { getTestDatabase } from '../support/test-database-state';
 import { gql } from '../support/graphql-client';
 import { writeAlongside } from '../support/concurrent-writers';
 import { insertSend } from '../support/sends';
@@ -101,5 +103,27 @@ describe('writers', () => {
     const overview = await gql(t.url, OverviewDocument, { range: { preset: 'ALL_TIME' } }, token);
     expect(overview.data?.overview).toEqual(expect.objectContaining({ sends: 0, lastSentAt: null }));
     expect((await gql(t.url, CampaignsDocument, { range: { preset: 'ALL_TIME' } }, token)).data?.campaigns).toEqual([]);
+  });
+
+  it('npm run sends moves sends with their figures, and deletes every send of an organisation', async () => {
+    const moving = uniqueOrg('cli');
+    const [first, second] = await insertSends(t.app.db, moving, [
+      { sentAt: '2025-02-10T10:00:00Z', campaign: 'old', opens: 2 },
+      { sentAt: '2025-02-11T10:00:00Z', campaign: 'old', clicks: 1 },
+    ]);
+    const sends = (...args: string[]) => spawnServer({ ...TEST_ENV, DATABASE_URL: getTestDatabase().url }, 'dist/src/cli/sends.js', args);
+    const moved = sends('move', '--org', moving, '--sends', `${first},${second}`, '--campaign', 'new', '--sent-at', '2025-03-01T08:00:00Z');
+    expect(await moved.exited).toBe(0);
+    expect(moved.output()).toBe(`Moved 2 sends of ${moving}, with their figures.\n`);
+    const token = await tokenFor(moving, 'boss', 'admin');
+    const range = { range: { preset: 'ALL_TIME' as const } };
+    const campaigns = (await gql(t.url, CampaignsDocument, range, token)).data?.campaigns ?? [];
+    expect(campaigns.map((row) => [row.id, row.stats.sends, row.stats.opened, row.stats.clicked, row.stats.lastSentAt])).toEqual([
+      ['new', 2, 2, 1, '2025-03-01T08:00:00.000Z'],
+    ]);
+    const deleted = sends('delete', '--org', moving, '--sends', 'all');
+    expect(await deleted.exited).toBe(0);
+    expect(deleted.output()).toBe(`Deleted 2 sends of ${moving}, with their figures.\n`);
+    expect((await gql(t.url, OverviewDocument, range, token)).data?.overview).toEqual(expect.objectContaining({ sends: 0, opened: 0, lastSentAt: null }));
   });
 });
