@@ -56,7 +56,7 @@ export interface FigureDeltas {
 }
 
 
-export function sendCounterDeltas(changes: readonly FigureChange[], machineSends: ReadonlySet<string>): SendCounterDelta[] {
+function sendCounterDeltas(changes: readonly FigureChange[], machineSends: ReadonlySet<string>): SendCounterDelta[] {
   const deltas = new Map<string, SendCounterDelta>();
   const deltaOf = (sendId: string) => {
     let delta = deltas.get(sendId);
@@ -172,7 +172,7 @@ export function activityStatsDeltas(
  * writer changes no status, attribution or tracked flag). An untracked send
  * moves no figure.
  */
-export function sendStatsDeltas(
+function sendStatsDeltas(
   counters: readonly SendCounterDelta[],
   sends: ReadonlyMap<string, SendBefore>,
   groupOf = groupsOf(sends),

@@ -9,7 +9,7 @@ import { runPrepared } from '../db/prepared';
 import { SEND_FIGURE_COLUMNS } from './figures';
 
 /** Deltas folded per statement, so one fold never holds its locks for long. */
-export const COMPACTION_BATCH = 50_000;
+const COMPACTION_BATCH = 50_000;
 
 const LAST_ID = Number.MAX_SAFE_INTEGER;
 /** The first $2 deltas visible now (not an id range: ids of concurrent writers interleave, and a gap would look like the end). */
@@ -99,7 +99,7 @@ async function foldLocked(db: EntityManager, orgId: string): Promise<number> {
 }
 
 /** Whether `db` is a transaction's manager (work joins it) rather than a data source (work opens its own). */
-export const inTransaction = (db: DataSource | EntityManager): db is EntityManager =>
+const inTransaction = (db: DataSource | EntityManager): db is EntityManager =>
   'queryRunner' in db && db.queryRunner !== undefined && db.queryRunner.isTransactionActive;
 
 /** Runs `work` in the caller's transaction, or in one of its own. */

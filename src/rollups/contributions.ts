@@ -71,7 +71,7 @@ export async function addLinkFigures(db: EntityManager, orgId: string, sendIds: 
   if (sendIds.length > 0) await runPrepared(db, LINK_STATS, [orgId, sendIds, sign]);
 }
 
-export async function addActivityFigures(db: EntityManager, orgId: string, sendIds: readonly string[], sign: Sign): Promise<void> {
+async function addActivityFigures(db: EntityManager, orgId: string, sendIds: readonly string[], sign: Sign): Promise<void> {
   if (sendIds.length > 0) await runPrepared(db, ACTIVITY, [orgId, sendIds, sign]);
 }
 

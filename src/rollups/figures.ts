@@ -119,7 +119,7 @@ export interface ActivityCounts {
 }
 
 /** Every time zone's offset and clock change is a multiple of 15 minutes: local hours and days are whole buckets. */
-export const ACTIVITY_BUCKET_MS = 15 * 60_000;
+const ACTIVITY_BUCKET_MS = 15 * 60_000;
 
 export const bucketOf = (at: number) => Math.floor(at / ACTIVITY_BUCKET_MS) * ACTIVITY_BUCKET_MS;
 

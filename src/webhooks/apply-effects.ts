@@ -8,7 +8,7 @@ import type { ContactStatus } from '../db/entities/contact.entity';
 import type { SendStatus } from '../db/entities/send.entity';
 import type { MailgunEvent } from './map-mailgun-event';
 import { runPrepared, type PreparedStatement } from '../db/prepared';
-import { noFigures, rollupKeyOf, rollupKeyText } from '../rollups/figures';
+import { figuresOf, noFigures, rollupKeyOf, rollupKeyText } from '../rollups/figures';
 import { insertSendStatsDeltas, type SendStatsDelta } from '../rollups/stats-deltas';
 import type { WebhookSend } from './send-lookup';
 import { CONTACT_STATUS_LADDER, contactStatusOf, deliveryOutcome, moreSevere, nextSendState, type DeliveryOutcome } from './status-rules';
@@ -55,9 +55,12 @@ export interface VerifiedEvent {
  */
 function failedDeltas(changes: readonly { send: WebhookSend; status: SendStatus }[]): SendStatsDelta[] {
   const groups = new Map<string, SendStatsDelta>();
+  // Counters aside: only `failed` depends on the status.
+  const failedWith = (send: WebhookSend, status: SendStatus) =>
+    figuresOf({ tracked: send.tracked, failed: status === 'FAILED', opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0 }).failed;
   for (const { send, status } of changes) {
-    const moved = Number(status === 'FAILED') - Number(send.status === 'FAILED');
-    if (!send.tracked || moved === 0) continue;
+    const moved = failedWith(send, status) - failedWith(send, send.status);
+    if (moved === 0) continue;
     const key = rollupKeyOf({ ...send, sentAt: send.sentAt.getTime() });
     const text = rollupKeyText(key);
     const group = groups.get(text) ?? { ...key, ...noFigures(), lastSentAt: null };
