@@ -7,7 +7,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ContactStatus } from '../db/entities/contact.entity';
 import { DomainError } from '../errors';
-import { addLinkFigures, addSendFigures } from '../rollups/contributions';
+import { linkFiguresInsert, sendFiguresInsert } from '../rollups/contributions';
 import type { RewrittenLink } from './rewriter';
 
 export interface SendRecord {
@@ -44,8 +44,6 @@ export async function recordSend(db: DataSource, send: SendRecord): Promise<{ tr
     if (send.templateId !== null) await upsertNamed(manager, 'templates', send.orgId, send.templateId, send.templateName);
     if (send.enrollmentId !== null) await upsertEnrollment(manager, send, send.enrollmentId);
     await insertSend(manager, recorded);
-    await addSendFigures(manager, send.orgId, [send.sendId], 1);
-    if (recorded.links.length > 0) await addLinkFigures(manager, send.orgId, [send.sendId], 1);
     return { tracked: recorded.tracked };
   });
 }
@@ -81,12 +79,12 @@ async function upsertUnsuppressedContact(manager: EntityManager, send: SendRecor
 /**
  * Campaigns and templates: created on first sight; a name, when given and
  * different, replaces the stored one; a null name never erases it. Update-if-
- * renamed, else insert-or-nothing, rather than ON CONFLICT DO UPDATE: that
- * one locks the row even when nothing changes, and every send of a campaign
- * would queue behind the others on it. Two first sends racing with different
- * names keep one of them, as any two concurrent renames would. Two
- * statements (one when renamed): Citus cannot plan the two as one
- * data-modifying CTE feeding an INSERT ... SELECT.
+ * renamed, and insert-or-nothing (a no-op after a rename, the row exists),
+ * rather than ON CONFLICT DO UPDATE: that one locks the row even when nothing
+ * changes, and every send of a campaign would queue behind the others on it.
+ * Two first sends racing with different names keep one of them, as any two
+ * concurrent renames would. (An INSERT ... SELECT fed by the renaming CTE is
+ * what Citus cannot plan; a plain INSERT ... VALUES beside it routes.)
  */
 async function upsertNamed(
   manager: EntityManager,
@@ -95,14 +93,14 @@ async function upsertNamed(
   id: string,
   name: string | null,
 ): Promise<void> {
-  if (name !== null) {
-    const [, renamed] = (await manager.query(
-      `UPDATE ${table} SET name = $3, updated_at = $4::timestamptz WHERE org_id = $1 AND id = $2 AND name IS DISTINCT FROM $3`,
-      [orgId, id, name, new Date().toISOString()],
-    )) as [unknown, number];
-    if (renamed > 0) return;
-  }
-  await manager.query(`INSERT INTO ${table} (org_id, id, name) VALUES ($1, $2, $3) ON CONFLICT (org_id, id) DO NOTHING`, [orgId, id, name]);
+  await manager.query(
+    `WITH renamed AS (
+       UPDATE ${table} SET name = $3, updated_at = $4::timestamptz
+       WHERE org_id = $1 AND id = $2 AND $3::text IS NOT NULL AND name IS DISTINCT FROM $3
+       RETURNING 1)
+     INSERT INTO ${table} (org_id, id, name) VALUES ($1, $2, $3) ON CONFLICT (org_id, id) DO NOTHING`,
+    [orgId, id, name, new Date().toISOString()],
+  );
 }
 
 /**
@@ -123,15 +121,25 @@ async function upsertEnrollment(manager: EntityManager, send: SendRecord, enroll
   );
 }
 
-/** The send and all its links in one statement: the links' arrays unnest in step. */
+/**
+ * The send, all its links and what they add to the stats and link rollups,
+ * in one statement: the links' arrays unnest in step, the figures are summed
+ * from the rows just inserted (rollups/contributions.ts).
+ */
 async function insertSend(manager: EntityManager, send: SendRecord): Promise<void> {
   await manager.query(
     `WITH send AS (
        INSERT INTO sends (org_id, id, sender_id, sender_team_id, contact_id, recipient_email, subject,
                           campaign_id, template_id, enrollment_id, step_index, message_id, tracked, tracked_links)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, cardinality($14::integer[])))
-     INSERT INTO send_links (org_id, send_id, position, url)
-     SELECT $1::text, $2::uuid, position, url FROM unnest($14::integer[], $15::text[]) AS link(position, url)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, cardinality($14::integer[]))
+       RETURNING *
+     ), links AS (
+       INSERT INTO send_links (org_id, send_id, position, url)
+       SELECT $1::text, $2::uuid, position, url FROM unnest($14::integer[], $15::text[]) AS link(position, url)
+       RETURNING *
+     ), send_figures AS (${sendFiguresInsert('send s', '1')}
+     ), link_figures AS (${linkFiguresInsert('links l', 'send s', '1')})
+     SELECT 1`,
     [
       send.orgId,
       send.sendId,

@@ -3,7 +3,8 @@
 // family is one statement (delete the oldest pending deltas, upsert their
 // sums), every table filtered by the organisation, so on Citus it stays on
 // that organisation's shard. A reader adds the pending deltas to the rollups
-// in one statement, so a fold changes no figure at any moment.
+// in one statement, so a fold changes no figure at any moment. One lock for
+// all of compaction (stats/compaction.ts walks the organisations under it).
 import type { DataSource, EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
 import { SEND_FIGURE_COLUMNS } from './figures';
@@ -64,28 +65,24 @@ const FOLD_ACTIVITY = {
          SELECT count(*)::int AS folded FROM moved`,
 };
 
-// One compactor per organisation at a time, across processes. Two keys (a
-// constant and the organisation's hash): organisations never wait on each other.
-const TRY_LOCK = `SELECT pg_try_advisory_xact_lock(hashtext('email-tracking:send-stats-compaction'), hashtext($1)) AS locked`;
-const LOCK = `SELECT true AS locked FROM pg_advisory_xact_lock(hashtext('email-tracking:send-stats-compaction'), hashtext($1))`;
+// One compactor at a time, across processes, and none while a move or a
+// delete of sends (move-sends.ts) is under way: the other processes skip
+// their run rather than walk every organisation to find it taken.
+const TRY_HOLD = `SELECT pg_try_advisory_xact_lock(hashtext('email-tracking:send-stats-compaction')) AS held`;
+const HOLD = `SELECT true AS held FROM pg_advisory_xact_lock(hashtext('email-tracking:send-stats-compaction'))`;
 
 /**
- * Folds every delta of the organisation visible to the caller's transaction
- * (its own included). wait = false gives up at once, returning null, when
- * another compactor holds the organisation: it folds these too.
+ * Holds compaction until the caller's transaction ends (nothing is folded
+ * meanwhile, by anyone else); wait = false gives up at once, returning false,
+ * when another transaction holds it.
  */
-export async function compactOrganisation(db: EntityManager, orgId: string, wait: boolean): Promise<number | null> {
-  const [{ locked }]: { locked: boolean }[] = await db.query(wait ? LOCK : TRY_LOCK, [orgId]);
-  if (!locked) return null;
-  return foldLocked(db, orgId);
+export async function holdCompaction(db: EntityManager, wait = true): Promise<boolean> {
+  const [{ held }]: { held: boolean }[] = await db.query(wait ? HOLD : TRY_HOLD);
+  return held;
 }
 
-/** Holds the organisation's compaction until the caller's transaction ends: nothing of it is folded meanwhile. */
-export async function holdCompaction(db: EntityManager, orgId: string): Promise<void> {
-  await db.query(LOCK, [orgId]);
-}
-
-async function foldLocked(db: EntityManager, orgId: string): Promise<number> {
+/** Folds every delta of the organisation visible to the caller's transaction (its own included), which holds compaction. */
+export async function foldOrganisation(db: EntityManager, orgId: string): Promise<number> {
   let total = 0;
   for (;;) {
     let full = false;

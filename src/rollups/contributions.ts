@@ -1,5 +1,6 @@
 // What rows already written add to the rollups, summed in SQL: for sends a
-// statement has just recorded (the instrumenter, the data generator) and for
+// statement has just recorded (the instrumenter, in that very statement; the
+// data generator and test fixtures) and for
 // sends that move or go (move-sends.ts), which first take their figures out
 // (sign -1) and put them back under their new attribution (sign +1). The
 // event writer does not come here: it knows its changes and computes their
@@ -28,26 +29,41 @@ const PER_SEND = [
 
 const SEND_KEY = `(s.sent_at AT TIME ZONE 'UTC')::date, s.sender_id, coalesce(s.campaign_id, ''), coalesce(s.template_id, '')`;
 
-// sends_pkey per id. The latest send only ever grows in a delta: a removal
-// leaves it to move-sends.ts to look it up again.
+/**
+ * The INSERT of what the sends `from` yields (rows of sends, as `s`) add to
+ * send_stats_deltas, times `sign`. The latest send only ever grows in a
+ * delta: a removal leaves it to latest-send.ts to look it up again. Also
+ * written by the instrumenter into its own statement, from the send it inserts.
+ */
+export const sendFiguresInsert = (from: string, sign: string) =>
+  `INSERT INTO send_stats_deltas (org_id, day, sender_id, campaign_key, template_key, ${SEND_FIGURE_COLUMNS.join(', ')}, last_sent_at)
+   SELECT $1::text, ${SEND_KEY}, ${PER_SEND.map((figure) => `${sign} * sum(${figure})`).join(', ')}, CASE WHEN ${sign} > 0 THEN max(s.sent_at) END
+   FROM ${from}
+   GROUP BY 2, 3, 4, 5`;
+
+/**
+ * The INSERT of what the links `links` yields (rows of send_links) add to
+ * send_link_stats_deltas, with their sends from `sends` (as `s`), times
+ * `sign`: a (send, URL) pair counts once in `clicked`. Joined on the
+ * organisation too: a join on the send alone asks Citus to repartition.
+ */
+export const linkFiguresInsert = (links: string, sends: string, sign: string) =>
+  `INSERT INTO send_link_stats_deltas (org_id, month, campaign_key, template_key, url, positions, clicks, clicked)
+   SELECT $1::text, date_trunc('month', s.sent_at AT TIME ZONE 'UTC')::date, coalesce(s.campaign_id, ''), coalesce(s.template_id, ''), p.url,
+          ${sign} * sum(p.positions), ${sign} * sum(p.clicks), ${sign} * count(*) FILTER (WHERE p.clicks > 0)
+   FROM (SELECT l.org_id, l.send_id, l.url, count(*) AS positions, sum(l.clicks) AS clicks FROM ${links} GROUP BY 1, 2, 3) p
+   JOIN ${sends} ON s.org_id = p.org_id AND s.id = p.send_id
+   GROUP BY 2, 3, 4, 5`;
+
+// Probes of sends_pkey and send_links_pkey per id.
 const SEND_STATS = {
-  name: 'rollups_send_contributions_v1',
-  text: `INSERT INTO send_stats_deltas (org_id, day, sender_id, campaign_key, template_key, ${SEND_FIGURE_COLUMNS.join(', ')}, last_sent_at)
-         SELECT $1::text, ${SEND_KEY}, ${PER_SEND.map((figure) => `$3::integer * sum(${figure})`).join(', ')}, CASE WHEN $3::integer > 0 THEN max(s.sent_at) END
-         FROM sends s WHERE s.org_id = $1 AND s.id = ANY($2::uuid[])
-         GROUP BY 2, 3, 4, 5`,
+  name: 'rollups_send_contributions_v2',
+  text: sendFiguresInsert(`sends s WHERE s.org_id = $1 AND s.id = ANY($2::uuid[])`, '$3::integer'),
 };
 
-// send_links_pkey per send: a (send, URL) pair counts once in `clicked`.
 const LINK_STATS = {
-  name: 'rollups_link_contributions_v2',
-  text: `INSERT INTO send_link_stats_deltas (org_id, month, campaign_key, template_key, url, positions, clicks, clicked)
-         SELECT $1::text, date_trunc('month', s.sent_at AT TIME ZONE 'UTC')::date, coalesce(s.campaign_id, ''), coalesce(s.template_id, ''), p.url,
-                $3::integer * sum(p.positions), $3::integer * sum(p.clicks), $3::integer * count(*) FILTER (WHERE p.clicks > 0)
-         FROM (SELECT l.org_id, l.send_id, l.url, count(*) AS positions, sum(l.clicks) AS clicks
-               FROM send_links l WHERE l.org_id = $1 AND l.send_id = ANY($2::uuid[]) GROUP BY 1, 2, 3) p
-         JOIN sends s ON s.org_id = p.org_id AND s.id = p.send_id
-         GROUP BY 2, 3, 4, 5`,
+  name: 'rollups_link_contributions_v3',
+  text: linkFiguresInsert(`send_links l WHERE l.org_id = $1 AND l.send_id = ANY($2::uuid[])`, 'sends s', '$3::integer'),
 };
 
 // send_activity_pkey per send; untracked sends are in no rollup.

@@ -7,7 +7,7 @@
 // empty. Two statements of one organisation, each a shape Citus routes to its
 // shard: a LATERAL probe per key, then an UPDATE from unnest().
 import type { EntityManager } from 'typeorm';
-import { compactOrganisation } from './compact-organisation';
+import { foldOrganisation, holdCompaction } from './compact-organisation';
 
 /** A send as it was before it moved or went: where its latest send time counted. */
 export interface LeftSend {
@@ -87,7 +87,8 @@ const SET_LATEST = `
 /** After the sends left their groups (moved or deleted, in the caller's transaction). */
 export async function recountLatestSends(db: EntityManager, orgId: string, left: readonly LeftSend[]): Promise<void> {
   if (left.length === 0) return;
-  await compactOrganisation(db, orgId, true);
+  await holdCompaction(db);
+  await foldOrganisation(db, orgId);
   const rows = rowsLeft(left);
   const found: { n: number; latest: Date | null }[] = await db.query(LATEST, [
     orgId,

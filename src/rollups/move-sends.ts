@@ -99,7 +99,7 @@ export async function deleteAllSends(db: DataSource, orgId: string): Promise<num
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction('REPEATABLE READ', async (manager) => {
-        await holdCompaction(manager, orgId);
+        await holdCompaction(manager);
         const locked: { id: string }[] = await manager.query(`SELECT id FROM sends WHERE org_id = $1 ORDER BY id FOR UPDATE`, [orgId]);
         for (const statement of ORGANISATION_SENDS) await manager.query(statement, [orgId]);
         return locked.length;

@@ -1,11 +1,20 @@
-// Folds pending stats deltas into the rollups, one organisation at a time
+// Folds pending stats deltas into the rollups, one organisation's at a time
 // (src/rollups/compact-organisation.ts): every statement stays on that
 // organisation's shard on Citus. Readers add pending deltas themselves, so
 // compaction never changes a figure: it only keeps the deltas few, and reads
 // fast.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../logger';
-import { compactOrganisation, transactionOf } from '../rollups/compact-organisation';
+import { foldOrganisation, holdCompaction, transactionOf } from '../rollups/compact-organisation';
+
+/**
+ * Organisations folded per transaction: each transaction takes the
+ * compaction lock again (a move of sends may come in between), and a
+ * process that finds it taken skips its run. On Citus, a transaction of
+ * several organisations spans their shards (two-phase commit), each
+ * statement on one.
+ */
+const ORGANISATIONS_PER_TRANSACTION = 100;
 
 export const COMPACTION_INTERVAL_MS = 5_000;
 
@@ -15,14 +24,21 @@ const PENDING_ORGANISATIONS = `
 
 /**
  * Folds every delta committed so far (and, inside a transaction, the
- * transaction's own), one transaction per organisation. wait = false skips an
- * organisation another process is compacting (it folds these too).
+ * transaction's own). wait = false gives up at once when another process is
+ * compacting (it folds these too).
  */
 export async function compactSendStats(db: DataSource | EntityManager, wait = true): Promise<number> {
   const orgs: { org_id: string }[] = await db.query(PENDING_ORGANISATIONS);
   let total = 0;
-  for (const { org_id: orgId } of orgs) {
-    total += (await transactionOf(db, (manager) => compactOrganisation(manager, orgId, wait))) ?? 0;
+  for (let start = 0; start < orgs.length; start += ORGANISATIONS_PER_TRANSACTION) {
+    const folded = await transactionOf(db, async (manager) => {
+      if (!(await holdCompaction(manager, wait))) return null;
+      let sum = 0;
+      for (const { org_id: orgId } of orgs.slice(start, start + ORGANISATIONS_PER_TRANSACTION)) sum += await foldOrganisation(manager, orgId);
+      return sum;
+    });
+    if (folded === null) break;
+    total += folded;
   }
   return total;
 }
