@@ -1,0 +1,100 @@
+// A real Citus cluster of the test's own, from ../shared/citus/cluster.sh
+// (a coordinator and N workers of Debian's PostgreSQL 15 with Citus) in a
+// temporary directory, for the tests that change a cluster (add a worker,
+// rebalance) and so cannot share the run's. Without Citus installed, or
+// without ../shared, tests report themselves skipped (citusUnavailable).
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { CitusNode } from '../../src/db/database-admin';
+
+const run = promisify(execFile);
+
+export const CITUS_SCRIPTS = path.resolve(__dirname, '../../../shared/citus');
+const CLUSTER_SH = path.join(CITUS_SCRIPTS, 'cluster.sh');
+const CITUS_LIBRARY = '/usr/lib/postgresql/15/lib/citus.so';
+
+/** Why no cluster can be started here, or null when one can. */
+export function citusUnavailable(): string | null {
+  if (!existsSync(CLUSTER_SH)) return `${CLUSTER_SH} not found (../shared is absent)`;
+  if (!existsSync(CITUS_LIBRARY)) return `Citus is not installed (${CITUS_LIBRARY}; run ${path.join(CITUS_SCRIPTS, 'install.sh')})`;
+  return null;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` consecutive free ports. TEST_CITUS_PORTS ("9830-9899") keeps the
+ * search in a range, on machines where ranges are handed out; otherwise
+ * anywhere in 20000-39999.
+ */
+async function freePorts(count: number): Promise<number> {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.TEST_CITUS_PORTS ?? '');
+  const [low, high] = range ? [Number(range[1]), Number(range[2])] : [20_000, 39_999];
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = low + Math.floor(Math.random() * (high - low + 2 - count));
+    const ports = Array.from({ length: count }, (_, index) => base + index);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports in ${low}-${high}`);
+}
+
+async function clusterSh(...args: string[]): Promise<string> {
+  const { stdout } = await run(CLUSTER_SH, args, { timeout: 120_000 });
+  return stdout.trim();
+}
+
+export interface CitusCluster {
+  /** the coordinator's maintenance database, where its workers are registered */
+  adminUrl: string;
+  workers: CitusNode[];
+  /** starts one more Citus node, not yet added to any database */
+  startNode(): Promise<CitusNode>;
+  stop(): Promise<void>;
+}
+
+/** Starts a coordinator and `workers` workers; stop() stops every node it started and removes their data. */
+export async function startCitusCluster(workers: number): Promise<CitusCluster> {
+  const dirs: string[] = [];
+  const start = async (nodeWorkers: number) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'et-citus-'));
+    dirs.push(dir);
+    const port = await freePorts(nodeWorkers + 1);
+    const url = (await clusterSh('start', dir, String(port), String(nodeWorkers))).split('\n').pop() ?? '';
+    return { url, port };
+  };
+  const stopAll = async () => {
+    for (const dir of dirs.splice(0)) {
+      await clusterSh('stop', dir).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    const { url, port } = await start(workers);
+    return {
+      adminUrl: url,
+      workers: Array.from({ length: workers }, (_, index) => ({ host: '127.0.0.1', port: port + index + 1 })),
+      // cluster.sh with no workers starts a single node the way it starts
+      // every node (initdb, citus preloaded, the extension created); it also
+      // names the node its own coordinator, which concerns only its own
+      // maintenance database.
+      async startNode() {
+        const { port: nodePort } = await start(0);
+        return { host: '127.0.0.1', port: nodePort };
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
