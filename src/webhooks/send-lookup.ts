@@ -40,31 +40,29 @@ interface Row {
   status_changed_at: Date | null;
 }
 
-// Each branch is a LATERAL probe per key, so every look-up is an index scan:
-// the primary key (org_id, id); the primary key skip-scanned on its leading
-// org_id for a send id alone (PostgreSQL 18); sends_by_message_id_idx
-// (message_id, org_id) for the Message-Id, stored with or without angle
-// brackets, probed only for the events no send id matched. The send-id and
-// Message-Id probes stop at two rows: a second one makes the match ambiguous.
+// One arm per way of naming a send, each a join of the batch's keys with
+// sends, so each look-up is an index probe: the primary key (org_id, id);
+// the primary key skip-scanned on its leading org_id for a send id alone
+// (PostgreSQL 18); sends_by_message_id_idx (message_id, org_id) for the
+// Message-Id, stored with or without angle brackets. Joins rather than
+// LATERAL subqueries with LIMIT, because Citus runs joins on every shard
+// and cannot push such subqueries down: a send id alone and a Message-Id
+// are looked up on every shard (a webhook without org_id fans out, see
+// docs/scaling.md), an org_id and send id on that organisation's shard.
+// `how` ranks the arms: a send id that matched wins over the Message-Id,
+// and two rows of the winning arm make the match ambiguous (findWebhookSends).
 export const FIND_SENDS: PreparedStatement = {
-  name: 'mailgun-find-sends-v3',
+  name: 'mailgun-find-sends-v4',
   text: `
   WITH k AS (
     SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::text[]) AS k(i, org_id, send_id, message_id)
-  ), by_send_id AS (
-    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-      SELECT org_id, id FROM sends WHERE org_id = k.org_id AND id = k.send_id) s
-    WHERE k.send_id IS NOT NULL AND k.org_id IS NOT NULL
-    UNION ALL
-    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-      SELECT org_id, id FROM sends WHERE id = k.send_id LIMIT 2) s
-    WHERE k.send_id IS NOT NULL AND k.org_id IS NULL
   )
-  SELECT i, org_id, id FROM by_send_id
+  SELECT k.i, s.org_id, s.id, 1 AS how FROM k JOIN sends s ON s.org_id = k.org_id AND s.id = k.send_id
   UNION ALL
-  SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-    SELECT org_id, id FROM sends WHERE message_id IN (k.message_id, '<' || k.message_id || '>') LIMIT 2) s
-  WHERE k.message_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM by_send_id b WHERE b.i = k.i)`,
+  SELECT k.i, s.org_id, s.id, 1 AS how FROM k JOIN sends s ON s.id = k.send_id WHERE k.org_id IS NULL
+  UNION ALL
+  SELECT k.i, s.org_id, s.id, 2 AS how FROM k JOIN sends s ON s.message_id IN (k.message_id, '<' || k.message_id || '>')
+  WHERE s.message_id IS NOT NULL`,
 };
 
 // Then the sends found are locked, in key order (the order the event writer
@@ -94,14 +92,22 @@ const SIGNING_KEYS: PreparedStatement = {
 export async function findWebhookSends(db: EntityManager, events: readonly MailgunEvent[]): Promise<(WebhookSend | null)[]> {
   const wanted = events.map((event, i) => ({ event, i })).filter(({ event }) => event.sendId !== null || event.messageId !== null);
   if (wanted.length === 0) return events.map(() => null);
-  const matches = await runPrepared<{ i: number; org_id: string; id: string }>(db, FIND_SENDS, [
+  const matches = await runPrepared<{ i: number; org_id: string; id: string; how: number }>(db, FIND_SENDS, [
     wanted.map(({ i }) => i),
     wanted.map(({ event }) => event.orgId),
     wanted.map(({ event }) => event.sendId),
     wanted.map(({ event }) => event.messageId),
   ]);
+  // Per event, the best-ranked arm's rows: one is the send, more are ambiguous.
+  const best = new Map<number, { how: number; rows: { orgId: string; id: string }[] }>();
+  for (const match of matches) {
+    const known = best.get(match.i);
+    if (known && known.how < match.how) continue;
+    if (!known || known.how > match.how) best.set(match.i, { how: match.how, rows: [] });
+    best.get(match.i)?.rows.push({ orgId: match.org_id, id: match.id });
+  }
   const found = new Map<number, { orgId: string; id: string } | 'ambiguous'>();
-  for (const match of matches) found.set(match.i, found.has(match.i) ? 'ambiguous' : { orgId: match.org_id, id: match.id });
+  for (const [i, { rows }] of best) found.set(i, rows.length === 1 ? rows[0] : 'ambiguous');
   const unique = [...found.values()].filter((match) => match !== 'ambiguous');
   if (unique.length === 0) return events.map(() => null);
   const orgs = [...new Set(unique.map((match) => match.orgId))];
