@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { CITUS_ANCHOR_TABLE } from '../../src/db/citus';
 import { createDataSource, migrate } from '../../src/db/data-source';
 import { createDatabase } from '../../src/db/database-admin';
-import { citusUnavailable, startCitusCluster, type CitusCluster } from '../support/citus-cluster';
+import { citusUnavailable, startCitusCluster, type CitusCluster } from '../../bench/citus-cluster';
 import { dropTriggersOnOrgTables, orgTables } from '../support/citus-schema';
 
 const unavailable = citusUnavailable();

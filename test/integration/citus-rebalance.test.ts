@@ -9,7 +9,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, migrate } from '../../src/db/data-source';
 import { addCitusWorker, createDatabase } from '../../src/db/database-admin';
 import { TEST_ENV } from '../support/app';
-import { citusUnavailable, startCitusCluster, type CitusCluster } from '../support/citus-cluster';
+import { citusUnavailable, startCitusCluster, type CitusCluster } from '../../bench/citus-cluster';
 import { dropTriggersOnOrgTables } from '../support/citus-schema';
 import { eventually } from '../support/outage';
 import { freePort, spawnServer, type ServerProcess } from '../support/processes';

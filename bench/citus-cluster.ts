@@ -1,19 +1,21 @@
-// A real Citus cluster of the test's own, from ../shared/citus/cluster.sh
-// (a coordinator and N workers of Debian's PostgreSQL 15 with Citus) in a
-// temporary directory, for the tests that change a cluster (add a worker,
-// rebalance) and so cannot share the run's. Without Citus installed, or
-// without ../shared, tests report themselves skipped (citusUnavailable).
+// A real Citus cluster of one's own, from ../shared/citus/cluster.sh (a
+// coordinator and N workers of Debian's PostgreSQL 15 with Citus) in a
+// temporary directory: for the benchmarks' Citus runs, and for the tests
+// that change a cluster (add a worker, rebalance) and so cannot share the
+// run's. Without Citus installed, or without ../shared, those report
+// themselves skipped (citusUnavailable).
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { CitusNode } from '../../src/db/database-admin';
+import type { CitusNode } from '../src/db/database-admin';
+import { sharedPath } from './shared-dir';
 
 const run = promisify(execFile);
 
-export const CITUS_SCRIPTS = path.resolve(__dirname, '../../../shared/citus');
+export const CITUS_SCRIPTS = sharedPath('citus');
 const CLUSTER_SH = path.join(CITUS_SCRIPTS, 'cluster.sh');
 const CITUS_LIBRARY = '/usr/lib/postgresql/15/lib/citus.so';
 
@@ -33,12 +35,12 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /**
- * `count` consecutive free ports. TEST_CITUS_PORTS ("9830-9899") keeps the
+ * `count` consecutive free ports. LOCAL_CITUS_PORTS ("9840-9899") keeps the
  * search in a range, on machines where ranges are handed out; otherwise
  * anywhere in 20000-39999.
  */
 async function freePorts(count: number): Promise<number> {
-  const range = /^(\d+)-(\d+)$/.exec(process.env.TEST_CITUS_PORTS ?? '');
+  const range = /^(\d+)-(\d+)$/.exec(process.env.LOCAL_CITUS_PORTS ?? '');
   const [low, high] = range ? [Number(range[1]), Number(range[2])] : [20_000, 39_999];
   for (let attempt = 0; attempt < 200; attempt++) {
     const base = low + Math.floor(Math.random() * (high - low + 2 - count));
@@ -97,4 +99,14 @@ export async function startCitusCluster(workers: number): Promise<CitusCluster> 
     await stopAll();
     throw error;
   }
+}
+
+/** A Citus cluster for a benchmark: BENCH_CITUS_URL's coordinator, or one started for the run (a coordinator and two workers). */
+export async function benchCluster(): Promise<{ adminUrl: string; stop(): Promise<void> } | { unavailable: string }> {
+  const given = process.env.BENCH_CITUS_URL;
+  if (given) return { adminUrl: given, stop: async () => undefined };
+  const missing = citusUnavailable();
+  if (missing) return { unavailable: missing };
+  const cluster = await startCitusCluster(2);
+  return { adminUrl: cluster.adminUrl, stop: () => cluster.stop() };
 }
