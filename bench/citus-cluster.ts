@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { CitusNode } from '../src/db/database-admin';
 import { sharedPath } from './shared-dir';
+import type { BenchRow } from './table';
 
 const run = promisify(execFile);
 
@@ -101,12 +102,23 @@ export async function startCitusCluster(workers: number): Promise<CitusCluster> 
   }
 }
 
-/** A Citus cluster for a benchmark: BENCH_CITUS_URL's coordinator, or one started for the run (a coordinator and two workers). */
-export async function benchCluster(): Promise<{ adminUrl: string; stop(): Promise<void> } | { unavailable: string }> {
+/**
+ * Runs a benchmark's Citus part on BENCH_CITUS_URL's coordinator, or on a
+ * coordinator and two workers started for it and stopped after. Without
+ * Citus, or when the run fails, one row says so and why: the single node's
+ * rows stand.
+ */
+export async function onBenchCluster(label: string, work: (adminUrl: string) => Promise<BenchRow[]>): Promise<BenchRow[]> {
   const given = process.env.BENCH_CITUS_URL;
-  if (given) return { adminUrl: given, stop: async () => undefined };
-  const missing = citusUnavailable();
-  if (missing) return { unavailable: missing };
-  const cluster = await startCitusCluster(2);
-  return { adminUrl: cluster.adminUrl, stop: () => cluster.stop() };
+  const missing = given ? null : citusUnavailable();
+  if (missing) return [{ name: label, value: 'skipped', unit: '', goal: missing }];
+  let cluster: CitusCluster | null = null;
+  try {
+    if (!given) cluster = await startCitusCluster(2);
+    return await work(given ?? (cluster as CitusCluster).adminUrl);
+  } catch (error) {
+    return [{ name: label, value: 'failed', unit: '', goal: error instanceof Error ? error.message : String(error) }];
+  } finally {
+    await cluster?.stop();
+  }
 }

@@ -6,7 +6,7 @@
 // ratio to the single node, with what limits it: every statement of a
 // batch is planned on the coordinator and sent on to the worker, and the
 // three nodes and the benchmark share the same cores.
-import { benchCluster } from './citus-cluster';
+import { onBenchCluster } from './citus-cluster';
 import { startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
 import { BATCH, measureWriter, median, rowsOf, VARIANTS, writerSends, type Sample, type WriterMeasurement } from './writer-measure';
@@ -36,10 +36,8 @@ function ratioRow(label: string, single: Sample[], citus: Sample[]): BenchRow {
 }
 
 export async function benchWriterOnCitus(single: WriterMeasurement): Promise<BenchRow[]> {
-  const cluster = await benchCluster();
-  if ('unavailable' in cluster) return [{ name: 'writer on Citus', value: 'skipped', unit: '', goal: cluster.unavailable }];
-  try {
-    const env = await startBenchEnvironment('writer_citus', {}, { adminUrl: cluster.adminUrl });
+  return onBenchCluster('writer on Citus', async (adminUrl) => {
+    const env = await startBenchEnvironment('writer_citus', {}, { adminUrl });
     try {
       const citus = await measureWriter(env, await writerSends(env), VARIANTS);
       const samples = (measured: WriterMeasurement, label: string) => measured.samples.get(label) ?? [];
@@ -51,10 +49,5 @@ export async function benchWriterOnCitus(single: WriterMeasurement): Promise<Ben
     } finally {
       await env.close();
     }
-  } catch (error) {
-    // The single node's rows stand; the table says the cluster's run failed, and why.
-    return [{ name: 'writer on Citus', value: 'failed', unit: '', goal: error instanceof Error ? error.message : String(error) }];
-  } finally {
-    await cluster.stop();
-  }
+  });
 }
