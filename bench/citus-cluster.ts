@@ -62,7 +62,20 @@ export interface CitusCluster {
   workers: CitusNode[];
   /** starts one more Citus node, not yet added to any database */
   startNode(): Promise<CitusNode>;
+  /** stops one worker for real (pg_ctl), and starts it again: an outage of one node */
+  stopWorker(worker: CitusNode): Promise<void>;
+  restartWorker(worker: CitusNode): Promise<void>;
   stop(): Promise<void>;
+}
+
+const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
+
+/** pg_ctl on a node cluster.sh made, as the user that owns it (postgres, when we are root). */
+async function pgCtl(dir: string, port: number, action: 'stop' | 'start'): Promise<void> {
+  const data = path.join(dir, `node-${port}`);
+  const args = action === 'stop' ? ['-D', data, '-m', 'fast', '-w', 'stop'] : ['-D', data, '-l', `${data}.log`, '-w', 'start'];
+  if (process.getuid?.() === 0) await run('su', ['postgres', '-s', '/bin/sh', '-c', `${PG_CTL} ${args.map((arg) => `'${arg}'`).join(' ')}`]);
+  else await run(PG_CTL, args);
 }
 
 /** Starts a coordinator and `workers` workers; stop() stops every node it started and removes their data. */
@@ -83,6 +96,7 @@ export async function startCitusCluster(workers: number): Promise<CitusCluster> 
   };
   try {
     const { url, port } = await start(workers);
+    const home = dirs[0];
     return {
       adminUrl: url,
       workers: Array.from({ length: workers }, (_, index) => ({ host: '127.0.0.1', port: port + index + 1 })),
@@ -94,6 +108,8 @@ export async function startCitusCluster(workers: number): Promise<CitusCluster> 
         const { port: nodePort } = await start(0);
         return { host: '127.0.0.1', port: nodePort };
       },
+      stopWorker: (worker) => pgCtl(home, worker.port, 'stop'),
+      restartWorker: (worker) => pgCtl(home, worker.port, 'start'),
       stop: stopAll,
     };
   } catch (error) {

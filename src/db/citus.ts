@@ -89,3 +89,18 @@ export async function distributeTables(db: Queryable, keepLocal: readonly string
   }
   return done;
 }
+
+/**
+ * Every active worker answers the coordinator. Bounded: the statement and
+ * the coordinator's connection attempts give up after `timeoutMs`, so a
+ * worker that is gone cannot hold a connection for long.
+ */
+export async function probeCitusWorkers(db: DataSource, timeoutMs: number): Promise<boolean> {
+  const ms = Math.max(1, Math.trunc(timeoutMs));
+  return db.transaction(async (manager) => {
+    await manager.query(`SET LOCAL statement_timeout = ${ms}`);
+    await manager.query(`SET LOCAL citus.node_connection_timeout = ${ms}`);
+    const [row]: { up: boolean }[] = await manager.query(`SELECT coalesce(bool_and(success), true) AS up FROM run_command_on_workers('SELECT 1')`);
+    return row.up;
+  });
+}

@@ -3,11 +3,13 @@
 // co-location group, monthly partitions included, rows already there
 // included; the partition function goes on working; a second run changes
 // nothing; a table a later migration adds is distributed on the next run.
+// And the health probe counts a worker that is down as the database down.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { CITUS_ANCHOR_TABLE } from '../../src/db/citus';
 import { createDataSource, migrate } from '../../src/db/data-source';
 import { createDatabase } from '../../src/db/database-admin';
+import { DatabaseHealth } from '../../src/db/health';
 import { citusUnavailable, startCitusCluster, type CitusCluster } from '../../bench/citus-cluster';
 import { dropTriggersOnOrgTables, orgTables } from '../support/citus-schema';
 
@@ -100,6 +102,19 @@ describeOnCluster(`migrate() on a Citus cluster${unavailable ? ` (skipped: ${una
     expect(await db.query(`SELECT count(*)::int AS n FROM tracking_events_2001_02 WHERE org_id = $1`, [orgId])).toEqual([{ n: 1 }]);
     expect(await db.query(`SELECT count(*)::int AS n FROM tracking_events_default WHERE org_id = $1`, [orgId])).toEqual([{ n: 0 }]);
   });
+
+  it('reports the database down while a worker is down, and up again once it is back', async () => {
+    // A new probe each time: the probe caches its answer for a second.
+    const [worker] = cluster.workers;
+    expect(await new DatabaseHealth(db).state()).toBe('up');
+    await cluster.stopWorker(worker);
+    try {
+      expect(await new DatabaseHealth(db).state()).toBe('down');
+    } finally {
+      await cluster.restartWorker(worker);
+    }
+    expect(await new DatabaseHealth(db).state()).toBe('up');
+  }, 60_000);
 
   it('distributes a table a later migration adds on the next run, and copies a table without org_id to every node', async () => {
     await db.query(`CREATE TABLE later_things (org_id text NOT NULL, id integer NOT NULL, PRIMARY KEY (org_id, id))`);
