@@ -15,14 +15,16 @@ import { recordPrivacyAction, type ErasureCounts } from './privacy-actions';
 const LOCK_CONTACT_SENDS = `SELECT id FROM sends WHERE org_id = $1 AND contact_id = $2 ORDER BY org_id, id FOR UPDATE`;
 
 // An existing contact loses its address and its consent; an unknown one is
-// created erased, so the CRM cannot send to it later by mistake.
+// created erased, so the CRM cannot send to it later by mistake. The update
+// takes its time from the proposed row (EXCLUDED): Citus runs the update on
+// a worker and refuses now() there.
 const ERASE_CONTACT = `
-  INSERT INTO contacts (org_id, id, email, status, status_changed_at, tracking_consent)
-  VALUES ($1, $2, '', 'ERASED', now(), false)
+  INSERT INTO contacts (org_id, id, email, status, status_changed_at, tracking_consent, updated_at)
+  VALUES ($1, $2, '', 'ERASED', now(), false, now())
   ON CONFLICT (org_id, id) DO UPDATE
     SET email = '', status = 'ERASED', tracking_consent = false,
-        status_changed_at = CASE WHEN contacts.status = 'ERASED' THEN contacts.status_changed_at ELSE now() END,
-        updated_at = CASE WHEN contacts.status = 'ERASED' THEN contacts.updated_at ELSE now() END`;
+        status_changed_at = CASE WHEN contacts.status = 'ERASED' THEN contacts.status_changed_at ELSE EXCLUDED.status_changed_at END,
+        updated_at = CASE WHEN contacts.status = 'ERASED' THEN contacts.updated_at ELSE EXCLUDED.updated_at END`;
 
 // After the contact is locked no new send can appear for it (instrumentEmail
 // locks the contact first); this statement's snapshot also sees a send that
