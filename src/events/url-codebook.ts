@@ -43,14 +43,10 @@ const codeOf = (index: number): number => (index < HIGH_CODES ? 0x80 + index : i
 const entryAt = new Array<string | undefined>(256);
 ENTRIES.forEach((entry, index) => (entryAt[codeOf(index)] = entry));
 
-/** Entries by their first character, longest first, each with its code. */
-const candidates = new Map<string, { entry: string; code: number }[]>();
-for (const [index, entry] of ENTRIES.entries()) {
-  const list = candidates.get(entry[0]) ?? [];
-  list.push({ entry, code: codeOf(index) });
-  candidates.set(entry[0], list);
-}
-for (const list of candidates.values()) list.sort((a, b) => b.entry.length - a.entry.length);
+/** Entries by the code of their first character, longest first, each with its code. */
+const candidates: { entry: string; code: number }[][] = Array.from({ length: 0x80 }, () => []);
+ENTRIES.forEach((entry, index) => candidates[entry.charCodeAt(0)].push({ entry, code: codeOf(index) }));
+for (const list of candidates) list.sort((a, b) => b.entry.length - a.entry.length);
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
@@ -68,7 +64,7 @@ export function encodeUrlText(url: string): Buffer | null {
   for (let i = n - 1; i >= 0; i--) {
     cost[i] = cost[i + 1] + 1;
     step[i] = -1;
-    for (const { entry, code } of candidates.get(url[i]) ?? []) {
+    for (const { entry, code } of candidates[url.charCodeAt(i)]) {
       if (cost[i + entry.length] + 1 < cost[i] && url.startsWith(entry, i)) {
         cost[i] = cost[i + entry.length] + 1;
         step[i] = code;
