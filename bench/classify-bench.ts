@@ -18,7 +18,7 @@ const USER_AGENTS = [
 ];
 
 /** Microseconds per call of `classifyOne(i)`, over about a second after a warm-up. */
-export function microsecondsPerCall(classifyOne: (i: number) => boolean): number {
+function microsecondsPerCall(classifyOne: (i: number) => boolean): number {
   let sink = 0;
   for (let i = 0; i < 20_000; i++) sink += classifyOne(i) ? 1 : 0;
   let calls = 0;
