@@ -3,8 +3,9 @@
 // and 375 px with remote images blocked in both and the pixel answered by a
 // real 1x1 GIF. Outside the page's last row no pixel may differ, and a row the
 // instrumentation adds must have the colour of the row above it. The trap
-// link, styled and with its style stripped, has no box, is never visible,
-// is never the last Tab stop and is never in the accessibility tree.
+// link, styled, with its style stripped and with every style of the email
+// stripped, has no box, is never visible, is never the last Tab stop and is
+// never in the accessibility tree.
 // One browser, two tabs rendering in parallel; failures keep their
 // screenshots in a temp folder named in the failure.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,8 @@ const instrumented = (html: string) =>
   rewriteHtml(html, { clickUrl: (_url, position) => `${ORIGIN}/track/click/link-${position}`, pixelUrl: PIXEL_URL, trapUrl: TRAP_URL }).html;
 /** What a client that strips style attributes (and keeps the element) shows of the trap. */
 const withoutTrapStyle = (html: string) => html.replace(/(tabindex="-1") style="[^"]*"><\/a>/, '$1></a>');
+/** What a sanitiser that drops every style sheet and style attribute of the email shows. */
+const withoutAnyStyle = (html: string) => html.replace(/<style[^>]*>[\s\S]*?<\/style>/gi, '').replace(/\sstyle\s*=\s*("[^"]*"|'[^']*')/gi, '');
 
 interface TrapReport {
   variant: string;
@@ -137,7 +140,11 @@ async function examine(page: Page, file: string): Promise<void> {
     }
     renders.push({ width, verdict });
   }
-  const traps = [await inspectTrap(page, after, 'styled'), await inspectTrap(page, withoutTrapStyle(after), 'style stripped')];
+  const traps = [
+    await inspectTrap(page, after, 'styled'),
+    await inspectTrap(page, withoutTrapStyle(after), 'its style stripped'),
+    await inspectTrap(page, withoutAnyStyle(after), 'every style of the email stripped'),
+  ];
   reports.set(file, { renders, traps });
 }
 
@@ -184,7 +191,7 @@ describeCorpus(() => {
   it.each(files)('%s: the trap is invisible, boxless, no Tab stop and not accessible, styled or not', (file) => {
     const report = reports.get(file)!;
     expect(report.error).toBeUndefined();
-    expect(report.traps).toHaveLength(2);
+    expect(report.traps).toHaveLength(3);
     for (const trap of report.traps) {
       expect({ ...trap, boxArea: trap.boxArea > 0, lastTabStop: trap.lastTabStop === TRAP_URL }).toEqual({
         variant: trap.variant,
