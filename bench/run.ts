@@ -8,6 +8,7 @@ import { benchInstrument } from './instrument-bench';
 import { benchRetention } from './retention-bench';
 import { benchStats } from './stats-bench';
 import { printTable, type BenchRow } from './table';
+import { benchTokens } from './token-bench';
 import { benchTracking } from './tracking-bench';
 import { benchWebhooks } from './webhook-bench';
 import { benchWriter } from './writer-bench';
@@ -18,6 +19,7 @@ const sections: Record<string, Section> = {
   tracking: benchTracking,
   writer: benchWriter,
   classify: benchClassify,
+  tokens: benchTokens,
   graphql: benchGraphQL,
   retention: benchRetention,
   instrument: benchInstrument,

@@ -6,6 +6,7 @@ import type { App } from '../app';
 import { seesWholeOrganisation, type Viewer } from '../auth/viewer';
 import { forbidden } from '../errors';
 import { CLICK_PREFIX, OPEN_PREFIX } from '../routes/tracking';
+import { gmailClipWarnings } from './gmail-clip';
 import { listUnsubscribeHeaders, mailgunVariables, type DeliveryHeaders, type MailgunVariables } from './delivery-headers';
 import { recordSend } from './record-send';
 import { rewriteHtml, type RewriteResult } from './rewriter';
@@ -70,7 +71,7 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
     trackedLinks: kept?.links.length ?? 0,
     mailgunVariables: mailgunVariables(viewer.orgId, sendId),
     headers: listUnsubscribeHeaders(request.unsubscribeUrl),
-    warnings: [],
+    warnings: gmailClipWarnings(kept?.html ?? request.html),
   };
 }
 

@@ -104,7 +104,7 @@ async function save() {
   const clearing = $('clear-key').checked;
   const key = $('signing-key').value.trim();
   if (!clearing && key === '') {
-    showFieldError('Type or paste a key first, or tick "Remove the saved key".');
+    showFieldError('Type or paste a key first, or tick "Clear".');
     return $('signing-key').focus();
   }
   state.saving = true;
