@@ -15,6 +15,7 @@ import { clientKey, MACHINE_MARGIN_MS, type MachineWindow } from './machine-rule
 import { flipStoredEvents, lostClickers, storeMachineWindows } from './reclassify';
 import { activityOf, recordSendActivity } from './send-activity';
 import { writtenBatch, type WrittenBatch } from './written-batch';
+import { queueWrittenEvents } from '../outbound/outbox';
 
 export interface WriteOutcome {
   /** per input event: stored and counted */
@@ -168,6 +169,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   await recordSendActivity(db, changes.map(activityOf), (orgId, sendId) => sends.get(sendKey(orgId, sendId)));
   await bumpLinkCounters(db, linkDeltas(changes, history.clickedLinks, await lostClickers(db, flipped)));
   outcome.written = writtenBatch(decision.events, ids, inserted, counts, flipped);
+  await queueWrittenEvents(db, outcome.written);
 
   let next = 0;
   batch.forEach((_, index) => {

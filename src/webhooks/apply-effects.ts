@@ -8,6 +8,7 @@ import type { SendStatus } from '../db/entities/send.entity';
 import { sendKey } from '../events/event';
 import type { MailgunEvent } from './map-mailgun-event';
 import { runPrepared, type PreparedStatement } from '../db/prepared';
+import { queueMailgunOutcomes } from '../outbound/outbox';
 import type { WebhookSend } from './send-lookup';
 import { CONTACT_STATUS_LADDER, contactStatusOf, deliveryOutcome, moreSevere, nextSendState, type DeliveryOutcome } from './status-rules';
 
@@ -103,4 +104,5 @@ export async function applyDeliveryEffects(db: EntityManager, verified: readonly
   await updateSendStatuses(db, verified);
   await updateContacts(db, verified);
   await unenrollComplainers(db, verified);
+  await queueMailgunOutcomes(db, verified);
 }
