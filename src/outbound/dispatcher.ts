@@ -185,8 +185,15 @@ export class OutboundDispatcher {
       .finally(() => this.nudge('claim'));
   }
 
-  /** Stops claiming; waits up to `graceMs` for attempts in flight, then records what ended. */
-  async stop(graceMs = 1_000): Promise<void> {
+  private stopped: Promise<void> | null = null;
+
+  /** Stops claiming; waits up to `graceMs` for attempts in flight, then records what ended. Once. */
+  stop(graceMs = 1_000): Promise<void> {
+    this.stopped ??= this.shutDown(graceMs);
+    return this.stopped;
+  }
+
+  private async shutDown(graceMs: number): Promise<void> {
     this.running = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
