@@ -3,7 +3,7 @@
 // attempts ended. A claim leases its rows (next_attempt_at moves past the
 // attempt's end), so no other instance takes them while they are in flight,
 // and a crashed instance's rows come back when the lease runs out.
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { returnedRows } from './returned-rows';
 
 // Every enabled endpoint of every organisation (the delivery side's one read
@@ -82,8 +82,8 @@ const DISABLE = `
 
 export async function recordOutcomes(db: DataSource, outcomes: readonly AttemptOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
-  await db.transaction(async (tx) => {
-    await tx.query(RECORD, [
+  const record = (runner: DataSource | EntityManager) =>
+    runner.query(RECORD, [
       outcomes.map((o) => o.orgId),
       outcomes.map((o) => o.id),
       outcomes.map((o) => o.status),
@@ -92,7 +92,14 @@ export async function recordOutcomes(db: DataSource, outcomes: readonly AttemptO
       outcomes.map((o) => o.at),
       outcomes.map((o) => o.retryAt),
     ]);
-    const gone = outcomes.filter((o) => o.statusCode === 410);
-    if (gone.length > 0) await tx.query(DISABLE, [gone.map((o) => o.orgId), gone.map((o) => o.endpointId)]);
+  const gone = outcomes.filter((o) => o.statusCode === 410);
+  // One statement, committed on its own, unless an endpoint is to be disabled with it.
+  if (gone.length === 0) {
+    await record(db);
+    return;
+  }
+  await db.transaction(async (tx) => {
+    await record(tx);
+    await tx.query(DISABLE, [gone.map((o) => o.orgId), gone.map((o) => o.endpointId)]);
   });
 }

@@ -4,7 +4,7 @@
 // disable and delete the endpoint; roles that may not are told so.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
-import { launchChromium, settledText, watchedPage } from '../support/browser';
+import { launchChromium, openSignedIn, settledText } from '../support/browser';
 import { verifies } from '../support/outbound';
 import { Receiver } from '../support/receiver';
 
@@ -38,14 +38,7 @@ afterEach(async () => {
   await context.close();
 });
 
-async function openSettings(token: string): Promise<Page> {
-  const page = await watchedPage(context, app.url, problems);
-  page.on('response', async (response) => {
-    if (response.url().endsWith('/graphql')) answers.push(await response.text().catch(() => ''));
-  });
-  await page.goto(`${app.url}/settings#token=${token}`);
-  return page;
-}
+const openSettings = (token: string): Promise<Page> => openSignedIn(context, app.url, '/settings', token, problems, answers);
 
 /** Clicks Refresh until the first delivery row of the endpoint shows `status`. */
 async function waitForDelivery(page: Page, status: string, rows = 1): Promise<void> {
