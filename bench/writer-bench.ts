@@ -21,6 +21,8 @@ import type { BenchRow } from './table';
 
 const SENDS = 50_000;
 const BATCHES = Number(process.env.BENCH_WRITER_BATCHES ?? 40);
+/** enabled outbound webhook endpoints of the organisation: with any, every event written queues an outbox row (docs/outbound-webhooks.md) */
+const ENDPOINTS = Number(process.env.BENCH_WRITER_ENDPOINTS ?? 0);
 const WARM_UP_BATCHES = 3;
 /** what one lane's transaction gets from a recorder batch */
 const BATCH = Math.ceil(defaultRecorderOptions.batchSize / defaultRecorderOptions.lanes);
@@ -56,6 +58,10 @@ export async function benchWriter(): Promise<BenchRow[]> {
   const env = await startBenchEnvironment('writer');
   try {
     const sends = await insertBenchSends(env.db, ORG, SENDS, LINK);
+    await env.db.query(
+      `INSERT INTO webhook_endpoints (org_id, url, secret_enc) SELECT $1, 'https://crm.example.com/hooks/' || g, '\\x00' FROM generate_series(1, $2) g`,
+      [ORG, ENDPOINTS],
+    );
     await settleWriterTables(env.db);
 
     let next = 0;
@@ -107,7 +113,8 @@ export async function benchWriter(): Promise<BenchRow[]> {
 }
 
 function rowsOf(variant: Variant, samples: Sample[]): BenchRow[] {
-  const name = `writer, ${variant.label} (${BATCH.toLocaleString('en-US')}-event batches)`;
+  const endpoints = ENDPOINTS > 0 ? `, ${ENDPOINTS} outbound endpoints` : '';
+  const name = `writer, ${variant.label} (${BATCH.toLocaleString('en-US')}-event batches${endpoints})`;
   const whole = median(samples.map((sample) => sample.wallUs));
   const names = [...new Set(samples.flatMap((sample) => [...sample.statements.keys()]))];
   return [
