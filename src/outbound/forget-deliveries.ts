@@ -4,7 +4,7 @@
 // older than the raw events' retention go like the events.
 import type { EntityManager } from 'typeorm';
 
-// webhook_deliveries_contact_idx; the outbox by webhook_outbox_send_idx, for the contact's sends (sends_contact_idx).
+// webhook_deliveries_contact_idx; the organisation's outbox rows (webhook_outbox_due_idx), for the contact's sends (sends_contact_idx).
 const FORGET_CONTACT = [
   `DELETE FROM webhook_deliveries WHERE org_id = $1 AND contact_id = $2`,
   `DELETE FROM webhook_outbox WHERE org_id = $1 AND send_id = ANY (ARRAY(SELECT id FROM sends WHERE org_id = $1 AND contact_id = $2))`,

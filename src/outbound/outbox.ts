@@ -1,8 +1,8 @@
 // The outbox: what the recording transactions hand to outbound webhooks, in
 // the same transaction, so an event is announced if and only if it was
-// stored. Insert-only; one statement per organisation in the batch, which
-// also looks at the organisation's enabled endpoints so nothing is queued
-// that no endpoint wants (for most organisations: none at all).
+// stored. Insert-only; per organisation in the batch, one probe for an
+// enabled endpoint, and only then one statement that also looks at the
+// endpoints' types and humanOnly, so nothing is queued that none wants.
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
@@ -31,8 +31,15 @@ interface OutboxRow {
   human: boolean;
 }
 
-// webhook_endpoints' primary key gives the organisation's endpoints; the
-// outbox's primary key makes a retried batch queue nothing twice.
+// The cheap check first: a batch's arrays cost about 7 µs an event to send
+// and unpack (writer bench), which an organisation without an enabled
+// endpoint, most of them, should not pay. webhook_endpoints' primary key.
+const HAS_ENDPOINTS = {
+  name: 'outbound_has_endpoints_v1',
+  text: `SELECT EXISTS (SELECT FROM webhook_endpoints WHERE org_id = $1 AND enabled) AS any`,
+};
+
+// The outbox's primary key makes a retried batch queue nothing twice.
 const QUEUE = {
   name: 'outbound_queue_v1',
   text: `WITH endpoints AS MATERIALIZED (
@@ -54,6 +61,8 @@ async function queue(db: EntityManager, rows: readonly OutboxRow[]): Promise<voi
   const byOrg = new Map<string, OutboxRow[]>();
   for (const row of rows) byOrg.set(row.orgId, [...(byOrg.get(row.orgId) ?? []), row]);
   for (const [orgId, group] of byOrg) {
+    const [{ any }] = await runPrepared<{ any: boolean }>(db, HAS_ENDPOINTS, [orgId]);
+    if (!any) continue;
     await runPrepared(db, QUEUE, [
       orgId,
       group.map((row) => row.id),
