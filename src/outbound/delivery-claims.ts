@@ -4,7 +4,7 @@
 // attempt's end), so no other instance takes them while they are in flight,
 // and a crashed instance's rows come back when the lease runs out.
 import type { DataSource, EntityManager } from 'typeorm';
-import { returnedRows } from './returned-rows';
+import { returnedRows } from '../db/returned-rows';
 
 // Every enabled endpoint of every organisation (the delivery side's one read
 // across organisations), then webhook_deliveries_due_idx per endpoint. A

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { EndpointScope } from './endpoint-access';
 import { testBody, type DeliveryType } from './event-body';
 import { isUuid } from './endpoint-store';
-import { returnedRows } from './returned-rows';
+import { returnedRows } from '../db/returned-rows';
 
 export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
 

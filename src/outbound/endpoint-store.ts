@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { MAX_ENDPOINTS_PER_SCOPE, type EndpointScope } from './endpoint-access';
 import { newEndpointSecret, ROTATION_OVERLAP_MS, sealEndpointSecret } from './endpoint-secrets';
 import type { EngagementType } from './event-body';
-import { returnedRows } from './returned-rows';
+import { returnedRows } from '../db/returned-rows';
 
 export interface EndpointRecord {
   id: string;

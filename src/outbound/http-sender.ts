@@ -23,7 +23,7 @@ export interface OutgoingMessage {
   body: string;
 }
 
-function describe(error: unknown): string {
+function failureReason(error: unknown): string {
   if (error instanceof TargetRefusedError) return error.message;
   const cause = (error as { cause?: unknown }).cause;
   if (cause instanceof TargetRefusedError) return cause.message;
@@ -73,7 +73,7 @@ export class HttpSender {
       const ok = response.statusCode >= 200 && response.statusCode < 300;
       return { statusCode: response.statusCode, error: ok ? null : `answered ${response.statusCode}` };
     } catch (error) {
-      return { statusCode: null, error: describe(error) };
+      return { statusCode: null, error: failureReason(error) };
     }
   }
 
