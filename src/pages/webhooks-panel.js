@@ -158,7 +158,8 @@ async function submit() {
   $('hook-submit').disabled = true;
   try {
     if (state.editing) {
-      await call(UPDATE_MUTATION, { id: state.editing.id, url, events: chosen ?? ENGAGEMENT_TYPES, humanOnly });
+      // null: every type, also the ones added later.
+      await call(UPDATE_MUTATION, { id: state.editing.id, url, events: chosen, humanOnly });
       say('Endpoint saved.');
     } else {
       const { createWebhookEndpoint } = await call(CREATE_MUTATION, { scope: state.scope, url, events: chosen, humanOnly });

@@ -121,7 +121,7 @@ export class WebhookEndpointResolver {
   async updateWebhookEndpoint(
     @Arg('id', () => ID) id: string,
     @Arg('url', () => String, { nullable: true }) url: string | null | undefined,
-    @Arg('events', () => [EngagementEventType], { nullable: true }) events: EngagementEventType[] | null | undefined,
+    @Arg('events', () => [EngagementEventType], { nullable: true, description: 'absent: unchanged; null: every type' }) events: EngagementEventType[] | null | undefined,
     @Arg('humanOnly', () => Boolean, { nullable: true }) humanOnly: boolean | null | undefined,
     @Arg('enabled', () => Boolean, { nullable: true }) enabled: boolean | null | undefined,
     @Ctx() context: Context,
