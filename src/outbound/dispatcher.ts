@@ -193,17 +193,22 @@ export class OutboundDispatcher {
     return this.stopped;
   }
 
+  /**
+   * Bounded whatever the database or the receivers do (a SIGTERM ends the
+   * process within 10 s): what has not ended by then is tried again once
+   * its lease runs out.
+   */
   private async shutDown(graceMs: number): Promise<void> {
     this.running = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
-    await this.ticking;
-    await Promise.race([Promise.all([...this.attempts]), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all([this.ticking, ...this.attempts]), deadline]);
     if (this.recordTimer) {
       clearTimeout(this.recordTimer);
       this.flushOutcomes();
     }
-    await this.recording;
+    await Promise.race([this.recording, deadline]);
     await this.sender.close();
   }
 }

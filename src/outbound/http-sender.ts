@@ -77,8 +77,9 @@ export class HttpSender {
     }
   }
 
+  /** Ends every connection now: an attempt still in flight is abandoned (its lease brings it back). */
   async close(): Promise<void> {
-    await this.agent.close().catch(() => this.agent.destroy());
+    await this.agent.destroy().catch(() => undefined);
   }
 }
 
