@@ -53,7 +53,9 @@ export class OutboundWebhooks1765030000000 implements MigrationInterface {
 
     // One message to one endpoint. payload is the body exactly as signed and
     // sent on every attempt. While an attempt is in flight, next_attempt_at is
-    // its lease: another instance claims the delivery again only after it.
+    // its lease: another instance claims the delivery again only after it;
+    // lease_id names the attempt, so an attempt's outcome arriving after a
+    // redelivery counts as an attempt without undoing the redelivery.
     // after_id: a reclassification waits for its original's delivery.
     await db.query(`
       CREATE TABLE webhook_deliveries (
@@ -74,6 +76,7 @@ export class OutboundWebhooks1765030000000 implements MigrationInterface {
         next_attempt_at  timestamptz NOT NULL DEFAULT now(),
         retry_from       timestamptz NOT NULL DEFAULT now(),
         after_id         uuid,
+        lease_id         uuid,
         created_at       timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (org_id, id),
         UNIQUE (org_id, endpoint_id, message_id)

@@ -25,10 +25,10 @@ const CLAIM = `
       FOR UPDATE OF d SKIP LOCKED) d
     WHERE s.free > 0
   )
-  UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $4)
+  UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $4), lease_id = gen_random_uuid()
   FROM claimed c, webhook_endpoints e
   WHERE d.org_id = c.org_id AND d.id = c.id AND e.org_id = d.org_id AND e.id = d.endpoint_id
-  RETURNING d.org_id, d.id, d.endpoint_id, d.message_id, d.payload, d.attempts, d.retry_from,
+  RETURNING d.org_id, d.id, d.endpoint_id, d.message_id, d.payload, d.attempts, d.retry_from, d.lease_id,
             e.url, e.secret_enc, e.previous_secret_enc, e.previous_secret_until`;
 
 export interface ClaimedDelivery {
@@ -39,6 +39,7 @@ export interface ClaimedDelivery {
   payload: string;
   attempts: number;
   retry_from: Date;
+  lease_id: string;
   url: string;
   secret_enc: Buffer;
   previous_secret_enc: Buffer | null;
@@ -55,6 +56,8 @@ export interface AttemptOutcome {
   orgId: string;
   id: string;
   endpointId: string;
+  /** the claim the attempt was made under */
+  leaseId: string;
   status: FinalStatus;
   statusCode: number | null;
   error: string | null;
@@ -64,14 +67,18 @@ export interface AttemptOutcome {
   retryAt: number | null;
 }
 
-// Primary key; `status = 'PENDING'` so a delivery finished elsewhere (a
-// lease that ran out under a slow receiver) keeps its first ending.
+// Primary key; `status = 'PENDING'` so a delivery finished elsewhere keeps
+// its first ending. An attempt whose lease is no longer the delivery's (a
+// redelivery came meanwhile) is counted, and leaves the status and the next
+// attempt to the redelivery.
 const RECORD = `
   UPDATE webhook_deliveries d SET
-    status = r.status, attempts = d.attempts + 1, last_status_code = r.code, last_error = r.error,
+    attempts = d.attempts + 1, last_status_code = r.code, last_error = r.error,
     last_attempt_at = to_timestamp(r.at / 1000.0),
-    next_attempt_at = coalesce(to_timestamp(r.retry / 1000.0), d.next_attempt_at)
-  FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::float8[], $7::float8[]) AS r(org_id, id, status, code, error, at, retry)
+    status = CASE WHEN d.lease_id = r.lease THEN r.status ELSE d.status END,
+    next_attempt_at = CASE WHEN d.lease_id = r.lease THEN coalesce(to_timestamp(r.retry / 1000.0), d.next_attempt_at) ELSE d.next_attempt_at END
+  FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::float8[], $7::float8[], $8::uuid[])
+    AS r(org_id, id, status, code, error, at, retry, lease)
   WHERE d.org_id = r.org_id AND d.id = r.id AND d.status = 'PENDING'`;
 
 // A receiver answering 410 Gone: the contract disables its endpoint.
@@ -91,6 +98,7 @@ export async function recordOutcomes(db: DataSource, outcomes: readonly AttemptO
       outcomes.map((o) => o.error),
       outcomes.map((o) => o.at),
       outcomes.map((o) => o.retryAt),
+      outcomes.map((o) => o.leaseId),
     ]);
   const gone = outcomes.filter((o) => o.statusCode === 410);
   // One statement, committed on its own, unless an endpoint is to be disabled with it.

@@ -153,7 +153,7 @@ export class OutboundDispatcher {
     const kind = attemptClass(result);
     this.counters.attempts.set(kind, (this.counters.attempts.get(kind) ?? 0) + 1);
     let outcome: AttemptOutcome;
-    const base = { orgId: delivery.org_id, id: delivery.id, endpointId: delivery.endpoint_id, statusCode: result.statusCode, error: result.error, at };
+    const base = { orgId: delivery.org_id, id: delivery.id, endpointId: delivery.endpoint_id, leaseId: delivery.lease_id, statusCode: result.statusCode, error: result.error, at };
     if (ok) {
       outcome = { ...base, status: 'DELIVERED', retryAt: null };
       this.counters.outcomes.delivered++;

@@ -60,7 +60,8 @@ test('an owner adds an endpoint, copies its secret once, sends a test event, see
   await page.getByLabel('clicked').uncheck();
   await page.getByLabel(/People only/).check();
   await page.getByRole('button', { name: 'Add endpoint' }).click();
-  const secret = (await page.locator('#hook-secret-value').textContent({ timeout: 10_000 }))?.trim() ?? '';
+  await page.locator('#hook-secret').waitFor({ state: 'visible', timeout: 10_000 });
+  const secret = (await page.locator('#hook-secret-value').textContent())?.trim() ?? '';
   expect(secret).toMatch(/^whsec_/);
   expect(await settledText(page, '.hook-url', receiver.url)).toBe(receiver.url);
   expect(await page.locator('.hook-state').textContent()).toBe('Enabled · opened, bounced, complained, unsubscribed, reclassified · people only');
