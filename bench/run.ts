@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { benchClassify } from './classify-bench';
 import { benchGraphQL } from './graphql-bench';
 import { benchInstrument } from './instrument-bench';
+import { benchOutbound } from './outbound-bench';
 import { benchRetention } from './retention-bench';
 import { benchStats } from './stats-bench';
 import { printTable, type BenchRow } from './table';
@@ -24,6 +25,7 @@ const sections: Record<string, Section> = {
   retention: benchRetention,
   instrument: benchInstrument,
   webhooks: benchWebhooks,
+  outbound: benchOutbound,
   stats: benchStats,
 };
 

@@ -25,9 +25,9 @@ interface Target {
   stop(): Promise<void>;
 }
 
-/** The application as bench/tracking-target.ts runs it: its own process, its own event loop. */
-function startApp(env: Record<string, string>): Promise<Target> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'tracking-target.js'), 'app'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** The application as bench/tracking-target.ts runs it (`mode`, default `app`): its own process, its own event loop. */
+export function startApp(env: Record<string, string>, mode = 'app'): Promise<Target> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'tracking-target.js'), mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   let started = false;
   return new Promise((resolve, reject) => {

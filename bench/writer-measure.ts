@@ -19,6 +19,8 @@ const WARM_UP_BATCHES = 3;
 /** what one lane's transaction gets from a recorder batch */
 export const BATCH = Math.ceil(defaultRecorderOptions.batchSize / defaultRecorderOptions.lanes);
 const ORG = 'bench-writer';
+/** enabled outbound webhook endpoints of the organisation: with any, every event written queues an outbox row (docs/outbound-webhooks.md) */
+const ENDPOINTS = Number(process.env.BENCH_WRITER_ENDPOINTS ?? 0);
 const LINK = 'https://example.com/landing?utm_source=bench&utm_medium=email';
 const USER_AGENT = 'Mozilla/5.0 (bench) AppleWebKit';
 
@@ -97,12 +99,17 @@ export async function measureWriter(env: BenchEnvironment, sends: string[], vari
 /** Sends of the writer benchmark's organisation, settled, on `env`'s database. */
 export async function writerSends(env: BenchEnvironment): Promise<string[]> {
   const sends = await insertBenchSends(env.db, ORG, SENDS, LINK);
+  await env.db.query(
+    `INSERT INTO webhook_endpoints (org_id, url, secret_enc) SELECT $1, 'https://crm.example.com/hooks/' || g, '\\x00' FROM generate_series(1, $2) g`,
+    [ORG, ENDPOINTS],
+  );
   await settleWriterTables(env.db);
   return sends;
 }
 
 export function rowsOf(variant: Variant, samples: Sample[], where = ''): BenchRow[] {
-  const name = `writer${where}, ${variant.label} (${BATCH.toLocaleString('en-US')}-event batches)`;
+  const endpoints = ENDPOINTS > 0 ? `, ${ENDPOINTS} outbound endpoints` : '';
+  const name = `writer${where}, ${variant.label} (${BATCH.toLocaleString('en-US')}-event batches${endpoints})`;
   const whole = median(samples.map((sample) => sample.wallUs));
   const names = [...new Set(samples.flatMap((sample) => [...sample.statements.keys()]))];
   return [

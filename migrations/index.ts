@@ -14,6 +14,7 @@ import { MachineClients1764700000000 } from './1764700000000-machine-clients';
 import { WebhookCounted1764800000000 } from './1764800000000-webhook-counted';
 import { MoveTriggersByRow1764900000000 } from './1764900000000-move-triggers-by-row';
 import { FiguresWithoutTriggers1765000000000 } from './1765000000000-figures-without-triggers';
+import { OutboundWebhooks1765030000000 } from './1765030000000-outbound-webhooks';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -30,4 +31,5 @@ export const migrations = [
   WebhookCounted1764800000000,
   MoveTriggersByRow1764900000000,
   FiguresWithoutTriggers1765000000000,
+  OutboundWebhooks1765030000000,
 ];

@@ -9,6 +9,9 @@ import { EventRecorder, defaultRecorderOptions, type RecorderOptions } from './e
 import { TokenCodec } from './events/tokens';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
+import { OutboundDispatcher } from './outbound/dispatcher';
+import { HttpSender } from './outbound/http-sender';
+import { registerOutboundMetrics } from './outbound/outbound-metrics';
 import { SendStatsCompactor } from './stats/compaction';
 
 export interface App {
@@ -24,6 +27,8 @@ export interface App {
   readonly metrics: Metrics;
   /** folds stats deltas into the rollups every few seconds (figures are exact either way; this keeps reads fast) */
   readonly compactor: SendStatsCompactor;
+  /** delivers the outbound webhooks (contract section 11) once started: main.ts starts it */
+  readonly outbound: OutboundDispatcher;
 }
 
 export interface AppOptions {
@@ -41,6 +46,9 @@ export function createApp(config: Config, db: DataSource, log: Logger, options: 
   const journal = { ...defaultJournalOptions, root: config.spoolDir, maxBytes: config.spoolMaxBytes, ...options.journal };
   const machineRules = options.machineRules ?? true;
   const recorder = new EventRecorder(db, log, journal, { ...defaultRecorderOptions, machineRules, ...options.recorder });
+  const metrics = new Metrics(recorder);
+  const outbound = new OutboundDispatcher(db, new HttpSender(config.webhookAllowPrivate), config.secretsEncryptionKey, log);
+  registerOutboundMetrics(metrics.registry, outbound, db);
   return {
     config,
     db,
@@ -50,7 +58,8 @@ export function createApp(config: Config, db: DataSource, log: Logger, options: 
     ipHasher: new IpHasher(config.trackingSigningSecret),
     classifier: classifierFor(config, machineRules),
     recorder,
-    metrics: new Metrics(recorder),
+    metrics,
     compactor: new SendStatsCompactor(db, log),
+    outbound,
   };
 }

@@ -35,6 +35,8 @@ export interface Config {
   readonly botNetworks: readonly string[];
   /** EMAIL_TRACKING_TRAP_LINK: instrumented emails carry the hidden trap link */
   readonly trapLink: boolean;
+  /** EMAIL_TRACKING_WEBHOOK_ALLOW_PRIVATE: outbound webhooks may reach loopback and private addresses, and plain http: */
+  readonly webhookAllowPrivate: boolean;
   readonly logLevel: string;
 }
 
@@ -186,6 +188,7 @@ export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
     spoolMaxBytes: integer(env, 'EMAIL_TRACKING_SPOOL_MAX_MB', 2048, 1, 1_048_576) * 1024 * 1024,
     botNetworks: Object.freeze(networks(env, 'EMAIL_TRACKING_BOT_NETWORKS')),
     trapLink: boolean(env, 'EMAIL_TRACKING_TRAP_LINK', true),
+    webhookAllowPrivate: boolean(env, 'EMAIL_TRACKING_WEBHOOK_ALLOW_PRIVATE', !production),
     logLevel,
   };
   return Object.freeze(config);

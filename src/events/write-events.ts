@@ -25,6 +25,7 @@ import { flipStoredEvents, lostClickers, storeMachineWindows } from './reclassif
 import { recordSendActivity } from './send-activity';
 import { bumpSendCounters } from './send-counters';
 import { writtenBatch, type WrittenBatch } from './written-batch';
+import { queueWrittenEvents } from '../outbound/outbox';
 
 export interface WriteOutcome {
   /** per input event: stored and counted */
@@ -161,6 +162,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   const clicked = await bumpLinkCounters(db, orgId, deltas.links);
   await insertLinkStatsDeltas(db, orgId, linkStatsDeltas(deltas.links, clicked, sends));
   outcome.written = writtenBatch(decision.events, ids, inserted, counts, flipped);
+  await queueWrittenEvents(db, outcome.written);
 
   let next = 0;
   batch.forEach((_, index) => {

@@ -14,6 +14,7 @@ import { OverviewResolver } from './resolvers/overview.resolver';
 import { SendResolver } from './resolvers/send.resolver';
 import { TemplateResolver } from './resolvers/template.resolver';
 import { ViewerResolver } from './resolvers/viewer.resolver';
+import { WebhookEndpointResolver } from './resolvers/webhook-endpoint.resolver';
 
 // type-graphql takes resolver classes as plain constructors.
 const resolvers: NonEmptyArray<Function> = [
@@ -26,6 +27,7 @@ const resolvers: NonEmptyArray<Function> = [
   OverviewResolver,
   CampaignResolver,
   TemplateResolver,
+  WebhookEndpointResolver,
 ];
 
 let built: GraphQLSchema | null = null;

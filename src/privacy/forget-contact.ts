@@ -6,6 +6,7 @@
 import type { EntityManager } from 'typeorm';
 import type { App } from '../app';
 import type { Viewer } from '../auth/viewer';
+import { forgetContactDeliveries } from '../outbound/forget-deliveries';
 import { recordPrivacyAction, type ErasureCounts } from './privacy-actions';
 
 // In key order, like the event writer and the webhooks (sends_contact_idx
@@ -64,6 +65,7 @@ export async function forgetContact(app: App, viewer: Viewer, contactId: string)
       eventsDeleted: await count(manager, DELETE_EVENTS, parameters),
     };
     await manager.query(DELETE_MACHINE_WINDOWS, parameters);
+    await forgetContactDeliveries(manager, viewer.orgId, contactId);
     await recordPrivacyAction(manager, viewer, contactId, 'ERASED', erased);
     return erased;
   });

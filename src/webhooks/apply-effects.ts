@@ -10,6 +10,7 @@ import type { MailgunEvent } from './map-mailgun-event';
 import { runPrepared, type PreparedStatement } from '../db/prepared';
 import { figuresOf, noFigures, rollupKeyOf, rollupKeyText } from '../rollups/figures';
 import { insertSendStatsDeltas, type SendStatsDelta } from '../rollups/stats-deltas';
+import { queueMailgunOutcomes } from '../outbound/outbox';
 import type { WebhookSend } from './send-lookup';
 import { CONTACT_STATUS_LADDER, contactStatusOf, deliveryOutcome, moreSevere, nextSendState, type DeliveryOutcome } from './status-rules';
 
@@ -128,4 +129,5 @@ export async function applyDeliveryEffects(db: EntityManager, orgId: string, ver
   await updateSendStatuses(db, orgId, verified);
   await updateContacts(db, orgId, verified);
   await unenrollComplainers(db, orgId, verified);
+  await queueMailgunOutcomes(db, verified);
 }
