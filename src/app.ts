@@ -7,6 +7,7 @@ import { IpHasher } from './events/event';
 import { defaultJournalOptions, type JournalOptions } from './events/journal/journal';
 import { EventRecorder, defaultRecorderOptions, type RecorderOptions } from './events/recorder';
 import { TokenCodec } from './events/tokens';
+import { ActivityHub, defaultHubOptions, type HubOptions } from './live/activity-hub';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { SendStatsCompactor } from './stats/compaction';
@@ -24,6 +25,8 @@ export interface App {
   readonly metrics: Metrics;
   /** folds stats deltas into the rollups every few seconds (figures are exact either way; this keeps reads fast) */
   readonly compactor: SendStatsCompactor;
+  /** the live activity streams this instance holds, and their fan-out (contract section 12) */
+  readonly live: ActivityHub;
 }
 
 export interface AppOptions {
@@ -34,6 +37,15 @@ export interface AppOptions {
   journal?: Partial<JournalOptions>;
   /** false only for the tracking benchmark's baseline: the machine rules of contract section 4 off, to measure what they cost */
   machineRules?: boolean;
+  /** live activity tuning, for tests and benchmarks */
+  live?: Partial<HubOptions>;
+}
+
+/** The live listener's own connection goes where the pool does: the primary (on Citus, the coordinator). */
+function listenUrl(db: DataSource): string {
+  const url = (db.options as { url?: string }).url;
+  if (!url) throw new Error('the data source has no url for the live activity listener');
+  return url;
 }
 
 export function createApp(config: Config, db: DataSource, log: Logger, options: AppOptions = {}): App {
@@ -52,5 +64,11 @@ export function createApp(config: Config, db: DataSource, log: Logger, options: 
     recorder,
     metrics: new Metrics(recorder),
     compactor: new SendStatsCompactor(db, log),
+    live: new ActivityHub(db, listenUrl(db), log, {
+      ...defaultHubOptions,
+      maxStreams: config.maxStreams,
+      maxStreamsPerUser: config.maxStreamsPerUser,
+      ...options.live,
+    }),
   };
 }

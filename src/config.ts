@@ -35,6 +35,10 @@ export interface Config {
   readonly botNetworks: readonly string[];
   /** EMAIL_TRACKING_TRAP_LINK: instrumented emails carry the hidden trap link */
   readonly trapLink: boolean;
+  /** EMAIL_TRACKING_MAX_STREAMS_PER_USER: live activity streams one user may hold open on this instance */
+  readonly maxStreamsPerUser: number;
+  /** EMAIL_TRACKING_MAX_STREAMS: live activity streams this instance holds open in all */
+  readonly maxStreams: number;
   readonly logLevel: string;
 }
 
@@ -186,6 +190,8 @@ export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
     spoolMaxBytes: integer(env, 'EMAIL_TRACKING_SPOOL_MAX_MB', 2048, 1, 1_048_576) * 1024 * 1024,
     botNetworks: Object.freeze(networks(env, 'EMAIL_TRACKING_BOT_NETWORKS')),
     trapLink: boolean(env, 'EMAIL_TRACKING_TRAP_LINK', true),
+    maxStreamsPerUser: integer(env, 'EMAIL_TRACKING_MAX_STREAMS_PER_USER', 5, 1, 1_000),
+    maxStreams: integer(env, 'EMAIL_TRACKING_MAX_STREAMS', 2_000, 1, 100_000),
     logLevel,
   };
   return Object.freeze(config);

@@ -3,7 +3,15 @@
 // stack traces never reach a response.
 import type { GraphQLFormattedError } from 'graphql';
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONTACT_SUPPRESSED' | 'NOT_FOUND';
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'CONTACT_SUPPRESSED'
+  | 'NOT_FOUND'
+  // live activity streams (section 12): over a limit, or too slow a reader
+  | 'TOO_MANY_STREAMS'
+  | 'STREAM_FELL_BEHIND';
 
 export class DomainError extends Error {
   constructor(

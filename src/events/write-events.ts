@@ -13,6 +13,7 @@ import { sendKey, type TrackingEventInput } from './event';
 import { insertEvents } from './insert-events';
 import { clientKey, MACHINE_MARGIN_MS, type MachineWindow } from './machine-rules';
 import { flipStoredEvents, lostClickers, storeMachineWindows } from './reclassify';
+import { notifyActivity } from '../live/notify-activity';
 import { activityOf, recordSendActivity } from './send-activity';
 import { writtenBatch, type WrittenBatch } from './written-batch';
 
@@ -168,6 +169,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   await recordSendActivity(db, changes.map(activityOf), (orgId, sendId) => sends.get(sendKey(orgId, sendId)));
   await bumpLinkCounters(db, linkDeltas(changes, history.clickedLinks, await lostClickers(db, flipped)));
   outcome.written = writtenBatch(decision.events, ids, inserted, counts, flipped);
+  await notifyActivity(db, outcome.written);
 
   let next = 0;
   batch.forEach((_, index) => {
