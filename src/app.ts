@@ -8,6 +8,7 @@ import { defaultJournalOptions, type JournalOptions } from './events/journal/jou
 import { EventRecorder, defaultRecorderOptions, type RecorderOptions } from './events/recorder';
 import { TokenCodec } from './events/tokens';
 import { ActivityHub, defaultHubOptions, type HubOptions } from './live/activity-hub';
+import { registerLiveMetrics } from './live/live-metrics';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { SendStatsCompactor } from './stats/compaction';
@@ -53,6 +54,14 @@ export function createApp(config: Config, db: DataSource, log: Logger, options: 
   const journal = { ...defaultJournalOptions, root: config.spoolDir, maxBytes: config.spoolMaxBytes, ...options.journal };
   const machineRules = options.machineRules ?? true;
   const recorder = new EventRecorder(db, log, journal, { ...defaultRecorderOptions, machineRules, ...options.recorder });
+  const metrics = new Metrics(recorder);
+  const live = new ActivityHub(db, listenUrl(db), log, {
+    ...defaultHubOptions,
+    maxStreams: config.maxStreams,
+    maxStreamsPerUser: config.maxStreamsPerUser,
+    ...options.live,
+  });
+  registerLiveMetrics(metrics.registry, live);
   return {
     config,
     db,
@@ -62,13 +71,8 @@ export function createApp(config: Config, db: DataSource, log: Logger, options: 
     ipHasher: new IpHasher(config.trackingSigningSecret),
     classifier: classifierFor(config, machineRules),
     recorder,
-    metrics: new Metrics(recorder),
+    metrics,
     compactor: new SendStatsCompactor(db, log),
-    live: new ActivityHub(db, listenUrl(db), log, {
-      ...defaultHubOptions,
-      maxStreams: config.maxStreams,
-      maxStreamsPerUser: config.maxStreamsPerUser,
-      ...options.live,
-    }),
+    live,
   };
 }
