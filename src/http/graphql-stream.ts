@@ -34,7 +34,7 @@ const CORS_HEADERS = {
 
 export interface GraphQLStreamEndpoint {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  /** ends every open stream's connection, without `complete`, so clients reconnect */
+  /** ends every open stream without `complete`, so its client reconnects (to this instance once it is back, or another) */
   closeAll(): void;
 }
 
@@ -52,7 +52,8 @@ const acceptsEventStream = (req: IncomingMessage) => /(^|,)\s*text\/event-stream
 export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
   const schema = buildGraphQLSchema();
   const rules = [...specifiedRules, queryLimitsRule()];
-  const open = new Set<ServerResponse>();
+  /** each open stream, with what ends it */
+  const open = new Map<ServerResponse, () => void>();
   const formatErrors = (errors: readonly GraphQLError[]) =>
     errors.map((error) => formatGraphQLError(error.toJSON(), error, (unexpected) => app.log.error({ err: unexpected }, 'GraphQL stream failed')));
 
@@ -93,9 +94,9 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
   }
 
   async function pipe(body: AsyncGenerator<string, void, undefined>, res: ServerResponse): Promise<void> {
-    open.add(res);
     res.socket?.setNoDelay(true);
     const stop = () => void body.return(undefined);
+    open.set(res, stop);
     res.once('close', stop);
     try {
       for await (const chunk of body) {
@@ -138,7 +139,9 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
       context: { viewer: null },
     });
     const streaming = body !== null && typeof body !== 'string';
-    res.writeHead(init.status, init.statusText, { ...CORS_HEADERS, ...init.headers, ...(streaming ? { 'x-accel-buffering': 'no' } : {}) });
+    // A stream's connection is not reused after it: its end is the stream's end.
+    const streamHeaders = streaming ? { 'x-accel-buffering': 'no', connection: 'close' } : {};
+    res.writeHead(init.status, init.statusText, { ...CORS_HEADERS, ...init.headers, ...streamHeaders });
     if (!streaming) {
       res.end(body ?? undefined);
       return;
@@ -149,7 +152,8 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
   return {
     handle,
     closeAll() {
-      for (const res of open) res.destroy();
+      // Ended cleanly (the last chunk written) rather than cut: to the client it is a lost connection to retry, not a broken response.
+      for (const stop of open.values()) stop();
     },
   };
 }
