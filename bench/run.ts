@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { benchClassify } from './classify-bench';
 import { benchGraphQL } from './graphql-bench';
 import { benchInstrument } from './instrument-bench';
+import { benchLive } from './live-bench';
 import { benchRetention } from './retention-bench';
 import { benchStats } from './stats-bench';
 import { printTable, type BenchRow } from './table';
@@ -23,6 +24,7 @@ const sections: Record<string, Section> = {
   instrument: benchInstrument,
   webhooks: benchWebhooks,
   stats: benchStats,
+  live: benchLive,
 };
 
 async function main(): Promise<void> {

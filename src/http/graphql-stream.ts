@@ -98,9 +98,21 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
     const stop = () => void body.return(undefined);
     open.set(res, stop);
     res.once('close', stop);
+    // A batch's events come out in one turn of the event loop: corked until
+    // the next turn, they leave in one write rather than one per event.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      res.uncork();
+    };
     try {
       for await (const chunk of body) {
         if (res.destroyed) break;
+        if (!corked) {
+          corked = true;
+          res.cork();
+          setImmediate(uncork);
+        }
         res.write(chunk);
         if (res.writableLength > MAX_UNSENT_BYTES) {
           app.log.warn('live activity: a client stopped reading its stream; closed');

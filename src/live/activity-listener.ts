@@ -25,6 +25,7 @@ export class ActivityListener {
   private idleTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelay: number;
+  private commands: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly url: string,
@@ -44,10 +45,9 @@ export class ActivityListener {
     this.wanted = true;
     this.clearTimer('idle');
     const client = await this.connection();
-    if (!this.listening) {
-      await client.query(`LISTEN ${ACTIVITY_CHANNEL}`);
-      this.listening = true;
-    }
+    if (!this.listening) await this.command(client, `LISTEN ${ACTIVITY_CHANNEL}`);
+    // A stop() meanwhile queued its UNLISTEN after this LISTEN: it wins, unless a start() came after it.
+    this.listening = this.wanted;
   }
 
   /** No stream left: stop listening now, close the connection if none comes back soon. */
@@ -58,11 +58,21 @@ export class ActivityListener {
     if (!client) return;
     if (this.listening) {
       this.listening = false;
-      client.query(`UNLISTEN ${ACTIVITY_CHANNEL}`).catch(() => undefined);
+      this.command(client, `UNLISTEN ${ACTIVITY_CHANNEL}`).catch(() => undefined);
     }
     this.clearTimer('idle');
     this.idleTimer = setTimeout(() => void this.disconnect(), this.options.idleCloseMs);
     this.idleTimer.unref();
+  }
+
+  /**
+   * LISTEN and UNLISTEN one after the other on the one connection, never
+   * two at once (streams open concurrently; pg runs one query at a time).
+   */
+  private command(client: Client, sql: string): Promise<void> {
+    const next = this.commands.then(() => client.query(sql)).then(() => undefined);
+    this.commands = next.catch(() => undefined);
+    return next;
   }
 
   /** At shutdown: closes the connection at once. */

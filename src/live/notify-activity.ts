@@ -25,8 +25,9 @@ const WATCHED_ORGS = {
 
 const INSERT_BATCH = {
   name: 'live_insert_batch_v1',
-  text: `INSERT INTO live_batches (org_id, id, send_ids, occurred_ms, event_ids, reclassified)
-         VALUES ($1, $2, $3::uuid[], $4::float8[], $5::uuid[], $6::boolean[])`,
+  // written_at: the clock now, at the transaction's end, not its start (now()): the benchmark times arrivals from it.
+  text: `INSERT INTO live_batches (org_id, id, written_at, send_ids, occurred_ms, event_ids, reclassified)
+         VALUES ($1, $2, clock_timestamp(), $3::uuid[], $4::float8[], $5::uuid[], $6::boolean[])`,
 };
 
 const NOTIFY = { name: 'live_notify_v1', text: `SELECT pg_notify($1, $2)` };
