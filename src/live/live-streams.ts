@@ -4,7 +4,7 @@
 // across instances. Rows are kept alive by their instance's heartbeat and
 // expire when it stops (a crash, a kill): a dead instance's streams stop
 // counting within STREAM_TTL_S.
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 export const STREAM_TTL_S = 60;
 /** live_batches rows are read within milliseconds of their NOTIFY; older ones only wait for this clean-up. */
@@ -56,4 +56,14 @@ export async function refreshStreams(db: DataSource, orgId: string, streamIds: r
 /** Batches of the organisation every listener has read by now (live_batches_written_idx). */
 export async function pruneBatches(db: DataSource, orgId: string): Promise<void> {
   await db.query(`DELETE FROM live_batches WHERE org_id = $1 AND written_at < now() - make_interval(secs => $2)`, [orgId, BATCH_TTL_S]);
+}
+
+/**
+ * What no heartbeat will clear any more: the rows of instances that died,
+ * for organisations nobody has streamed since. Run by the hourly retention
+ * (one instance at a time); it scans across organisations, rarely.
+ */
+export async function pruneLeftovers(db: EntityManager): Promise<void> {
+  await db.query(`DELETE FROM live_streams WHERE expires_at < now() - interval '1 hour'`);
+  await db.query(`DELETE FROM live_batches WHERE written_at < now() - interval '1 hour'`);
 }

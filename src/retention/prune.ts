@@ -3,6 +3,7 @@
 // wholly older than the cutoff are dropped (instant, no bloat); the partition
 // that straddles the cutoff, and the default partition, are deleted by range.
 import type { DataSource, EntityManager } from 'typeorm';
+import { pruneLeftovers } from '../live/live-streams';
 
 export interface PruneResult {
   /** false when another instance held the retention lock: nothing was done */
@@ -69,6 +70,7 @@ export async function pruneRawEvents(db: DataSource, retentionDays: number, now 
     const { deleted, dropped } = await prunePartitions(manager, cutoff);
     await forgetOldWebhookIds(manager, now);
     await forgetOldMachineWindows(manager, cutoff);
+    await pruneLeftovers(manager);
     await ensureUpcomingPartitions(manager, now);
     return { ran: true, cutoff, deleted, droppedPartitions: dropped };
   });

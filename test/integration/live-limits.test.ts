@@ -2,7 +2,9 @@
 // is refused (on any instance) and the five stay open; the server's own cap;
 // a closed stream frees everything; nobody streaming, the writer does no
 // fan-out work at all.
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { pruneRawEvents } from '../../src/retention/prune';
 import { openTestDataSource, serveApp, tokenFor, uniqueOrg, type ServedApp } from '../support/app';
 import { hitPixel, openLiveStream, type LiveStream } from '../support/live-stream';
 import { insertSend, storedEvents } from '../support/sends';
@@ -124,5 +126,26 @@ describe('with nobody streaming an organisation', () => {
     } finally {
       await listener.end();
     }
+  });
+});
+
+describe('after an instance died', () => {
+  it('the hourly retention clears the stream rows and batches no heartbeat will', async () => {
+    const org = uniqueOrg('leftover');
+    const instance = randomUUID();
+    await db.query(
+      `INSERT INTO live_streams (org_id, id, user_id, instance_id, expires_at) VALUES
+         ($1, $2, 'gone', $3, now() - interval '2 hours'), ($1, $4, 'here', $3, now() + interval '1 minute')`,
+      [org, randomUUID(), instance, randomUUID()],
+    );
+    await db.query(
+      `INSERT INTO live_batches (org_id, id, written_at, send_ids, occurred_ms, event_ids, reclassified) VALUES
+         ($1, $2, now() - interval '2 hours', '{}', '{}', '{}', '{}'), ($1, $3, now(), '{}', '{}', '{}', '{}')`,
+      [org, randomUUID(), randomUUID()],
+    );
+    // Another instance may hold the retention lock at this moment: then it does the same.
+    await eventually(async () => (await pruneRawEvents(db, 365)).ran, 'retention ran');
+    expect(await db.query(`SELECT user_id FROM live_streams WHERE org_id = $1`, [org])).toEqual([{ user_id: 'here' }]);
+    expect(await rowsOf('live_batches', org)).toBe(1);
   });
 });
