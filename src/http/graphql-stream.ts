@@ -7,7 +7,7 @@
 // let go rather than buffered without end, and every stream ended when the
 // server closes (clients reconnect, to this instance or another).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ValidationRule } from 'graphql';
 import { createHandler, type Response as StreamResponse } from 'graphql-sse';
 import type { App } from '../app';
 import { authenticate } from '../auth/jwt';
@@ -31,6 +31,14 @@ const CORS_HEADERS = {
   'access-control-allow-headers': 'authorization, content-type',
   'access-control-max-age': '600',
 };
+
+/** For /graphql, which runs a document once: a subscription is refused there with where to send it. */
+export const subscriptionsOnStreamRule: ValidationRule = (context) => ({
+  OperationDefinition(operation) {
+    if (operation.operation !== 'subscription') return;
+    context.reportError(new GraphQLError(`Subscriptions are served at ${GRAPHQL_STREAM_PATH} (GraphQL over Server-Sent Events), not here`, { nodes: [operation] }));
+  },
+});
 
 export interface GraphQLStreamEndpoint {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;

@@ -2,6 +2,7 @@
 // with which flags, who is refused before a stream opens, humanOnly, and a
 // machine found after the fact arriving as RECLASSIFIED.
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
+import { gqlRaw } from '../support/graphql-client';
 import { BOT_UA, hitLink, hitPixel, MPP_UA, openLiveStream, PERSON_UA, type LiveStream } from '../support/live-stream';
 import { insertSend } from '../support/sends';
 
@@ -85,6 +86,9 @@ describe('Subscription.activity', () => {
     expect(query.status).toBe(400);
     expect(await query.text()).toMatch(/Only subscriptions are served/);
     expect((await post('subscription { activity { id } }', 'application/json')).status).toBe(406);
+    // And /graphql sends subscriptions here.
+    const elsewhere = await gqlRaw(t.url, 'subscription { activity { id } }', {}, token);
+    expect(elsewhere.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^Subscriptions are served at \/graphql\/stream/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
 
     const aliases = Array.from({ length: 31 }, (_, index) => `a${index}: id`).join(' ');
     const overLimit = stream(t.url, token, {}, `subscription { activity { ${aliases} } }`);
