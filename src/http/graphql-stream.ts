@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ValidationRule } from 'graphql';
 import { createHandler, type Response as StreamResponse } from 'graphql-sse';
+import { decodeJwt } from 'jose';
 import type { App } from '../app';
 import { authenticate } from '../auth/jwt';
 import type { Viewer } from '../auth/viewer';
@@ -48,6 +49,30 @@ export interface GraphQLStreamEndpoint {
 
 interface StreamRequestContext {
   viewer: Viewer | null;
+  /** epoch ms when the caller's token expires: its stream ends then, and the client's reconnection is refused */
+  expiresAt: number | null;
+}
+
+/** setTimeout's longest wait (about 24.8 days); a token may live longer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** When the (verified) bearer token of the header expires, from its `exp`. */
+function tokenExpiry(header: string | undefined): number | null {
+  const token = /^Bearer\s+(\S+)/i.exec(header ?? '')?.[1];
+  const exp = token ? decodeJwt(token).exp : undefined;
+  return typeof exp === 'number' ? exp * 1000 : null;
+}
+
+/** Runs `then` at `at` (epoch ms), however far away; returns what cancels it. */
+function at(time: number, then: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const wait = time - Date.now();
+    timer = wait > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(then, Math.max(0, wait));
+    timer.unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
 }
 
 function refusal(status: number, code: string, message: string): StreamResponse {
@@ -73,6 +98,7 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
       const auth = await authenticate(req.raw.headers.authorization, app.config.authJwtSecret);
       if (!auth.viewer) return refusal(401, 'UNAUTHENTICATED', `Authentication required: ${auth.problem ?? 'send Authorization: Bearer <token>'}`);
       req.context.viewer = auth.viewer;
+      req.context.expiresAt = tokenExpiry(req.raw.headers.authorization);
       return null;
     },
     onSubscribe(req, params) {
@@ -101,11 +127,13 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
     return { ...createContext(app, viewer, null) };
   }
 
-  async function pipe(body: AsyncGenerator<string, void, undefined>, res: ServerResponse): Promise<void> {
+  async function pipe(body: AsyncGenerator<string, void, undefined>, res: ServerResponse, expiresAt: number | null): Promise<void> {
     res.socket?.setNoDelay(true);
     const stop = () => void body.return(undefined);
     open.set(res, stop);
     res.once('close', stop);
+    // A stream lasts no longer than the token that opened it.
+    const cancelExpiry = expiresAt === null ? () => undefined : at(expiresAt, stop);
     // A batch's events come out in one turn of the event loop: corked until
     // the next turn, they leave in one write rather than one per event.
     let corked = false;
@@ -133,6 +161,7 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
       const [formatted] = formatErrors([error as GraphQLError]);
       if (!res.destroyed) res.write(`event: next\ndata: ${JSON.stringify({ errors: [formatted] })}\n\n`);
     } finally {
+      cancelExpiry();
       res.off('close', stop);
       open.delete(res);
       if (!res.destroyed) res.end();
@@ -147,6 +176,7 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
     if (!acceptsEventStream(req)) {
       return sendError(res, 406, `send Accept: text/event-stream (GraphQL over SSE, distinct connections mode)`, CORS_HEADERS);
     }
+    const context: StreamRequestContext = { viewer: null, expiresAt: null };
     const [body, init] = await handler({
       method: req.method ?? 'GET',
       url: req.url ?? GRAPHQL_STREAM_PATH,
@@ -156,7 +186,7 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
       },
       body: async () => (await readBody(req, STREAM_BODY_LIMIT)).toString('utf8'),
       raw: req,
-      context: { viewer: null },
+      context,
     });
     const streaming = body !== null && typeof body !== 'string';
     // A stream's connection is not reused after it: its end is the stream's end.
@@ -166,7 +196,7 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
       res.end(body ?? undefined);
       return;
     }
-    await pipe(body, res);
+    await pipe(body, res, context.expiresAt);
   }
 
   return {

@@ -74,6 +74,17 @@ describe('Subscription.activity', () => {
     expect(t.app.live.openStreams).toBe(0);
   });
 
+  it('ends a stream when the token that opened it expires', async () => {
+    const live = stream(t.url, await tokenFor(uniqueOrg('live'), 'boss', 'owner', undefined, '3s'));
+    await live.connected;
+    expect(t.app.live.openStreams).toBe(1);
+    const opened = Date.now();
+    await live.ended;
+    expect(Date.now() - opened).toBeLessThan(5_000);
+    for (let attempt = 0; attempt < 40 && t.app.live.openStreams > 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(t.app.live.openStreams).toBe(0);
+  });
+
   it('serves subscriptions only, under the same query limits as /graphql', async () => {
     const token = await tokenFor(uniqueOrg('live'), 'boss', 'owner');
     const post = (query: string, accept = 'text/event-stream') =>
