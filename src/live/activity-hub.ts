@@ -51,6 +51,8 @@ interface OrgStreams {
 const READ_CONCURRENCY = 4;
 /** Notices waiting to be read beyond this are dropped (and counted): the database cannot keep up anyway. */
 const MAX_PENDING_NOTICES = 10_000;
+/** How long a closing server waits for its streams' rows to be deleted. */
+const STOP_WAIT_MS = 1_000;
 
 export class ActivityHub {
   readonly instanceId = randomUUID();
@@ -121,7 +123,9 @@ export class ActivityHub {
     for (const org of this.orgs.values()) {
       for (const stream of [...org.all, ...[...org.bySender.values()].flatMap((set) => [...set])]) stream.queue.end();
     }
-    await Promise.allSettled([...this.forgetting]);
+    // Rows a stuck database cannot delete now expire by themselves: shutdown does not wait for them.
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref());
+    await Promise.race([Promise.allSettled([...this.forgetting]), bound]);
     await this.listener.close();
   }
 

@@ -94,7 +94,10 @@ export class ActivityListener {
     const client = this.client;
     this.client = null;
     this.listening = false;
-    if (client) await client.end().catch(() => undefined);
+    if (!client) return;
+    // A connection to a database that stopped answering is left to the OS rather than waited for.
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
+    await Promise.race([client.end().catch(() => undefined), bound]);
   }
 
   private connection(): Promise<Client> {
