@@ -9,9 +9,10 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'CONTACT_SUPPRESSED'
   | 'NOT_FOUND'
-  // live activity streams (section 12): over a limit, or too slow a reader
+  // live activity streams (section 12): over a limit, too slow a reader, a server closing
   | 'TOO_MANY_STREAMS'
-  | 'STREAM_FELL_BEHIND';
+  | 'STREAM_FELL_BEHIND'
+  | 'UNAVAILABLE';
 
 export class DomainError extends Error {
   constructor(

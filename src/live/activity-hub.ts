@@ -47,6 +47,8 @@ interface OrgStreams {
   readonly bySender: Map<string, Set<Stream>>;
 }
 
+const streamsOf = (org: OrgStreams): Stream[] => [...org.all, ...[...org.bySender.values()].flatMap((own) => [...own])];
+
 /** Batch reads in flight at once; their events are still handed out in the order the batches were committed. */
 const READ_CONCURRENCY = 4;
 /** Notices waiting to be read beyond this are dropped (and counted): the database cannot keep up anyway. */
@@ -86,7 +88,7 @@ export class ActivityHub {
 
   /** Opens a stream of what `viewer` may see; refused with TOO_MANY_STREAMS over a limit, never by closing another. */
   async subscribe(viewer: Viewer, request: StreamRequest): Promise<AsyncIterableIterator<ActivityEvent>> {
-    if (this.stopped) throw new DomainError('TOO_MANY_STREAMS', 'This server is shutting down: connect again');
+    if (this.stopped) throw new DomainError('UNAVAILABLE', 'This server is shutting down: connect again');
     if (this.open >= this.options.maxStreams) {
       this.counters.refused++;
       throw new DomainError('TOO_MANY_STREAMS', `This server already holds ${this.options.maxStreams} live streams (EMAIL_TRACKING_MAX_STREAMS): try again later`);
@@ -120,9 +122,7 @@ export class ActivityHub {
   /** Ends every stream and lets go of the database: the server is closing. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const org of this.orgs.values()) {
-      for (const stream of [...org.all, ...[...org.bySender.values()].flatMap((set) => [...set])]) stream.queue.end();
-    }
+    for (const org of this.orgs.values()) for (const stream of streamsOf(org)) stream.queue.end();
     // Rows a stuck database cannot delete now expire by themselves: shutdown does not wait for them.
     const bound = new Promise<void>((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref());
     await Promise.race([Promise.allSettled([...this.forgetting]), bound]);
@@ -175,7 +175,7 @@ export class ActivityHub {
   /** Keeps this instance's streams alive in live_streams, and clears the batches every listener has read. */
   private async beat(): Promise<void> {
     for (const [orgId, org] of this.orgs) {
-      const ids = [...org.all, ...[...org.bySender.values()].flatMap((set) => [...set])].map((stream) => stream.id);
+      const ids = streamsOf(org).map((stream) => stream.id);
       try {
         await refreshStreams(this.db, orgId, ids);
         await pruneBatches(this.db, orgId);

@@ -118,7 +118,9 @@ export class ActivityListener {
     try {
       await client.connect();
     } catch (error) {
-      client.removeAllListeners();
+      // Its listeners stay: an error it emits later (a connection that was
+      // still being made) must not go unhandled; lost() ignores a client that
+      // is not the current one.
       await client.end().catch(() => undefined);
       throw error;
     }

@@ -56,12 +56,16 @@ export function connectLive(variables, token, handlers) {
     later('reconnecting', 'Connection lost: reconnecting…', delay);
   }
 
+  /** Errors that trying again will not mend: the token, the role, the document. */
+  const FINAL = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED']);
+
   function refused(error) {
     const code = error.extensions?.code;
-    if (code === 'STREAM_FELL_BEHIND') return lost(null);
     dispose?.();
     if (code === 'TOO_MANY_STREAMS') later('paused', `Live updates paused: ${error.message}. Trying again in 30 s.`, PAUSE_MS);
-    else handlers.state('stopped', `Live updates stopped: ${error.message}`);
+    else if (FINAL.has(code)) handlers.state('stopped', `Live updates stopped: ${error.message}`);
+    // A client too slow, a server closing or failing (its database down): it passes.
+    else lost(null);
   }
 
   function open() {
