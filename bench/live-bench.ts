@@ -32,7 +32,14 @@ const ORG = 'bench-live';
 interface Server {
   url: string;
   rssBytes(): Promise<number>;
+  /** resolves once everything answered so far is written (so one step's backlog does not load the next) */
+  drained(): Promise<void>;
   stop(): Promise<void>;
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
 }
 
 function startServer(databaseUrl: string): Promise<Server> {
@@ -64,9 +71,9 @@ function startServer(databaseUrl: string): Promise<Server> {
       const url = listening[1];
       resolve({
         url,
-        async rssBytes() {
-          const metrics = await (await fetch(`${url}/metrics`)).text();
-          return Number(/^process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+        rssBytes: () => metric(url, 'process_resident_memory_bytes'),
+        async drained() {
+          while ((await metric(url, 'tracking_events_buffered')) > 0) await new Promise((done) => setTimeout(done, 500));
         },
         stop: () => new Promise((done) => (child.once('exit', () => done()), child.kill('SIGTERM'))),
       });
@@ -182,8 +189,10 @@ export async function benchLive(): Promise<BenchRow[]> {
   const sustainedName = `${SUSTAINED_EVENTS.toLocaleString('en-US')} opens over ${SUSTAINED_S} s`;
   try {
     await pixelLoad(server.url, paths, 2); // warm-up
+    await server.drained();
     const baseline = await pixelLoad(server.url, paths, SUSTAINED_S, rate);
     rows.push({ name: `live: pixel p99, no stream, ${sustainedName}`, value: baseline.latency.p99, unit: 'ms', goal: 'baseline' });
+    await server.drained();
     await settleWriterTables(env.db);
 
     const rates: number[] = [];
@@ -193,6 +202,7 @@ export async function benchLive(): Promise<BenchRow[]> {
       rates.push(result.requests.average);
       const ratio = result.requests.average / rates[0];
       rows.push({ name: `live: pixel with ${count} streams open`, value: result.requests.average, unit: 'req/s', goal: count === 0 ? 'baseline' : `ratio ${ratio.toFixed(2)} (goal >= 0.9 at 1,000)` });
+      await server.drained();
       await settleWriterTables(env.db);
     }
 
