@@ -182,7 +182,7 @@ startPage({
   showsSendScope: true,
   load: loadDashboard,
   reset: () => {
-    closeDetail();
     live.stop();
+    closeDetail();
   },
 });
