@@ -4,6 +4,7 @@
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gqlRaw } from '../support/graphql-client';
 import { BOT_UA, hitLink, hitPixel, MPP_UA, openLiveStream, PERSON_UA, type LiveStream } from '../support/live-stream';
+import { eventData, insertContact, jsonBody, PLATFORM_KEY, postJson } from '../support/mailgun';
 import { insertSend } from '../support/sends';
 
 let t: TestApp;
@@ -16,7 +17,7 @@ function stream(...args: Parameters<typeof openLiveStream>): LiveStream {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ TRUST_PROXY: '1' });
+  t = await startTestApp({ TRUST_PROXY: '1', MAILGUN_WEBHOOK_SIGNING_KEY: PLATFORM_KEY });
 });
 afterEach(() => {
   for (const opened of streams.splice(0)) opened.close();
@@ -152,4 +153,37 @@ describe('Subscription.activity', () => {
     await people.waitFor((event) => event.type === 'RECLASSIFIED' && event.id === first.id);
     expect(people.events.map((event) => event.type)).toEqual(['CLICKED', 'RECLASSIFIED']);
   });
+
+  it('sends an open made by a client that then follows the hidden trap link again, as RECLASSIFIED (TRAP)', async () => {
+    const org = uniqueOrg('live');
+    const send = await insertSend(t.app.db, { orgId: org });
+    const live = stream(t.url, await tokenFor(org, 'boss', 'owner'));
+    await live.connected;
+    await hitPixel(t.url, send.openToken, PERSON_UA, '203.0.113.5');
+    const open = await live.waitFor((event) => event.type === 'OPENED');
+    expect(open.counted).toBe(true);
+
+    await hitLink(t.url, send.trapToken, PERSON_UA, '203.0.113.5');
+    const flip = await live.waitFor((event) => event.type === 'RECLASSIFIED');
+    expect(flip).toEqual(expect.objectContaining({ id: open.id, url: null, counted: false, bot: true, botReason: 'TRAP' }));
+  });
+
+  it("sends a webhook open taken back by the pixel's own open again, as RECLASSIFIED", async () => {
+    const org = uniqueOrg('live');
+    await insertContact(t.app.db, org, 'c-wh');
+    const send = await insertSend(t.app.db, { orgId: org, contactId: 'c-wh' });
+    const live = stream(t.url, await tokenFor(org, 'boss', 'owner'));
+    await live.connected;
+    const answer = await postJson(t.url, jsonBody(PLATFORM_KEY, eventData('opened', { sendId: send.sendId, orgId: org })));
+    expect(answer.status).toBe(200);
+    const webhook = await live.waitFor((event) => event.type === 'OPENED' && event.source === 'WEBHOOK');
+    expect(webhook.counted).toBe(true);
+
+    // The pixel reports the same open: it counts, and the webhook's copy no longer does.
+    await hitPixel(t.url, send.openToken, PERSON_UA, '203.0.113.9');
+    await live.waitFor((event) => event.type === 'OPENED' && event.source === 'PIXEL' && event.counted);
+    const flip = await live.waitFor((event) => event.type === 'RECLASSIFIED');
+    expect(flip).toEqual(expect.objectContaining({ id: webhook.id, source: 'WEBHOOK', counted: false, bot: false, botReason: null }));
+  });
 });
+
