@@ -35,7 +35,7 @@ export interface Config {
   readonly botNetworks: readonly string[];
   /** EMAIL_TRACKING_TRAP_LINK: instrumented emails carry the hidden trap link */
   readonly trapLink: boolean;
-  /** EMAIL_TRACKING_MAX_STREAMS_PER_USER: live activity streams one user may hold open on this instance */
+  /** EMAIL_TRACKING_MAX_STREAMS_PER_USER: live activity streams one user may hold open, on all instances together */
   readonly maxStreamsPerUser: number;
   /** EMAIL_TRACKING_MAX_STREAMS: live activity streams this instance holds open in all */
   readonly maxStreams: number;
