@@ -6,6 +6,7 @@ import { benchClassify } from './classify-bench';
 import { benchGraphQL } from './graphql-bench';
 import { benchInstrument } from './instrument-bench';
 import { benchOutbound } from './outbound-bench';
+import { benchLive } from './live-bench';
 import { benchRetention } from './retention-bench';
 import { benchStats } from './stats-bench';
 import { printTable, type BenchRow } from './table';
@@ -27,6 +28,7 @@ const sections: Record<string, Section> = {
   webhooks: benchWebhooks,
   outbound: benchOutbound,
   stats: benchStats,
+  live: benchLive,
 };
 
 async function main(): Promise<void> {

@@ -15,6 +15,7 @@ import { WebhookCounted1764800000000 } from './1764800000000-webhook-counted';
 import { MoveTriggersByRow1764900000000 } from './1764900000000-move-triggers-by-row';
 import { FiguresWithoutTriggers1765000000000 } from './1765000000000-figures-without-triggers';
 import { OutboundWebhooks1765030000000 } from './1765030000000-outbound-webhooks';
+import { LiveActivity1765040000000 } from './1765040000000-live-activity';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -32,4 +33,5 @@ export const migrations = [
   MoveTriggersByRow1764900000000,
   FiguresWithoutTriggers1765000000000,
   OutboundWebhooks1765030000000,
+  LiveActivity1765040000000,
 ];

@@ -37,6 +37,10 @@ export interface Config {
   readonly trapLink: boolean;
   /** EMAIL_TRACKING_WEBHOOK_ALLOW_PRIVATE: outbound webhooks may reach loopback and private addresses, and plain http: */
   readonly webhookAllowPrivate: boolean;
+  /** EMAIL_TRACKING_MAX_STREAMS_PER_USER: live activity streams one user may hold open, on all instances together */
+  readonly maxStreamsPerUser: number;
+  /** EMAIL_TRACKING_MAX_STREAMS: live activity streams this instance holds open in all */
+  readonly maxStreams: number;
   readonly logLevel: string;
 }
 
@@ -189,6 +193,8 @@ export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
     botNetworks: Object.freeze(networks(env, 'EMAIL_TRACKING_BOT_NETWORKS')),
     trapLink: boolean(env, 'EMAIL_TRACKING_TRAP_LINK', true),
     webhookAllowPrivate: boolean(env, 'EMAIL_TRACKING_WEBHOOK_ALLOW_PRIVATE', !production),
+    maxStreamsPerUser: integer(env, 'EMAIL_TRACKING_MAX_STREAMS_PER_USER', 5, 1, 1_000),
+    maxStreams: integer(env, 'EMAIL_TRACKING_MAX_STREAMS', 2_000, 1, 100_000),
     logLevel,
   };
   return Object.freeze(config);

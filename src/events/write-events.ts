@@ -24,6 +24,7 @@ import { clientKey, MACHINE_MARGIN_MS, type MachineWindow } from './machine-rule
 import { flipStoredEvents, lostClickers, storeMachineWindows } from './reclassify';
 import { recordSendActivity } from './send-activity';
 import { bumpSendCounters } from './send-counters';
+import { notifyActivity } from '../live/notify-activity';
 import { writtenBatch, type WrittenBatch } from './written-batch';
 import { queueWrittenEvents } from '../outbound/outbox';
 
@@ -163,6 +164,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   await insertLinkStatsDeltas(db, orgId, linkStatsDeltas(deltas.links, clicked, sends));
   outcome.written = writtenBatch(decision.events, ids, inserted, counts, flipped);
   await queueWrittenEvents(db, outcome.written);
+  await notifyActivity(db, outcome.written);
 
   let next = 0;
   batch.forEach((_, index) => {

@@ -61,6 +61,14 @@ export const permissions = shield(
       timeline: isAuthenticated,
       webhookEndpoints: managesEndpointsIn,
       webhookDeliveries: managesEndpoints,
+      // Live activity: every role; the SQL and the hub scope by organisation and sender (src/live).
+      activity: isAuthenticated,
+    },
+    // Checked for each event the stream emits (graphql-middleware wraps the
+    // field's resolve); the stream itself is opened only for an authenticated
+    // caller (http/graphql-stream.ts refuses the others before it opens).
+    Subscription: {
+      activity: isAuthenticated,
     },
     Mutation: {
       setMailgunSigningKey: managesSettings,
@@ -99,6 +107,8 @@ export const permissions = shield(
     WebhookEndpoint: allow,
     WebhookEndpointWithSecret: allow,
     WebhookDelivery: allow,
+    // Reached only through Query.activity and Subscription.activity, scoped in SQL and in the hub.
+    ActivityEvent: allow,
   },
   {
     fallbackRule: deny,

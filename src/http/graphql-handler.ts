@@ -12,6 +12,7 @@ import { createContext, type Context } from '../graphql/context';
 import { queryLimitsRule } from '../graphql/query-limits';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { BodyTooLargeError, readBody } from './body';
+import { subscriptionsOnStreamRule } from './graphql-stream';
 import { sendError } from './respond';
 
 /** instrumentEmail carries whole emails: 8 MiB of HTML plus JSON escaping. */
@@ -50,7 +51,7 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
     schema: buildGraphQLSchema(),
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: [queryLimitsRule()],
+    validationRules: [queryLimitsRule(), subscriptionsOnStreamRule],
     parseOptions: { maxTokens: 10_000 },
     formatError: (formatted, error) =>
       formatGraphQLError(formatted, error, (unexpected) => {

@@ -4,6 +4,7 @@
 // that straddles the cutoff, and the default partition, are deleted by range.
 import type { DataSource, EntityManager } from 'typeorm';
 import { pruneDeliveries } from '../outbound/forget-deliveries';
+import { pruneLeftovers } from '../live/live-streams';
 
 export interface PruneResult {
   /** false when another instance held the retention lock: nothing was done */
@@ -73,6 +74,7 @@ export async function pruneRawEvents(db: DataSource, retentionDays: number, now 
     await forgetOldWebhookIds(manager, now);
     await forgetOldMachineWindows(manager, cutoff);
     const deliveriesDeleted = await pruneDeliveries(manager, cutoff);
+    await pruneLeftovers(manager);
     await ensureUpcomingPartitions(manager, now);
     return { ran: true, cutoff, deleted, droppedPartitions: dropped, deliveriesDeleted };
   });

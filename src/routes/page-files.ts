@@ -53,10 +53,13 @@ const CONTENT_TYPES: Record<string, string> = {
 const ASSET_NAME = /^[a-z][a-z0-9-]*\.(?:js|css)$/;
 
 // The only files served from node_modules: uPlot's ES module and its
-// stylesheet, under names of ours so the pages never see node_modules paths.
+// stylesheet, and graphql-sse's browser client (its UMD file: the package
+// exports no path to it, so it is found beside the package's entry), under
+// names of ours so the pages never see node_modules paths.
 const VENDOR_FILES: Record<string, string> = {
   'uplot.js': require.resolve('uplot/dist/uPlot.esm.js'),
   'uplot.css': require.resolve('uplot/dist/uPlot.min.css'),
+  'graphql-sse.js': path.join(path.dirname(require.resolve('graphql-sse')), '..', 'umd', 'graphql-sse.min.js'),
 };
 
 interface PageFile {

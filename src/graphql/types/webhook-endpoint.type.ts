@@ -1,24 +1,9 @@
 // Outbound webhook endpoints and their deliveries (contract section 11).
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { SettingsScope } from './email-settings.type';
+import { EngagementEventType } from './engagement-event-type';
 
-export enum EngagementEventType {
-  OPENED = 'OPENED',
-  CLICKED = 'CLICKED',
-  BOUNCED = 'BOUNCED',
-  COMPLAINED = 'COMPLAINED',
-  UNSUBSCRIBED = 'UNSUBSCRIBED',
-  RECLASSIFIED = 'RECLASSIFIED',
-  TEST = 'TEST',
-}
-registerEnumType(EngagementEventType, {
-  name: 'EngagementEventType',
-  description: 'What an outbound webhook tells: email.opened, email.clicked, ... (docs/outbound-webhooks.md)',
-  valuesConfig: {
-    TEST: { description: "Deliveries only: sendTestWebhook's email.test event. Endpoints do not subscribe to it; every endpoint can be sent one" },
-    RECLASSIFIED: { description: 'A delivered counted open or click found to be a machine’s (or taken back as a repeat) after all' },
-  },
-});
+export { EngagementEventType };
 
 export enum DeliveryStatus {
   PENDING = 'PENDING',
