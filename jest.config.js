@@ -9,12 +9,13 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly:
  * Integration suites the citus project leaves out: they never reach the
  * cluster (the journal alone, the embedded PostgreSQL, outages of a
  * PostgreSQL of their own) or drive Chromium through pages whose figures
- * the stats suites already check on the cluster; and the suites that start
- * Citus clusters of their own.
+ * the API suites already check on the cluster (the corpus render reads no
+ * figures at all, and takes minutes); and the suites that start Citus
+ * clusters of their own.
  */
 const notOnTheCluster = [
   'embedded-postgres', 'journal-memory', 'journal-outage', 'fault-tolerance', 'webhook-outage',
-  'stats-page', 'stats-page-exports', 'settings-page', 'trap-link-render',
+  'stats-page', 'stats-page-exports', 'settings-page', 'trap-link-render', 'corpus-render', 'settings-webhooks-page', 'live-page',
   'citus-distribution', 'citus-rebalance',
 ].map((name) => `/test/integration/${name}\\.test\\.ts$`);
 
