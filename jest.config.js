@@ -1,6 +1,29 @@
 // Two tiers: unit tests touch no I/O; integration tests run on a real
-// PostgreSQL (embedded, or TEST_DATABASE_URL) prepared once per run.
+// PostgreSQL (embedded, or TEST_DATABASE_URL) prepared once per run. A third
+// project, `citus`, runs the integration suites that touch the database
+// again on the Citus cluster TEST_CITUS_URL names (.ci/run starts one);
+// without it, the project reports itself skipped.
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }];
+
+/**
+ * Integration suites the citus project leaves out: they never reach the
+ * cluster (the journal alone, the embedded PostgreSQL, outages of a
+ * PostgreSQL of their own) or drive Chromium through pages whose figures
+ * the API suites already check on the cluster (the corpus render reads no
+ * figures at all, and takes minutes); and the suites that start Citus
+ * clusters of their own.
+ */
+const notOnTheCluster = [
+  'embedded-postgres', 'journal-memory', 'journal-outage', 'fault-tolerance', 'webhook-outage',
+  'stats-page', 'stats-page-exports', 'settings-page', 'trap-link-render', 'corpus-render', 'settings-webhooks-page', 'live-page',
+  'citus-distribution', 'citus-rebalance',
+].map((name) => `/test/integration/${name}\\.test\\.ts$`);
+
+const integration = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': tsJest },
+  setupFiles: ['reflect-metadata'],
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -15,14 +38,23 @@ module.exports = {
       setupFiles: ['reflect-metadata'],
     },
     {
+      ...integration,
       displayName: 'integration',
-      testEnvironment: 'node',
       roots: ['<rootDir>/test/integration'],
-      transform: { '^.+\\.ts$': tsJest },
-      setupFiles: ['reflect-metadata'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    process.env.TEST_CITUS_URL
+      ? {
+          ...integration,
+          displayName: 'citus',
+          roots: ['<rootDir>/test/integration'],
+          testPathIgnorePatterns: ['/node_modules/', ...notOnTheCluster],
+          globals: { ET_TEST_TARGET: 'citus' },
+          globalSetup: '<rootDir>/test/support/citus-global-setup.ts',
+          globalTeardown: '<rootDir>/test/support/citus-global-teardown.ts',
+        }
+      : { ...integration, displayName: 'citus', roots: ['<rootDir>/test/citus-skipped'] },
   ],
   // Jest reads the timeout from the top level only, not per project.
   testTimeout: 60000,

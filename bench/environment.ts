@@ -1,14 +1,15 @@
 // A throwaway application for benchmarks: the embedded PostgreSQL (or
 // BENCH_DATABASE_URL) with a fresh database, migrated, and the real server.
 import path from 'node:path';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createApp, type App } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createDataSource, migrate } from '../src/db/data-source';
+import { createDatabase, dropDatabase } from '../src/db/database-admin';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded-postgres';
 import { createLogger } from '../src/logger';
 import { dataDir } from '../src/paths';
+import { addLinkFigures, addSendFigures } from '../src/rollups/contributions';
 import { startServer, type RunningServer } from '../src/server';
 
 export const BENCH_SECRETS = {
@@ -25,25 +26,21 @@ export interface BenchEnvironment {
   close(): Promise<void>;
 }
 
-async function freshDatabase(adminUrl: string, name: string): Promise<string> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+export interface BenchEnvironmentOptions {
+  /** a server's maintenance database to use instead of BENCH_DATABASE_URL or the embedded PostgreSQL (a Citus coordinator's, say) */
+  adminUrl?: string;
 }
 
-export async function startBenchEnvironment(name: string, env: Record<string, string> = {}): Promise<BenchEnvironment> {
+export async function startBenchEnvironment(name: string, env: Record<string, string> = {}, options: BenchEnvironmentOptions = {}): Promise<BenchEnvironment> {
   let embedded: EmbeddedPostgres | null = null;
-  let adminUrl = process.env.BENCH_DATABASE_URL;
+  let adminUrl = options.adminUrl ?? process.env.BENCH_DATABASE_URL;
   if (!adminUrl) {
     embedded = await startEmbeddedPostgres({ dir: path.join(dataDir, 'bench-pg'), port: 54339, database: 'postgres', durable: false });
     adminUrl = embedded.adminUrl;
   }
-  const url = await freshDatabase(adminUrl, `bench_${name}`);
+  // A fresh database per section, on every node of a Citus cluster; the migrations distribute it there.
+  await dropDatabase(adminUrl, `bench_${name}`);
+  const url = await createDatabase(adminUrl, `bench_${name}`);
   const config = loadConfig({ ...BENCH_SECRETS, EMAIL_TRACKING_ENABLED: 'true', LOG_LEVEL: 'silent', DATABASE_URL: url, ...env });
   const db = createDataSource({ url, poolSize: 20 });
   await db.initialize();
@@ -84,7 +81,11 @@ export async function insertBenchSends(db: DataSource, orgId: string, count: num
     [orgId, count],
   );
   await db.query(`INSERT INTO send_links (org_id, send_id, position, url) SELECT $1, id, 0, $2 FROM sends WHERE org_id = $1`, [orgId, link]);
-  return rows.map((row) => row.id);
+  const ids = rows.map((row) => row.id);
+  // What the instrumenter adds to the rollups with a send and its links.
+  await addSendFigures(db.manager, orgId, ids, 1);
+  await addLinkFigures(db.manager, orgId, ids, 1);
+  return ids;
 }
 
 /** settleDatabase over the tables the event writer fills. */

@@ -5,9 +5,12 @@ import 'reflect-metadata';
 import { benchClassify } from './classify-bench';
 import { benchGraphQL } from './graphql-bench';
 import { benchInstrument } from './instrument-bench';
+import { benchOutbound } from './outbound-bench';
+import { benchLive } from './live-bench';
 import { benchRetention } from './retention-bench';
 import { benchStats } from './stats-bench';
 import { printTable, type BenchRow } from './table';
+import { benchTokens } from './token-bench';
 import { benchTracking } from './tracking-bench';
 import { benchWebhooks } from './webhook-bench';
 import { benchWriter } from './writer-bench';
@@ -18,11 +21,14 @@ const sections: Record<string, Section> = {
   tracking: benchTracking,
   writer: benchWriter,
   classify: benchClassify,
+  tokens: benchTokens,
   graphql: benchGraphQL,
   retention: benchRetention,
   instrument: benchInstrument,
   webhooks: benchWebhooks,
+  outbound: benchOutbound,
   stats: benchStats,
+  live: benchLive,
 };
 
 async function main(): Promise<void> {

@@ -8,13 +8,11 @@
 // agents, networks, BURST, TRAP, the cross-source take-back), so what the
 // rules cost is read in the same run (issue 15: within 10 %); which of the
 // two goes first alternates from one load to the next.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import autocannon from 'autocannon';
 import { TokenCodec } from '../src/events/tokens';
 import { BENCH_SECRETS, insertBenchSends, settleWriterTables, startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
+import { answered, load, SYNTHETIC_USER_AGENT, type Load, type Traffic } from './tracking-load';
+import { startTarget, type Target } from './tracking-target-process';
 
 const BURST_S = Number(process.env.BENCH_TRACKING_BURST_SECONDS ?? 10);
 const SUSTAINED_S = Number(process.env.BENCH_TRACKING_SUSTAINED_SECONDS ?? 60);
@@ -23,97 +21,7 @@ const SENDS = 50_000;
 const ORG = 'bench-tracking';
 const LINK = 'https://example.com/landing?utm_source=bench&utm_medium=email';
 
-interface Target {
-  url: string;
-  /** events written so far and the peak RSS since the last mark */
-  mark(): Promise<Record<string, number>>;
-  /** writes the backlog of the load so far; resolves with its size and how long it took */
-  flush(): Promise<Record<string, number>>;
-  stop(): Promise<Record<string, number>>;
-}
-
-function startTarget(args: string[], env: Record<string, string>): Promise<Target> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'tracking-target.js'), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`benchmark target exited with ${code}`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = /READY (\S+)\n/.exec(output);
-      if (!ready) return;
-      child.removeAllListeners('exit');
-      const reply = (line: RegExp, signal: NodeJS.Signals) =>
-        new Promise<Record<string, number>>((done) => {
-          output = '';
-          const listen = () => {
-            const answer = line.exec(output);
-            if (!answer) return;
-            child.stdout?.off('data', listen);
-            done(JSON.parse(answer[1]) as Record<string, number>);
-          };
-          child.stdout?.on('data', listen);
-          child.kill(signal);
-        });
-      resolve({
-        url: ready[1],
-        mark: () => reply(/MARK (.*)\n/, 'SIGUSR1'),
-        flush: () => reply(/FLUSHED (.*)\n/, 'SIGUSR2'),
-        stop: () => reply(/DONE (.*)\n/, 'SIGTERM'),
-      });
-    });
-  });
-}
-
-function ipOf(n: number): string {
-  return `${10 + ((n >>> 24) % 200)}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-/** The machine's CPU time so far, from /proc/stat: all of it, and what the hypervisor gave other guests (steal). */
-function cpuTimes(): { total: number; steal: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
-}
-
-interface Load {
-  result: autocannon.Result;
-  /** share of the CPU time taken by other guests of the host during the load: the larger, the noisier the numbers */
-  stealPercent: number;
-}
-
-/** Request numbers go on across loads, so no client address repeats within a run. */
-let requestNumber = 1;
-
-async function load(url: string, paths: string[], seconds: number): Promise<Load> {
-  const before = cpuTimes();
-  const result = await autocannon({
-    url,
-    connections: 50,
-    duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => {
-          const i = requestNumber++;
-          return {
-            ...request,
-            path: paths[i % paths.length],
-            headers: { ...request.headers, 'user-agent': 'Mozilla/5.0 (bench) AppleWebKit', 'x-forwarded-for': ipOf(i) },
-          };
-        },
-      },
-    ],
-  });
-  const after = cpuTimes();
-  return { result, stealPercent: Math.round((100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total)) };
-}
-
 const settle = settleWriterTables;
-
-const answered = (result: autocannon.Result, status: number) =>
-  (result.statusCodeStats as Record<string, { count: number }> | undefined)?.[String(status)]?.count ?? 0;
 
 interface RouteRun {
   label: string;
@@ -128,9 +36,9 @@ interface RouteRun {
 }
 
 /** One load on the application: answers, the events written while it ran, and then the backlog written after it. */
-async function loadApplication(app: Target, paths: string[], seconds: number) {
+async function loadApplication(app: Target, traffic: Traffic, seconds: number) {
   const before = await app.mark();
-  const measured = await load(app.url, paths, seconds);
+  const measured = await load(app.url, traffic, seconds);
   const during = await app.mark();
   const drained = await app.flush();
   return {
@@ -225,9 +133,10 @@ export async function benchTracking(): Promise<BenchRow[]> {
   try {
     const codec = new TokenCodec(BENCH_SECRETS.TRACKING_SIGNING_SECRET);
     const ids = await insertBenchSends(env.db, ORG, SENDS, LINK);
+    const userAgents = [SYNTHETIC_USER_AGENT];
     const routes = [
-      { label: 'pixel /track/open', status: 200, paths: ids.map((id) => `/track/open/${codec.encodeOpen(ORG, id)}.gif`) },
-      { label: 'redirect /track/click', status: 302, paths: ids.map((id) => `/track/click/${codec.encodeClick(ORG, id, 0, LINK)}`) },
+      { label: 'pixel /track/open', status: 200, traffic: { userAgents, paths: ids.map((id) => `/track/open/${codec.encodeOpen(ORG, id)}.gif`) } },
+      { label: 'redirect /track/click', status: 302, traffic: { userAgents, paths: ids.map((id) => `/track/click/${codec.encodeClick(ORG, id, 0, LINK)}`) } },
     ];
     await env.server.close(); // the in-process server is not the one under load
     await settle(env.db);
@@ -243,7 +152,7 @@ export async function benchTracking(): Promise<BenchRow[]> {
     const appWithoutRules = await startTarget(['app-no-rules'], targetEnv);
     // Neither is measured cold: a short load each (JIT, pools, first partition pages), written out before the runs.
     for (const target of [app, appWithoutRules]) {
-      await load(target.url, routes[0].paths, WARM_UP_S);
+      await load(target.url, routes[0].traffic, WARM_UP_S);
       await target.flush();
     }
     await settle(env.db);
@@ -254,11 +163,11 @@ export async function benchTracking(): Promise<BenchRow[]> {
       let burstAnswers = 0;
       for (const seconds of [BURST_S, SUSTAINED_S]) {
         const bareTarget = await startTarget(['bare', LINK], {});
-        const bare = await load(bareTarget.url, route.paths, seconds);
+        const bare = await load(bareTarget.url, route.traffic, seconds);
         await bareTarget.stop();
         // Which of the two goes first alternates: the later load meets bigger tables.
         const loadEach = async (target: Target) => {
-          const result = await loadApplication(target, route.paths, seconds);
+          const result = await loadApplication(target, route.traffic, seconds);
           answers[route.status as 200 | 302] += answered(result.measured.result, route.status);
           await settle(env.db);
           return result;
@@ -288,13 +197,13 @@ export async function benchTracking(): Promise<BenchRow[]> {
     );
     // Last, so its events are not among those counted above.
     const floor = await startTarget(['app-append-only'], targetEnv);
-    await load(floor.url, routes[0].paths, WARM_UP_S);
+    await load(floor.url, routes[0].traffic, WARM_UP_S);
     await floor.flush();
     for (const route of routes) {
       await settle(env.db);
       const figures = sustained.get(route.label);
       if (!figures) continue;
-      rows.push(...floorRows(route.label, figures, await loadApplication(floor, route.paths, SUSTAINED_S), route.status));
+      rows.push(...floorRows(route.label, figures, await loadApplication(floor, route.traffic, SUSTAINED_S), route.status));
     }
     await floor.stop();
     return rows;

@@ -3,7 +3,9 @@
 // (`app`; `app-no-rules` is the same without the machine rules of contract
 // section 4, the baseline they are measured against; `app-append-only`
 // stores the raw events and does nothing else, the floor of any writer) or a
-// bare node:http server answering the same bytes (`bare`).
+// bare node:http server answering the same bytes (`bare`); `app-outbound` is
+// the application with its outbound webhook dispatcher running (main.ts
+// starts it; the other modes leave it off, as the benchmarks before it did).
 // Prints "READY <url>"; on SIGUSR1 prints "MARK <json>" (events written so
 // far, peak RSS since the last mark); on SIGUSR2 writes the backlog and
 // prints "FLUSHED <json>"; on SIGTERM flushes, prints "DONE <counters json>"
@@ -46,13 +48,14 @@ async function bare(location: string): Promise<void> {
   });
 }
 
-async function application(options: AppOptions): Promise<void> {
+async function application(options: AppOptions, outbound = false): Promise<void> {
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
   const db = createDataSource({ url: config.databaseUrl as string, poolSize: 10 });
   await db.initialize();
   const app = createApp(config, db, log, options);
   const server = await startServer(app, 0, '127.0.0.1');
+  if (outbound) app.outbound.start();
   let peakRss = 0;
   setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -76,6 +79,7 @@ async function application(options: AppOptions): Promise<void> {
   process.on('SIGTERM', () => {
     void (async () => {
       await server.close();
+      await app.outbound.stop();
       const written = await writeBacklog();
       await app.recorder.close();
       const report = { ...app.recorder.counters, ...written, rssMb: Math.round(process.memoryUsage().rss / 1e6) };
@@ -89,4 +93,4 @@ async function application(options: AppOptions): Promise<void> {
 const mode = process.argv[2];
 if (mode === 'bare') void bare(process.argv[3] ?? 'https://example.com/');
 else if (mode === 'app-append-only') void application({ recorder: { appendOnly: true } });
-else void application({ machineRules: mode !== 'app-no-rules' });
+else void application({ machineRules: mode !== 'app-no-rules' }, mode === 'app-outbound');

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { TokenCodec } from '../src/events/tokens';
+import { addLinkFigures, addSendFigures } from '../src/rollups/contributions';
 import { signMailgun } from '../src/webhooks/signature';
 import { BENCH_SECRETS, startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
@@ -24,9 +25,9 @@ interface Target {
   stop(): Promise<void>;
 }
 
-/** The application as bench/tracking-target.ts runs it: its own process, its own event loop. */
-function startApp(env: Record<string, string>): Promise<Target> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'tracking-target.js'), 'app'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** The application as bench/tracking-target.ts runs it (`mode`, default `app`): its own process, its own event loop. */
+export function startApp(env: Record<string, string>, mode = 'app'): Promise<Target> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'tracking-target.js'), mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   let started = false;
   return new Promise((resolve, reject) => {
@@ -87,6 +88,8 @@ export async function benchWebhooks(): Promise<BenchRow[]> {
       [ORG, SENDS],
     );
     await env.db.query(`INSERT INTO send_links (org_id, send_id, position, url) SELECT $1, id, 0, $2 FROM sends WHERE org_id = $1`, [ORG, LINK]);
+    await addSendFigures(env.db.manager, ORG, ids.map(({ id }) => id), 1);
+    await addLinkFigures(env.db.manager, ORG, ids.map(({ id }) => id), 1);
     const bodies = signedBodies(ids.map(({ id }) => id));
     await env.server.close(); // the in-process server is not the one under load
 

@@ -1,122 +1,38 @@
-// The event writer alone, statement by statement: batches of opens and of
-// clicks (each from a client not seen before, round-robin over 50,000 sends,
-// as the tracking benchmark sends them) written through writeEvents in one
-// transaction each, as one lane of the recorder writes them. Per event: the
-// whole batch, the writer's Node CPU, each statement's time as the writer
-// waits on it, and the same batches on the append-only writer (the floor,
-// see docs/journal.md). The last batch of each kind is run again under
-// EXPLAIN (ANALYZE, BUFFERS, WAL), rolled back, into a file.
-import { randomUUID } from 'node:crypto';
+// The event writer alone, statement by statement (bench/writer-measure.ts):
+// per event, the whole batch, the writer's Node CPU, each statement's time as
+// the writer waits on it, and the same batches on the append-only writer
+// (the floor, see docs/journal.md). The last batch of each kind is run again
+// under EXPLAIN (ANALYZE, BUFFERS, WAL), rolled back, into a file. Then the
+// same on a Citus cluster (bench/writer-citus-bench.ts).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { arrayLiteral } from '../src/db/array-literal';
-import { statementTiming, type TimedStatement } from '../src/db/statement-timing';
-import type { EventKind, TrackingEventInput } from '../src/events/event';
-import { defaultRecorderOptions } from '../src/events/recorder';
-import { writeEvents } from '../src/events/write-events';
+import type { TimedStatement } from '../src/db/statement-timing';
 import { dataDir } from '../src/paths';
-import { insertBenchSends, settleWriterTables, startBenchEnvironment } from './environment';
+import { startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
-
-const SENDS = 50_000;
-const BATCHES = Number(process.env.BENCH_WRITER_BATCHES ?? 40);
-const WARM_UP_BATCHES = 3;
-/** what one lane's transaction gets from a recorder batch */
-const BATCH = Math.ceil(defaultRecorderOptions.batchSize / defaultRecorderOptions.lanes);
-const ORG = 'bench-writer';
-const LINK = 'https://example.com/landing?utm_source=bench&utm_medium=email';
-const USER_AGENT = 'Mozilla/5.0 (bench) AppleWebKit';
-
-interface Variant {
-  label: string;
-  kind: EventKind;
-  appendOnly: boolean;
-}
-
-const VARIANTS: Variant[] = [
-  { label: 'opens', kind: 'OPEN', appendOnly: false },
-  { label: 'opens, append-only', kind: 'OPEN', appendOnly: true },
-  { label: 'clicks', kind: 'CLICK', appendOnly: false },
-  { label: 'clicks, append-only', kind: 'CLICK', appendOnly: true },
-];
-
-interface Sample {
-  wallUs: number;
-  nodeUs: number;
-  statements: Map<string, number>;
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)];
-};
+import { benchWriterOnCitus } from './writer-citus-bench';
+import { measureWriter, rowsOf, VARIANTS, writerSends, type WriterMeasurement } from './writer-measure';
 
 export async function benchWriter(): Promise<BenchRow[]> {
   const env = await startBenchEnvironment('writer');
+  let single: WriterMeasurement;
+  const rows: BenchRow[] = [];
   try {
-    const sends = await insertBenchSends(env.db, ORG, SENDS, LINK);
-    await settleWriterTables(env.db);
-
-    let next = 0;
-    const batchOf = (kind: EventKind): TrackingEventInput[] =>
-      Array.from({ length: BATCH }, () => {
-        const n = next++;
-        return {
-          orgId: ORG, sendId: sends[n % SENDS], kind, source: kind === 'OPEN' ? 'PIXEL' : 'REDIRECT', occurredAt: new Date(),
-          countable: true, bot: false, botReason: null, mpp: false, linkPosition: kind === 'CLICK' ? 0 : null, url: kind === 'CLICK' ? LINK : null,
-          userAgent: USER_AGENT, ipHash: n.toString(16).padStart(32, '0'), id: randomUUID(),
-        };
-      });
-
-    const samples = new Map<string, Sample[]>(VARIANTS.map((variant) => [variant.label, []]));
-    const lastStatements = new Map<string, TimedStatement[]>();
-    for (let round = 0; round < BATCHES + WARM_UP_BATCHES; round++) {
-      for (const variant of VARIANTS) {
-        const batch = batchOf(variant.kind);
-        const statements = new Map<string, number>();
-        const seen: TimedStatement[] = [];
-        statementTiming.observe = (statement, ms) => {
-          statements.set(statement.name, (statements.get(statement.name) ?? 0) + ms);
-          seen.push(statement);
-        };
-        const cpu = process.cpuUsage();
-        const started = performance.now();
-        await env.db.transaction((db) => writeEvents(db, batch, { maybeRepeated: false, appendOnly: variant.appendOnly }));
-        const wallMs = performance.now() - started;
-        const used = process.cpuUsage(cpu);
-        statementTiming.observe = null;
-        if (round < WARM_UP_BATCHES) continue;
-        samples.get(variant.label)?.push({ wallUs: (1000 * wallMs) / BATCH, nodeUs: (used.user + used.system) / BATCH, statements });
-        lastStatements.set(variant.label, seen);
-      }
-    }
-
+    single = await measureWriter(env, await writerSends(env), VARIANTS);
     const plansFile = path.join(dataDir, 'bench-writer-plans.txt');
-    writeFileSync(plansFile, await explainAll(env.db, lastStatements));
-    return [...VARIANTS.flatMap((variant) => rowsOf(variant, samples.get(variant.label) ?? [])), {
+    writeFileSync(plansFile, await explainAll(env.db, single.lastStatements));
+    rows.push(...VARIANTS.flatMap((variant) => rowsOf(variant, single.samples.get(variant.label) ?? [])), {
       name: 'writer: EXPLAIN (ANALYZE, BUFFERS, WAL) of each statement, last batch',
       value: path.relative(process.cwd(), plansFile),
       unit: '',
       goal: 'rolled back',
-    }];
+    });
   } finally {
-    statementTiming.observe = null;
     await env.close();
   }
-}
-
-function rowsOf(variant: Variant, samples: Sample[]): BenchRow[] {
-  const name = `writer, ${variant.label} (${BATCH.toLocaleString('en-US')}-event batches)`;
-  const whole = median(samples.map((sample) => sample.wallUs));
-  const names = [...new Set(samples.flatMap((sample) => [...sample.statements.keys()]))];
-  return [
-    { name, value: whole, unit: 'µs/ev', goal: `${Math.round(1_000_000 / Math.max(0.001, whole)).toLocaleString('en-US')} ev/s on one transaction; Node CPU ${median(samples.map((sample) => sample.nodeUs)).toFixed(1)} µs/ev` },
-    ...names.map((statement) => {
-      const spent = median(samples.map((sample) => (1000 * (sample.statements.get(statement) ?? 0)) / BATCH));
-      return { name: `${name}: ${statement}`, value: spent, unit: 'µs/ev', goal: `${Math.round((100 * spent) / Math.max(0.001, whole))} % of the batch` };
-    }),
-  ];
+  return [...rows, ...(await benchWriterOnCitus(single))];
 }
 
 /** Each statement of the last batch again, under EXPLAIN in a transaction that is rolled back, as the writer runs it. */

@@ -13,6 +13,9 @@ import { SendActivity1764600000003 } from './1764600000003-send-activity';
 import { MachineClients1764700000000 } from './1764700000000-machine-clients';
 import { WebhookCounted1764800000000 } from './1764800000000-webhook-counted';
 import { MoveTriggersByRow1764900000000 } from './1764900000000-move-triggers-by-row';
+import { FiguresWithoutTriggers1765000000000 } from './1765000000000-figures-without-triggers';
+import { OutboundWebhooks1765030000000 } from './1765030000000-outbound-webhooks';
+import { LiveActivity1765040000000 } from './1765040000000-live-activity';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -28,4 +31,7 @@ export const migrations = [
   MachineClients1764700000000,
   WebhookCounted1764800000000,
   MoveTriggersByRow1764900000000,
+  FiguresWithoutTriggers1765000000000,
+  OutboundWebhooks1765030000000,
+  LiveActivity1765040000000,
 ];

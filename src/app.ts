@@ -7,8 +7,13 @@ import { IpHasher } from './events/event';
 import { defaultJournalOptions, type JournalOptions } from './events/journal/journal';
 import { EventRecorder, defaultRecorderOptions, type RecorderOptions } from './events/recorder';
 import { TokenCodec } from './events/tokens';
+import { ActivityHub, defaultHubOptions, type HubOptions } from './live/activity-hub';
+import { registerLiveMetrics } from './live/live-metrics';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
+import { OutboundDispatcher } from './outbound/dispatcher';
+import { HttpSender } from './outbound/http-sender';
+import { registerOutboundMetrics } from './outbound/outbound-metrics';
 import { SendStatsCompactor } from './stats/compaction';
 
 export interface App {
@@ -24,6 +29,10 @@ export interface App {
   readonly metrics: Metrics;
   /** folds stats deltas into the rollups every few seconds (figures are exact either way; this keeps reads fast) */
   readonly compactor: SendStatsCompactor;
+  /** delivers the outbound webhooks (contract section 11) once started: main.ts starts it */
+  readonly outbound: OutboundDispatcher;
+  /** the live activity streams this instance holds, and their fan-out (contract section 12) */
+  readonly live: ActivityHub;
 }
 
 export interface AppOptions {
@@ -34,6 +43,15 @@ export interface AppOptions {
   journal?: Partial<JournalOptions>;
   /** false only for the tracking benchmark's baseline: the machine rules of contract section 4 off, to measure what they cost */
   machineRules?: boolean;
+  /** live activity tuning, for tests and benchmarks */
+  live?: Partial<HubOptions>;
+}
+
+/** The live listener's own connection goes where the pool does: the primary (on Citus, the coordinator). */
+function listenUrl(db: DataSource): string {
+  const url = (db.options as { url?: string }).url;
+  if (!url) throw new Error('the data source has no url for the live activity listener');
+  return url;
 }
 
 export function createApp(config: Config, db: DataSource, log: Logger, options: AppOptions = {}): App {
@@ -41,6 +59,16 @@ export function createApp(config: Config, db: DataSource, log: Logger, options: 
   const journal = { ...defaultJournalOptions, root: config.spoolDir, maxBytes: config.spoolMaxBytes, ...options.journal };
   const machineRules = options.machineRules ?? true;
   const recorder = new EventRecorder(db, log, journal, { ...defaultRecorderOptions, machineRules, ...options.recorder });
+  const metrics = new Metrics(recorder);
+  const outbound = new OutboundDispatcher(db, new HttpSender(config.webhookAllowPrivate), config.secretsEncryptionKey, log);
+  registerOutboundMetrics(metrics.registry, outbound, db);
+  const live = new ActivityHub(db, listenUrl(db), log, {
+    ...defaultHubOptions,
+    maxStreams: config.maxStreams,
+    maxStreamsPerUser: config.maxStreamsPerUser,
+    ...options.live,
+  });
+  registerLiveMetrics(metrics.registry, live);
   return {
     config,
     db,
@@ -50,7 +78,9 @@ export function createApp(config: Config, db: DataSource, log: Logger, options: 
     ipHasher: new IpHasher(config.trackingSigningSecret),
     classifier: classifierFor(config, machineRules),
     recorder,
-    metrics: new Metrics(recorder),
+    metrics,
     compactor: new SendStatsCompactor(db, log),
+    outbound,
+    live,
   };
 }

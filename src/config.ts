@@ -35,6 +35,12 @@ export interface Config {
   readonly botNetworks: readonly string[];
   /** EMAIL_TRACKING_TRAP_LINK: instrumented emails carry the hidden trap link */
   readonly trapLink: boolean;
+  /** EMAIL_TRACKING_WEBHOOK_ALLOW_PRIVATE: outbound webhooks may reach loopback and private addresses, and plain http: */
+  readonly webhookAllowPrivate: boolean;
+  /** EMAIL_TRACKING_MAX_STREAMS_PER_USER: live activity streams one user may hold open, on all instances together */
+  readonly maxStreamsPerUser: number;
+  /** EMAIL_TRACKING_MAX_STREAMS: live activity streams this instance holds open in all */
+  readonly maxStreams: number;
   readonly logLevel: string;
   /** EMAIL_TRACKING_MAX_LINKS: trackable links rewritten per email; the rest are left as they are */
   readonly maxTrackedLinks: number;
@@ -202,6 +208,9 @@ export function loadConfig(env: Env, devSecrets?: DevSecrets): Config {
     spoolMaxBytes: integer(env, 'EMAIL_TRACKING_SPOOL_MAX_MB', 2048, 1, 1_048_576) * 1024 * 1024,
     botNetworks: Object.freeze(networks(env, 'EMAIL_TRACKING_BOT_NETWORKS')),
     trapLink: boolean(env, 'EMAIL_TRACKING_TRAP_LINK', true),
+    webhookAllowPrivate: boolean(env, 'EMAIL_TRACKING_WEBHOOK_ALLOW_PRIVATE', !production),
+    maxStreamsPerUser: integer(env, 'EMAIL_TRACKING_MAX_STREAMS_PER_USER', 5, 1, 1_000),
+    maxStreams: integer(env, 'EMAIL_TRACKING_MAX_STREAMS', 2_000, 1, 100_000),
     logLevel,
     maxTrackedLinks: integer(env, 'EMAIL_TRACKING_MAX_LINKS', 500, 1, 100_000),
     // 720 hours (30 days) by default, as src/auth/jwt.ts documents; a year at most.

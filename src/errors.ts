@@ -3,7 +3,16 @@
 // stack traces never reach a response.
 import type { GraphQLFormattedError } from 'graphql';
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'CONTACT_SUPPRESSED' | 'NOT_FOUND';
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'CONTACT_SUPPRESSED'
+  | 'NOT_FOUND'
+  // live activity streams (section 12): over a limit, too slow a reader, a server closing
+  | 'TOO_MANY_STREAMS'
+  | 'STREAM_FELL_BEHIND'
+  | 'UNAVAILABLE';
 
 export class DomainError extends Error {
   constructor(

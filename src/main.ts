@@ -16,6 +16,8 @@ const SHUTDOWN_MS = 10_000;
 const IN_FLIGHT_GRACE_MS = 3_000;
 /** kept for closing the pool and stopping the embedded PostgreSQL */
 const DATABASE_CLOSE_MS = 2_500;
+/** for outbound webhook attempts in flight */
+const OUTBOUND_GRACE_MS = 1_000;
 
 async function main(): Promise<void> {
   let config;
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
   }
   await ensureUpcomingPartitions(database.db);
   const server = await startServer(app);
+  app.outbound.start();
   const retention = scheduleRetention(database.db, log, config.retentionDays);
   log.info(
     { url: server.url, database: database.embedded ? 'embedded' : 'DATABASE_URL', tracking: config.trackingEnabled },
@@ -64,6 +67,8 @@ async function main(): Promise<void> {
       // No new connections; requests in flight get a few seconds to finish.
       await server.close(IN_FLIGHT_GRACE_MS);
       await retention.stop();
+      // Attempts still running after a second are tried again once their lease runs out.
+      await app.outbound.stop(OUTBOUND_GRACE_MS);
       // The journal is synced first, then the writer writes what fits.
       await app.recorder.close(Math.max(0, SHUTDOWN_MS - DATABASE_CLOSE_MS - (Date.now() - started)));
       await app.compactor.stop();

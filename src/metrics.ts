@@ -13,6 +13,8 @@ export function routeLabel(path: string): string {
   switch (path) {
     case '/graphql':
       return 'graphql';
+    case '/graphql/stream':
+      return 'graphql_stream';
     case '/api/v1/webhooks/mailgun':
       return 'mailgun_webhook';
     case '/healthz':

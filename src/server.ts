@@ -1,10 +1,12 @@
-// One node:http server: /graphql through Apollo, /healthz, and the plain
-// routes (pixel, click, webhooks) on the bare fast path, off Apollo's.
+// One node:http server: /graphql through Apollo, /graphql/stream (live
+// activity over SSE), /healthz, and the plain routes (pixel, click,
+// webhooks) on the bare fast path, off Apollo's.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from './app';
 import { DatabaseHealth } from './db/health';
 import { createGraphQLEndpoint } from './http/graphql-handler';
+import { createGraphQLStream, GRAPHQL_STREAM_PATH } from './http/graphql-stream';
 import { sendError, sendJson } from './http/respond';
 import { Router } from './http/router';
 import { routeLabel } from './metrics';
@@ -19,7 +21,7 @@ import { registerTrackingRoutes } from './routes/tracking';
 export interface RunningServer {
   readonly http: Server;
   readonly url: string;
-  /** stops accepting, lets in-flight requests finish (cut off after `graceMs`), then releases Apollo */
+  /** stops accepting, ends the live streams, lets in-flight requests finish (cut off after `graceMs`), then releases Apollo */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -46,9 +48,11 @@ export async function startServer(
   const router = new Router();
   const health = new DatabaseHealth(app.db);
   const graphql = await createGraphQLEndpoint(app);
+  const stream = createGraphQLStream(app);
 
   const explorer = explorerPage(app);
   router.on(['GET', 'HEAD', 'POST', 'OPTIONS'], '/graphql', (req, res, path) => (wantsExplorer(req) ? explorer(req, res, path) : graphql.handle(req, res)));
+  router.on(['GET', 'POST', 'OPTIONS'], GRAPHQL_STREAM_PATH, (req, res) => stream.handle(req, res));
   registerTrackingRoutes(router, app);
   registerMailgunRoutes(router, app);
   registerStatsPageRoutes(router, app);
@@ -106,6 +110,9 @@ export async function startServer(
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
+      // Live streams never finish by themselves: their clients reconnect elsewhere.
+      stream.closeAll();
+      await app.live.stop();
       // Requests still running after the grace period are cut off.
       const force = setTimeout(() => http.closeAllConnections(), graceMs);
       await closed;

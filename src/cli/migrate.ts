@@ -4,6 +4,7 @@ import { loadConfig } from '../config';
 import { openDatabase } from '../db/connect';
 import { devSecretsUnlessProduction } from '../dev-secrets';
 import { createLogger } from '../logger';
+import { describeDistribution, type CitusDistribution } from '../db/citus';
 import { migrate } from '../db/data-source';
 import { fail } from './args';
 
@@ -12,8 +13,12 @@ async function main(): Promise<void> {
   const log = createLogger('warn');
   const database = await openDatabase(config, log, { migrate: false, poolSize: 2 });
   try {
-    const applied = await migrate(database.db);
+    let citus: CitusDistribution | null = null;
+    const applied = await migrate(database.db, (distribution) => {
+      citus = distribution;
+    });
     process.stdout.write(applied.length === 0 ? 'No pending migrations.\n' : `Applied: ${applied.join(', ')}\n`);
+    if (citus) process.stdout.write(`${describeDistribution(citus)}\n`);
   } finally {
     await database.close();
   }

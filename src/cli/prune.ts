@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     }
     const dropped = result.droppedPartitions.length > 0 ? ` (${result.droppedPartitions.length} monthly partitions dropped whole)` : '';
     process.stdout.write(
-      `Deleted ${result.deleted} raw events older than ${config.retentionDays} days (before ${result.cutoff.toISOString()})${dropped}.\n`,
+      `Deleted ${result.deleted} raw events older than ${config.retentionDays} days (before ${result.cutoff.toISOString()})${dropped}.\n` +
+        `Deleted ${result.deliveriesDeleted} outbound webhook delivery records as old.\n`,
     );
   } finally {
     await database.close();

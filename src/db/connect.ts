@@ -50,7 +50,9 @@ export async function openDatabase(config: Config, log: Logger, options: { migra
   try {
     await initialiseWithRetry(db, log);
     if (options.migrate) {
-      const applied = await migrate(db);
+      const applied = await migrate(db, (citus) => {
+        if (citus.distributed.length + citus.reference.length > 0) log.info(citus, 'tables distributed on Citus');
+      });
       if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied');
     }
     if (readDb !== db) await initialiseWithRetry(readDb, log);

@@ -2,7 +2,10 @@
 // source: synchronize stays off.
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
+import { distributeTables, type CitusDistribution } from './citus';
 import { entities } from './entities';
+
+const MIGRATIONS_TABLE = 'schema_migrations';
 
 export interface DataSourceOptions {
   url: string;
@@ -18,7 +21,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     synchronize: false,
     migrationsRun: false,
     migrations,
-    migrationsTableName: 'schema_migrations',
+    migrationsTableName: MIGRATIONS_TABLE,
     entities,
     applicationName: options.applicationName ?? 'email-tracking',
     connectTimeoutMS: 3000,
@@ -35,13 +38,20 @@ export function createDataSource(options: DataSourceOptions): DataSource {
   });
 }
 
-/** Applies pending migrations; an advisory lock keeps concurrent instances from racing. */
-export async function migrate(dataSource: DataSource): Promise<string[]> {
+/**
+ * Applies pending migrations, then, on Citus, distributes the tables not
+ * distributed yet (src/db/citus.ts). An advisory lock keeps concurrent
+ * instances from racing: on Citus it is the coordinator's, where every
+ * instance connects.
+ */
+export async function migrate(dataSource: DataSource, onDistributed?: (distribution: CitusDistribution) => void): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
     await runner.query(`SELECT pg_advisory_lock(hashtext('email-tracking:migrations'))`);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
+    const distribution = await distributeTables(runner, [MIGRATIONS_TABLE]);
+    if (distribution) onDistributed?.(distribution);
     return applied.map((migration) => migration.name);
   } finally {
     await runner.query(`SELECT pg_advisory_unlock(hashtext('email-tracking:migrations'))`).catch(() => undefined);

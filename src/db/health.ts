@@ -1,6 +1,9 @@
 // Is the database answering? A short, cached probe for /healthz, so health
-// checks never pile up on a database that is slow or down.
+// checks never pile up on a database that is slow or down. On Citus the
+// database is the coordinator and its workers: one worker down leaves the
+// organisations whose shards it holds unwritable, so it counts as down.
 import type { DataSource } from 'typeorm';
+import { hasCitus, probeCitusWorkers } from './citus';
 
 const PROBE_TIMEOUT_MS = 1000;
 const CACHE_MS = 1000;
@@ -21,14 +24,21 @@ export class DatabaseHealth {
     return this.probing;
   }
 
+  /** whether the database is a Citus coordinator, once known */
+  private citus: boolean | null = null;
+
+  private async ask(): Promise<boolean> {
+    this.citus ??= await hasCitus(this.db);
+    return this.citus ? probeCitusWorkers(this.db, PROBE_TIMEOUT_MS) : (await this.db.query('SELECT 1')).length === 1;
+  }
+
   private async probe(): Promise<DatabaseState> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<DatabaseState>((resolve) => {
       timer = setTimeout(() => resolve('down'), PROBE_TIMEOUT_MS);
     });
-    const query = this.db
-      .query('SELECT 1')
-      .then((): DatabaseState => 'up')
+    const query = this.ask()
+      .then((up): DatabaseState => (up ? 'up' : 'down'))
       .catch((): DatabaseState => 'down');
     const state = await Promise.race([query, timeout]);
     clearTimeout(timer);

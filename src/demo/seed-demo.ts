@@ -7,6 +7,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { RequestClassifier } from '../events/classify';
 import type { IpHasher, TrackingEventInput } from '../events/event';
 import { writeEvents } from '../events/write-events';
+import { addLinkFigures, addSendFigures } from '../rollups/contributions';
+import { deleteAllSends } from '../rollups/move-sends';
 import { compactSendStats } from '../stats/compaction';
 import { DEMO_CAMPAIGNS, DEMO_DAYS, DEMO_TEMPLATES } from './demo-cast';
 import { planDemo, type DemoPlan, type PlannedSend } from './plan-demo';
@@ -40,8 +42,8 @@ export interface SeedSummary {
 /** Rows per INSERT and events per writer batch (the recorder's own batch size). */
 const CHUNK = 1_000;
 const DAY = 86_400_000;
-// Children first; the stats rollups follow the deleted sends through their triggers.
-const ORGANISATION_TABLES = ['tracking_events', 'send_links', 'sends', 'enrollments', 'contacts', 'campaigns', 'templates'];
+// What is left of the organisation once its sends are deleted with their figures (and their links, activity and events).
+const ORGANISATION_TABLES = ['tracking_events', 'machine_clients', 'enrollments', 'contacts', 'campaigns', 'templates'];
 
 type Column<T> = readonly [name: string, type: string, value: (row: T) => unknown];
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -99,6 +101,10 @@ async function insertPlan(db: EntityManager, orgId: string, plan: DemoPlan): Pro
     ['position', 'integer', (l) => l.position],
     ['url', 'text', (l) => l.url],
   ]);
+  // What the sends and links add to the rollups, as the instrumenter adds them: before any event moves a counter.
+  const ids = plan.sends.map((send) => send.id);
+  await addSendFigures(db, orgId, ids, 1);
+  await addLinkFigures(db, orgId, ids, 1);
 }
 
 /** The planned requests as the pixel and the redirect would hand them to the recorder, oldest first. */
@@ -136,8 +142,9 @@ export async function seedDemoOrganisation(db: DataSource, options: SeedOptions)
   const firstDay = new Date(now.getTime() - (DEMO_DAYS + 1) * DAY).toISOString().slice(0, 10);
   await db.query('SELECT ensure_tracking_event_partitions($1::date, $2::date)', [firstDay, now.toISOString().slice(0, 10)]);
 
-  // Emptied in a transaction of its own: deleting sends folds pending stats
+  // Emptied in transactions of their own: deleting sends folds pending stats
   // deltas under the compaction lock, which should not wait for the inserts.
+  await deleteAllSends(db, orgId);
   await db.transaction(async (manager) => {
     for (const table of ORGANISATION_TABLES) await manager.query(`DELETE FROM ${table} WHERE org_id = $1`, [orgId]);
   });

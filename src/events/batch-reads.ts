@@ -4,24 +4,24 @@
 // look-up is a LATERAL index probe per key, fenced with OFFSET 0 so the
 // planner cannot flatten it into a hash or merge join over a whole
 // partition (which it does when the statistics say the table is small).
+// A batch is one organisation's: it is $1, a scalar, in every statement,
+// and filters every table, so on Citus each statement goes to one shard.
 // Times cross as epoch milliseconds and client pseudonyms as hex: parsing
 // and formatting thousands of timestamps and byte strings per batch cost
 // the writer more than the statements.
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
-import { clickerKey } from './counters';
-import { CLIENT_DEDUPE_MS, sendKey, WEBHOOK_DEDUPE_MS, type BotReason, type EventKind, type EventSource, type TrackingEventInput } from './event';
+import { CLIENT_DEDUPE_MS, WEBHOOK_DEDUPE_MS, type BotReason, type EventKind, type EventSource, type TrackingEventInput } from './event';
+import type { SendBefore } from './figure-deltas';
+import { clickerKey } from './link-deltas';
 import { MACHINE_MARGIN_MS, clientKey, type MachineReason, type MachineWindow } from './machine-rules';
-import type { SendAttribution } from './send-activity';
 
 /** An epoch-milliseconds column, as PostgreSQL sends it to the writer (date_part is float8 arithmetic; extract would be numeric). */
 export const epochMs = (column: string) => `date_part('epoch', ${column}) * 1000`;
 /** Epoch milliseconds from the writer, as a timestamptz. */
 export const fromEpochMs = (value: string) => `to_timestamp(${value} / 1000.0)`;
 
-export interface LockedSend extends SendAttribution {
-  /** when it was sent: no event of it is older than a day before that */
-  sentAt: number;
+export interface LockedSend extends SendBefore {
   lastOpen: number | null;
   lastClick: number | null;
   /** a machine window exists for one of its clients */
@@ -38,28 +38,26 @@ export interface LockedSend extends SendAttribution {
 // locked, PostgreSQL re-checks only the send's new version (the contact is
 // read as of the statement's start), and the blank address is what it sees.
 const LOCK_SENDS = {
-  name: 'events_lock_sends_v8',
-  text: `SELECT k.org_id, k.id, ${epochMs('s.sent_at')} AS sent_at, ${epochMs('s.last_opened_at')} AS last_opened_at,
+  name: 'events_lock_sends_v9',
+  text: `SELECT k.id, ${epochMs('s.sent_at')} AS sent_at, ${epochMs('s.last_opened_at')} AS last_opened_at,
                 ${epochMs('s.last_clicked_at')} AS last_clicked_at, s.machine_seen, s.webhook_counted, s.withheld,
-                s.sender_id, s.campaign_id, s.template_id, s.tracked
-         FROM unnest($1::text[], $2::uuid[]) WITH ORDINALITY AS k(org_id, id, n)
+                s.sender_id, s.campaign_id, s.template_id, s.tracked, s.opens, s.clicks, s.mpp_opens
+         FROM unnest($2::uuid[]) WITH ORDINALITY AS k(id, n)
          CROSS JOIN LATERAL (
-           SELECT s.sent_at, s.last_opened_at, s.last_clicked_at, s.machine_seen, s.webhook_counted, s.sender_id, s.campaign_id, s.template_id, s.tracked,
+           SELECT s.sent_at, s.last_opened_at, s.last_clicked_at, s.machine_seen, s.webhook_counted, s.sender_id, s.campaign_id, s.template_id,
+                  s.tracked, s.opens, s.clicks, s.mpp_opens,
                   s.recipient_email = '' OR EXISTS (
                     SELECT FROM contacts c
-                    WHERE c.org_id = s.org_id AND c.id = s.contact_id AND (NOT c.tracking_consent OR c.status = 'ERASED')) AS withheld
-           FROM sends s WHERE s.org_id = k.org_id AND s.id = k.id
+                    WHERE c.org_id = $1 AND c.id = s.contact_id AND (NOT c.tracking_consent OR c.status = 'ERASED')) AS withheld
+           FROM sends s WHERE s.org_id = $1 AND s.id = k.id
            FOR UPDATE) s
          ORDER BY k.n`,
 };
 
-const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** Locks the batch's sends in key order; returns those that exist. */
-export async function lockSends(db: EntityManager, events: readonly TrackingEventInput[]): Promise<Map<string, LockedSend>> {
-  const keys = [...new Map(events.map((event) => [sendKey(event.orgId, event.sendId), event])).entries()].sort(([a], [b]) => byKey(a, b));
+/** Locks the batch's sends (all of `orgId`) in key order; returns those that exist, by send id. */
+export async function lockSends(db: EntityManager, orgId: string, events: readonly TrackingEventInput[]): Promise<Map<string, LockedSend>> {
+  const ids = [...new Set(events.map((event) => event.sendId))].sort();
   const rows = await runPrepared<{
-    org_id: string;
     id: string;
     sent_at: number;
     last_opened_at: number | null;
@@ -71,14 +69,13 @@ export async function lockSends(db: EntityManager, events: readonly TrackingEven
     campaign_id: string | null;
     template_id: string | null;
     tracked: boolean;
-  }>(
-    db,
-    LOCK_SENDS,
-    [keys.map(([, event]) => event.orgId), keys.map(([, event]) => event.sendId)],
-  );
+    opens: number;
+    clicks: number;
+    mpp_opens: number;
+  }>(db, LOCK_SENDS, [orgId, ids]);
   return new Map(
     rows.map((row) => [
-      sendKey(row.org_id, row.id),
+      row.id,
       {
         sentAt: row.sent_at,
         lastOpen: row.last_opened_at,
@@ -90,6 +87,9 @@ export async function lockSends(db: EntityManager, events: readonly TrackingEven
         campaignId: row.campaign_id,
         templateId: row.template_id,
         tracked: row.tracked,
+        opens: row.opens,
+        clicks: row.clicks,
+        mppOpens: row.mpp_opens,
       },
     ]),
   );
@@ -127,67 +127,67 @@ export interface BatchHistory {
   nearbyCounted: StoredEvent[];
 }
 
-export const EVENT_COLUMNS = `e.org_id, e.send_id, e.id, ${epochMs('e.occurred_at')} AS occurred_at, e.kind, e.source, e.counted, e.bot,
+export const EVENT_COLUMNS = `e.send_id, e.id, ${epochMs('e.occurred_at')} AS occurred_at, e.kind, e.source, e.counted, e.bot,
   e.bot_reason, e.mpp, e.link_position, e.url, encode(e.ip_hash, 'hex') AS ip_hash`;
 
-// $1-$5: one row per client (send, ip) with its time range; $6, $7: the whole
-// batch's range, pruning partitions once per execution rather than per probe.
-// $8-$10: clients whose send has a machine window; $11-$14: clients whose
-// send was clicked before, with the earliest time an event of that send can
-// have, and $15 the earliest of those (months before it are not probed);
-// $16-$20: (send, kind) ranges of pixel and redirect events that may take
-// back a counted webhook event (tracking_events_webhook_idx); $21-$25:
-// (send, kind) ranges of webhook events, which collapse into any counted
-// event of their send nearby (the primary key's range).
+// $1: the organisation. $2-$5: one row per client (send, ip) with its time
+// range; $6, $7: the whole batch's range, pruning partitions once per
+// execution rather than per probe. $8, $9: clients whose send has a machine
+// window; $10-$12: clients whose send was clicked before, with the earliest
+// time an event of that send can have, and $13 the earliest of those (months
+// before it are not probed); $14-$17: (send, kind) ranges of pixel and
+// redirect events that may take back a counted webhook event
+// (tracking_events_webhook_idx); $18-$21: (send, kind) ranges of webhook
+// events, which collapse into any counted event of their send nearby (the
+// primary key's range).
 const HISTORY = {
-  name: 'events_history_v4',
+  name: 'events_history_v5',
   text: `
     SELECT 'client' AS arm, ${EVENT_COLUMNS}, NULL::float8 AS last_at
-    FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::float8[]) AS k(org_id, send_id, ip_hash, lo, hi)
+    FROM unnest($2::uuid[], $3::text[], $4::float8[], $5::float8[]) AS k(send_id, ip_hash, lo, hi)
     CROSS JOIN LATERAL (
       SELECT * FROM tracking_events e
-      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = decode(k.ip_hash, 'hex')
+      WHERE e.org_id = $1 AND e.send_id = k.send_id AND e.ip_hash = decode(k.ip_hash, 'hex')
         AND e.occurred_at BETWEEN ${fromEpochMs('k.lo')} AND ${fromEpochMs('k.hi')}
         AND e.occurred_at BETWEEN ${fromEpochMs('$6')} AND ${fromEpochMs('$7')}
         AND (e.counted OR e.bot_reason IN ('BURST', 'TRAP'))
       OFFSET 0) e
     UNION ALL
-    SELECT 'machine', m.org_id, m.send_id, NULL, ${epochMs('m.first_at')}, NULL, NULL, NULL, NULL, m.reason, NULL, NULL, NULL,
+    SELECT 'machine', m.send_id, NULL, ${epochMs('m.first_at')}, NULL, NULL, NULL, NULL, m.reason, NULL, NULL, NULL,
            encode(m.ip_hash, 'hex'), ${epochMs('m.last_at')}
-    FROM unnest($8::text[], $9::uuid[], $10::text[]) AS k(org_id, send_id, ip_hash)
+    FROM unnest($8::uuid[], $9::text[]) AS k(send_id, ip_hash)
     CROSS JOIN LATERAL (
       SELECT * FROM machine_clients m
-      WHERE m.org_id = k.org_id AND m.send_id = k.send_id AND m.ip_hash = decode(k.ip_hash, 'hex')
+      WHERE m.org_id = $1 AND m.send_id = k.send_id AND m.ip_hash = decode(k.ip_hash, 'hex')
       OFFSET 0) m
     UNION ALL
-    SELECT 'clicked', k.org_id, k.send_id, NULL, NULL, 'CLICK', NULL, true, false, NULL, false, c.link_position, NULL, k.ip_hash, NULL
-    FROM unnest($11::text[], $12::uuid[], $13::text[], $14::float8[]) AS k(org_id, send_id, ip_hash, since)
+    SELECT 'clicked', k.send_id, NULL, NULL, 'CLICK', NULL, true, false, NULL, false, c.link_position, NULL, k.ip_hash, NULL
+    FROM unnest($10::uuid[], $11::text[], $12::float8[]) AS k(send_id, ip_hash, since)
     CROSS JOIN LATERAL (
       SELECT DISTINCT e.link_position FROM tracking_events e
-      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = decode(k.ip_hash, 'hex')
-        AND e.occurred_at >= ${fromEpochMs('k.since')} AND e.occurred_at >= ${fromEpochMs('$15')}
+      WHERE e.org_id = $1 AND e.send_id = k.send_id AND e.ip_hash = decode(k.ip_hash, 'hex')
+        AND e.occurred_at >= ${fromEpochMs('k.since')} AND e.occurred_at >= ${fromEpochMs('$13')}
         AND e.counted AND e.kind = 'CLICK' AND e.link_position IS NOT NULL) c
     UNION ALL
     SELECT 'webhook', ${EVENT_COLUMNS}, NULL
-    FROM unnest($16::text[], $17::uuid[], $18::text[], $19::float8[], $20::float8[]) AS k(org_id, send_id, kind, lo, hi)
+    FROM unnest($14::uuid[], $15::text[], $16::float8[], $17::float8[]) AS k(send_id, kind, lo, hi)
     CROSS JOIN LATERAL (
       SELECT * FROM tracking_events e
-      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.kind = k.kind AND e.counted AND e.source = 'WEBHOOK'
+      WHERE e.org_id = $1 AND e.send_id = k.send_id AND e.kind = k.kind AND e.counted AND e.source = 'WEBHOOK'
         AND e.occurred_at BETWEEN ${fromEpochMs('k.lo')} AND ${fromEpochMs('k.hi')}
       OFFSET 0) e
     UNION ALL
     SELECT 'nearby', ${EVENT_COLUMNS}, NULL
-    FROM unnest($21::text[], $22::uuid[], $23::text[], $24::float8[], $25::float8[]) AS k(org_id, send_id, kind, lo, hi)
+    FROM unnest($18::uuid[], $19::text[], $20::float8[], $21::float8[]) AS k(send_id, kind, lo, hi)
     CROSS JOIN LATERAL (
       SELECT * FROM tracking_events e
-      WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.occurred_at BETWEEN ${fromEpochMs('k.lo')} AND ${fromEpochMs('k.hi')}
+      WHERE e.org_id = $1 AND e.send_id = k.send_id AND e.occurred_at BETWEEN ${fromEpochMs('k.lo')} AND ${fromEpochMs('k.hi')}
         AND e.kind = k.kind AND e.counted
       OFFSET 0) e`,
 };
 
 interface HistoryRow {
   arm: 'client' | 'machine' | 'clicked' | 'webhook' | 'nearby';
-  org_id: string;
   send_id: string;
   id: string | null;
   occurred_at: number | null;
@@ -203,8 +203,8 @@ interface HistoryRow {
   last_at: number | null;
 }
 
-export const toStored = (row: HistoryRow): StoredEvent => ({
-  orgId: row.org_id,
+export const toStored = (orgId: string, row: HistoryRow): StoredEvent => ({
+  orgId,
   sendId: row.send_id,
   id: row.id as string,
   at: row.occurred_at as number,
@@ -250,11 +250,12 @@ function emptyHistory(fetched: Map<string, readonly [number, number]>): BatchHis
  */
 export async function readHistory(
   db: EntityManager,
+  orgId: string,
   events: readonly TrackingEventInput[],
-  sends: Map<string, LockedSend>,
+  sends: ReadonlyMap<string, LockedSend>,
   machineRules = true,
 ): Promise<BatchHistory> {
-  const send = (event: TrackingEventInput) => sends.get(sendKey(event.orgId, event.sendId)) as LockedSend;
+  const send = (event: TrackingEventInput) => sends.get(event.sendId) as LockedSend;
   const margin = machineRules ? MACHINE_MARGIN_MS + CLIENT_DEDUPE_MS : CLIENT_DEDUPE_MS;
   const recentlyActive = (event: TrackingEventInput) => {
     const { lastOpen, lastClick, machineSeen } = send(event);
@@ -275,7 +276,7 @@ export async function readHistory(
     const last = event.kind === 'OPEN' ? send(event).lastOpen : send(event).lastClick;
     return last !== null && last >= event.occurredAt.getTime() - WEBHOOK_DEDUPE_MS;
   };
-  const sendAndKind = (event: TrackingEventInput) => `${sendKey(event.orgId, event.sendId)} ${event.kind}`;
+  const sendAndKind = (event: TrackingEventInput) => `${event.sendId} ${event.kind}`;
   const takebacks = ranges(
     events,
     (event) =>
@@ -294,22 +295,23 @@ export async function readHistory(
     last = Math.max(last, event.occurredAt.getTime());
   }
   const rows = await runPrepared<HistoryRow>(db, HISTORY, [
-    clients.map((c) => c.event.orgId), clients.map((c) => c.event.sendId), clients.map((c) => c.event.ipHash), clients.map((c) => c.lo), clients.map((c) => c.hi),
+    orgId,
+    clients.map((c) => c.event.sendId), clients.map((c) => c.event.ipHash), clients.map((c) => c.lo), clients.map((c) => c.hi),
     first - margin, last + margin,
-    machines.map((c) => c.event.orgId), machines.map((c) => c.event.sendId), machines.map((c) => c.event.ipHash),
-    clickers.map((c) => c.event.orgId), clickers.map((c) => c.event.sendId), clickers.map((c) => c.event.ipHash), clickers.map((c) => c.extra),
+    machines.map((c) => c.event.sendId), machines.map((c) => c.event.ipHash),
+    clickers.map((c) => c.event.sendId), clickers.map((c) => c.event.ipHash), clickers.map((c) => c.extra),
     clickers.reduce((earliest, c) => Math.min(earliest, c.extra), first),
-    takebacks.map((t) => t.event.orgId), takebacks.map((t) => t.event.sendId), takebacks.map((t) => t.extra), takebacks.map((t) => t.lo), takebacks.map((t) => t.hi),
-    nearby.map((t) => t.event.orgId), nearby.map((t) => t.event.sendId), nearby.map((t) => t.extra), nearby.map((t) => t.lo), nearby.map((t) => t.hi),
+    takebacks.map((t) => t.event.sendId), takebacks.map((t) => t.extra), takebacks.map((t) => t.lo), takebacks.map((t) => t.hi),
+    nearby.map((t) => t.event.sendId), nearby.map((t) => t.extra), nearby.map((t) => t.lo), nearby.map((t) => t.hi),
   ]);
   for (const row of rows) {
-    if (row.arm === 'client') history.clientEvents.push(toStored(row));
-    else if (row.arm === 'webhook') history.webhookCounted.push(toStored(row));
-    else if (row.arm === 'nearby') history.nearbyCounted.push(toStored(row));
-    else if (row.arm === 'clicked') history.clickedLinks.add(clickerKey(row.org_id, row.send_id, row.link_position as number, row.ip_hash as string));
+    if (row.arm === 'client') history.clientEvents.push(toStored(orgId, row));
+    else if (row.arm === 'webhook') history.webhookCounted.push(toStored(orgId, row));
+    else if (row.arm === 'nearby') history.nearbyCounted.push(toStored(orgId, row));
+    else if (row.arm === 'clicked') history.clickedLinks.add(clickerKey(row.send_id, row.link_position as number, row.ip_hash as string));
     else {
       history.windows.push({
-        orgId: row.org_id,
+        orgId,
         sendId: row.send_id,
         ipHash: row.ip_hash as string,
         reason: row.bot_reason as MachineReason,
@@ -324,28 +326,28 @@ export async function readHistory(
 // Served by tracking_events_client_idx: a machine's counted events inside a
 // window that grew beyond what readHistory read.
 const WINDOW_EVENTS = {
-  name: 'events_window_history_v3',
+  name: 'events_window_history_v4',
   text: `SELECT 'client' AS arm, ${EVENT_COLUMNS}, NULL::float8 AS last_at
-         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::float8[]) AS k(org_id, send_id, ip_hash, lo, hi)
+         FROM unnest($2::uuid[], $3::text[], $4::float8[], $5::float8[]) AS k(send_id, ip_hash, lo, hi)
          CROSS JOIN LATERAL (
            SELECT * FROM tracking_events e
-           WHERE e.org_id = k.org_id AND e.send_id = k.send_id AND e.ip_hash = decode(k.ip_hash, 'hex')
+           WHERE e.org_id = $1 AND e.send_id = k.send_id AND e.ip_hash = decode(k.ip_hash, 'hex')
              AND e.occurred_at BETWEEN ${fromEpochMs('k.lo')} AND ${fromEpochMs('k.hi')} AND e.counted
            OFFSET 0) e`,
 };
 
 /** Counted events of machine clients over whole windows (rare: a window that grew far). */
-export async function readWindowEvents(db: EntityManager, windows: readonly MachineWindow[]): Promise<StoredEvent[]> {
+export async function readWindowEvents(db: EntityManager, orgId: string, windows: readonly MachineWindow[]): Promise<StoredEvent[]> {
   if (windows.length === 0) return [];
   const rows = await runPrepared<HistoryRow>(db, WINDOW_EVENTS, [
-    windows.map((w) => w.orgId),
+    orgId,
     windows.map((w) => w.sendId),
     windows.map((w) => w.ipHash),
     windows.map((w) => w.firstAt - MACHINE_MARGIN_MS),
     windows.map((w) => w.lastAt + MACHINE_MARGIN_MS),
   ]);
-  return rows.map(toStored);
+  return rows.map((row) => toStored(orgId, row));
 }
 
-/** The read statements, for the test that checks their plans stay per-key index probes. */
-export const batchReadStatements = { lockSends: LOCK_SENDS, history: HISTORY } as const;
+/** The read statements, for the tests that check their plans stay per-key index probes on one shard. */
+export const batchReadStatements = { lockSends: LOCK_SENDS, history: HISTORY, windowEvents: WINDOW_EVENTS } as const;

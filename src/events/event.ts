@@ -62,9 +62,6 @@ export interface TrackingEventInput extends EventFacts {
   ipHash: string | null;
 }
 
-/** Identifies a send across organisations in maps and sets. */
-export const sendKey = (orgId: string, sendId: string) => `${orgId}/${sendId}`;
-
 /** Same-client repeats of a pixel or redirect event within this window collapse. */
 export const CLIENT_DEDUPE_MS = 5_000;
 /** Webhook events collapse into a counted event of the same kind within this window. */

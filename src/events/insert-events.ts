@@ -12,15 +12,16 @@ import { timed } from '../db/statement-timing';
 import type { TrackingEventInput } from './event';
 
 const COLUMNS = 'org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash, bot_reason';
+// The organisation is $1, a scalar: on Citus the rows go to its shard.
 const INSERT_IGNORING_REPEATS = {
-  name: 'events_insert_ignoring_repeats_v2',
+  name: 'events_insert_ignoring_repeats_v3',
   text: `INSERT INTO tracking_events (${COLUMNS})
-         SELECT org_id, send_id, to_timestamp(occurred_at / 1000.0), id, kind, source, counted, bot, mpp, link_position, url, user_agent,
+         SELECT $1::text, send_id, to_timestamp(occurred_at / 1000.0), id, kind, source, counted, bot, mpp, link_position, url, user_agent,
                 decode(ip_hash, 'hex'), bot_reason
-         FROM unnest($1::text[], $2::uuid[], $3::float8[], $4::uuid[], $5::text[], $6::text[],
+         FROM unnest($2::uuid[], $3::float8[], $4::uuid[], $5::text[], $6::text[],
                      $7::boolean[], $8::boolean[], $9::boolean[], $10::integer[], $11::text[], $12::text[], $13::text[],
                      $14::text[])
-           AS u(org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash, bot_reason)
+           AS u(send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash, bot_reason)
          ON CONFLICT DO NOTHING
          RETURNING id`,
 };
@@ -68,12 +69,13 @@ async function copyEvents(client: PoolClient, events: readonly TrackingEventInpu
 
 async function insertIgnoringRepeats(
   db: EntityManager,
+  orgId: string,
   events: readonly TrackingEventInput[],
   ids: readonly string[],
   counted: readonly boolean[],
 ): Promise<boolean[]> {
   const rows = await runPrepared<{ id: string }>(db, INSERT_IGNORING_REPEATS, [
-    events.map((event) => clean(event.orgId)),
+    clean(orgId),
     events.map((event) => event.sendId),
     events.map((event) => event.occurredAt.getTime()),
     ids,
@@ -100,16 +102,17 @@ export interface InsertedEvents {
   inserted: boolean[];
 }
 
-/** Inserts the events inside the caller's transaction. */
+/** Inserts the events (all of `orgId`) inside the caller's transaction. */
 export async function insertEvents(
   db: EntityManager,
+  orgId: string,
   events: readonly TrackingEventInput[],
   counted: readonly boolean[],
   maybeRepeated: boolean,
 ): Promise<InsertedEvents> {
   const ids = events.map((event) => event.id ?? randomUUID());
   if (maybeRepeated || events.some((event) => event.source === 'WEBHOOK') || !db.queryRunner) {
-    return { ids, inserted: await insertIgnoringRepeats(db, events, ids, counted) };
+    return { ids, inserted: await insertIgnoringRepeats(db, orgId, events, ids, counted) };
   }
   // Events journaled by this process and never written before cannot be
   // stored already: COPY them, without a savepoint's round trips.

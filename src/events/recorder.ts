@@ -12,12 +12,12 @@ import { toEventInput, type PendingEvent } from './event';
 import { Journal, type JournalBatch, type JournalOptions } from './journal/journal';
 import { isTransient } from './transient-errors';
 import { writeEvents } from './write-events';
-import { splitBySend, WriteRate } from './write-lanes';
+import { cutPerOrganisation, WriteRate } from './write-lanes';
 
 export interface RecorderOptions {
-  /** events taken from the journal at once, spread over the lanes */
+  /** events taken from the journal at once, cut per organisation and spread over the lanes */
   batchSize: number;
-  /** writer transactions in flight at once, each on its own sends */
+  /** writer transactions in flight at once, each on one organisation's sends of its own */
   lanes: number;
   /** how long an event may wait for companions before a batch is written */
   lingerMs: number;
@@ -230,10 +230,19 @@ export class EventRecorder {
     }
   }
 
-  /** Writes a batch over the lanes; each lane retries until it commits or the deadline passes. */
+  /**
+   * Writes a batch as one transaction per organisation (a large one split by
+   * send), at most `lanes` at once; each retries until it commits or the
+   * deadline passes.
+   */
   private async writeJournalBatch(batch: JournalBatch): Promise<void> {
-    const lanes = splitBySend(batch.events, this.options.lanes);
-    await Promise.all(lanes.map((lane) => this.writeUntilCommitted(lane, batch.maybeRepeated)));
+    const { lanes, batchSize } = this.options;
+    const transactions = cutPerOrganisation(batch.events, lanes, Math.ceil(batchSize / Math.max(lanes, 1)));
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < transactions.length) await this.writeUntilCommitted(transactions[next++], batch.maybeRepeated);
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(lanes, 1), transactions.length) }, lane));
   }
 
   private async writeUntilCommitted(events: PendingEvent[], maybeRepeated: boolean): Promise<void> {

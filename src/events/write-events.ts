@@ -1,20 +1,32 @@
-// Writes a batch of events inside the caller's transaction: lock the sends,
-// read what the rules look at around each client, decide (machines, dedupe,
-// what earlier events change), insert the raw events, reclassify the stored
-// ones, move the counters. Every statement takes the whole batch, so a batch
-// costs a handful of round trips; the rare paths (a machine found, a webhook
-// event taken back) add their own.
+// Writes one organisation's batch of events inside the caller's transaction,
+// and every figure the batch moves: nothing else (no trigger, no second
+// writer) maintains them. In order: lock the sends, read what the rules look
+// at around each client, decide (machines, dedupe, what earlier events
+// change), store the raw events and reclassify stored ones, turn all of it
+// into deltas (figure-deltas.ts, pure), then apply them one table at a time,
+// one statement each. Every statement takes the organisation as a scalar and
+// filters every table by it, so on Citus the transaction stays on that
+// organisation's shard.
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
+import { insertActivityDeltas } from '../rollups/activity-deltas';
+import { insertLinkStatsDeltas } from '../rollups/link-stats-deltas';
+import { insertSendStatsDeltas } from '../rollups/stats-deltas';
 import { lockSends, readHistory, readWindowEvents, type BatchHistory } from './batch-reads';
-import { bumpLinkCounters, bumpSendCounters, linkDeltas, type CounterChange } from './counters';
-import { decideBatch, type BatchDecision, type Flip } from './decide-batch';
-import { sendKey, type TrackingEventInput } from './event';
+import { decideBatch, type BatchDecision } from './decide-batch';
+import type { TrackingEventInput } from './event';
+import { flipChanges, newEventChanges } from './figure-change';
+import { figureDeltas } from './figure-deltas';
 import { insertEvents } from './insert-events';
+import { bumpLinkCounters } from './link-counters';
+import { linkStatsDeltas } from './link-deltas';
 import { clientKey, MACHINE_MARGIN_MS, type MachineWindow } from './machine-rules';
 import { flipStoredEvents, lostClickers, storeMachineWindows } from './reclassify';
-import { activityOf, recordSendActivity } from './send-activity';
+import { recordSendActivity } from './send-activity';
+import { bumpSendCounters } from './send-counters';
+import { notifyActivity } from '../live/notify-activity';
 import { writtenBatch, type WrittenBatch } from './written-batch';
+import { queueWrittenEvents } from '../outbound/outbox';
 
 export interface WriteOutcome {
   /** per input event: stored and counted */
@@ -41,30 +53,35 @@ export interface WriteOptions {
   appendOnly?: boolean;
 }
 
-// Served by the primary key of send_links, one probe per key.
+/** The batch's one organisation: a batch is cut per organisation (write-lanes.ts, webhooks/ingest.ts) before it comes here. */
+function organisationOf(batch: readonly TrackingEventInput[]): string {
+  const orgId = batch[0].orgId;
+  if (batch.some((event) => event.orgId !== orgId)) throw new Error('writeEvents: a batch holds events of one organisation only');
+  return orgId;
+}
+
+// send_links_pkey, one probe per key.
 const LINK_POSITIONS = {
-  name: 'events_link_positions_v2',
-  text: `SELECT k.org_id, k.send_id, k.url, l.position
-         FROM unnest($1::text[], $2::uuid[], $3::text[]) AS k(org_id, send_id, url)
+  name: 'events_link_positions_v3',
+  text: `SELECT k.send_id, k.url, l.position
+         FROM unnest($2::uuid[], $3::text[]) AS k(send_id, url)
          CROSS JOIN LATERAL (
            SELECT l.position FROM send_links l
-           WHERE l.org_id = k.org_id AND l.send_id = k.send_id AND l.url = k.url
+           WHERE l.org_id = $1 AND l.send_id = k.send_id AND l.url = k.url
            ORDER BY l.position LIMIT 1) l`,
 };
 
 /** Fills in the link position of clicks known only by URL (webhooks), from the send's links. */
-async function resolveLinkPositions(db: EntityManager, events: TrackingEventInput[]): Promise<void> {
+async function resolveLinkPositions(db: EntityManager, orgId: string, events: TrackingEventInput[]): Promise<void> {
   const unresolved = events.filter((event) => event.kind === 'CLICK' && event.linkPosition === null && event.url !== null);
   if (unresolved.length === 0) return;
-  const rows = await runPrepared<{ org_id: string; send_id: string; position: number; url: string }>(db, LINK_POSITIONS, [
-    unresolved.map((event) => event.orgId),
+  const rows = await runPrepared<{ send_id: string; position: number; url: string }>(db, LINK_POSITIONS, [
+    orgId,
     unresolved.map((event) => event.sendId),
     unresolved.map((event) => event.url),
   ]);
-  const positions = new Map(rows.map((row) => [`${sendKey(row.org_id, row.send_id)} ${row.url}`, row.position]));
-  for (const event of unresolved) {
-    event.linkPosition = positions.get(`${sendKey(event.orgId, event.sendId)} ${event.url}`) ?? null;
-  }
+  const positions = new Map(rows.map((row) => [`${row.send_id} ${row.url}`, row.position]));
+  for (const event of unresolved) event.linkPosition = positions.get(`${event.sendId} ${event.url}`) ?? null;
 }
 
 /** Machine windows covering more than the history read around their client: their whole span is read. */
@@ -75,49 +92,15 @@ function windowsBeyondHistory(windows: readonly MachineWindow[], history: BatchH
   });
 }
 
-async function decide(db: EntityManager, events: TrackingEventInput[], history: BatchHistory, machineRules: boolean): Promise<BatchDecision> {
+async function decide(db: EntityManager, orgId: string, events: TrackingEventInput[], history: BatchHistory, machineRules: boolean): Promise<BatchDecision> {
   const decision = decideBatch(events, history, [], machineRules);
   const beyond = windowsBeyondHistory(decision.changedWindows, history);
-  return beyond.length === 0 ? decision : decideBatch(events, history, await readWindowEvents(db, beyond));
+  return beyond.length === 0 ? decision : decideBatch(events, history, await readWindowEvents(db, orgId, beyond));
 }
 
-function insertedChanges(decision: BatchDecision, counts: readonly boolean[], inserted: readonly boolean[]): CounterChange[] {
-  const changes: CounterChange[] = [];
-  decision.events.forEach((event, index) => {
-    if (!inserted[index] || (!counts[index] && !event.bot)) return;
-    changes.push({
-      orgId: event.orgId,
-      sendId: event.sendId,
-      kind: event.kind,
-      at: event.occurredAt.getTime(),
-      mpp: event.mpp,
-      counted: counts[index] ? 1 : 0,
-      bot: counts[index] ? 0 : 1,
-      linkPosition: event.linkPosition,
-      ipHash: event.ipHash,
-      webhook: counts[index] && event.source === 'WEBHOOK',
-    });
-  });
-  return changes;
-}
-
-const flipChanges = (flips: readonly Flip[]): CounterChange[] =>
-  flips.map(({ event, bot }) => ({
-    orgId: event.orgId,
-    sendId: event.sendId,
-    kind: event.kind,
-    at: event.at,
-    mpp: event.mpp,
-    counted: -1,
-    bot: bot ? 1 : 0,
-    linkPosition: event.linkPosition,
-    ipHash: event.ipHash,
-    webhook: false,
-  }));
-
-async function appendOnly(db: EntityManager, batch: readonly TrackingEventInput[], maybeRepeated: boolean): Promise<WriteOutcome> {
+async function appendOnly(db: EntityManager, orgId: string, batch: readonly TrackingEventInput[], maybeRepeated: boolean): Promise<WriteOutcome> {
   const counted = batch.map((event) => event.countable && !event.bot);
-  const { inserted: stored } = await insertEvents(db, batch, counted, maybeRepeated);
+  const { inserted: stored } = await insertEvents(db, orgId, batch, counted, maybeRepeated);
   return {
     counted: counted.map((flag, index) => flag && stored[index]),
     stored,
@@ -128,46 +111,60 @@ async function appendOnly(db: EntityManager, batch: readonly TrackingEventInput[
 }
 
 /**
- * Writes a batch within the caller's transaction (the webhook path adds its
- * own statements to the same transaction). Events of sends that do not exist,
- * or whose contact withdrew consent or was erased, are skipped.
+ * Writes a batch of one organisation within the caller's transaction (the
+ * webhook path adds its own statements to the same transaction). Events of
+ * sends that do not exist, or whose contact withdrew consent or was erased,
+ * are skipped.
  */
 export async function writeEvents(db: EntityManager, batch: readonly TrackingEventInput[], options: WriteOptions = {}): Promise<WriteOutcome> {
-  if (options.appendOnly) return appendOnly(db, batch, options.maybeRepeated ?? true);
-  // Every probe below is an index look-up per key. A table whose statistics
-  // say it is empty (a month's new partition, a freshly analyzed table) makes
-  // a sequential scan look free to the planner, and then each probe scans the
-  // whole partition as it fills. Seq scans only lose their appeal: hash joins
-  // (which the triggers on sends use over their transition tables) stay.
-  await db.query('SET LOCAL enable_seqscan = off');
-  const sends = await lockSends(db, batch);
-  const withheld = batch.map((event) => sends.get(sendKey(event.orgId, event.sendId))?.withheld);
-  const known = withheld.map((flag) => flag === false);
   const outcome: WriteOutcome = {
     counted: batch.map(() => false),
     stored: batch.map(() => false),
     bot: batch.map(() => false),
-    withheld: withheld.map((flag) => flag === true),
+    withheld: batch.map(() => false),
     written: { stored: [], reclassified: [] },
   };
+  if (batch.length === 0) return outcome;
+  const orgId = organisationOf(batch);
+  if (options.appendOnly) return appendOnly(db, orgId, batch, options.maybeRepeated ?? true);
+  // Every probe below is an index look-up per key. A table whose statistics
+  // say it is empty (a month's new partition, a freshly analyzed table) makes
+  // a sequential scan look free to the planner, and then each probe scans the
+  // whole partition as it fills. On Citus the setting must reach the workers,
+  // which plan the statements: set first, the propagation is a placeholder
+  // elsewhere.
+  await db.query(`SET LOCAL citus.propagate_set_commands = 'local'`);
+  await db.query('SET LOCAL enable_seqscan = off');
+
+  const sends = await lockSends(db, orgId, batch);
+  const known = batch.map((event) => sends.get(event.sendId)?.withheld === false);
+  batch.forEach((event, index) => (outcome.withheld[index] = sends.get(event.sendId)?.withheld === true));
   // Copies only where the writer fills something in (a webhook click's link position).
   const events = batch.filter((_, index) => known[index]).map((event) => (event.source === 'WEBHOOK' ? { ...event } : event));
   if (events.length === 0) return outcome;
-
-  await resolveLinkPositions(db, events);
+  await resolveLinkPositions(db, orgId, events);
   const rules = options.machineRules ?? true;
-  const history = await readHistory(db, events, sends, rules);
-  const decision = await decide(db, events, history, rules);
-  const { ids, inserted } = await insertEvents(db, decision.events, decision.counted, options.maybeRepeated ?? true);
+  const history = await readHistory(db, orgId, events, sends, rules);
+  const decision = await decide(db, orgId, events, history, rules);
+
+  const { ids, inserted } = await insertEvents(db, orgId, decision.events, decision.counted, options.maybeRepeated ?? true);
   // A repeat of a stored event neither counts nor moves anything again.
   const counts = decision.counted.map((flag, index) => flag && inserted[index]);
-  const flipped = await flipStoredEvents(db, decision.flips);
-  await storeMachineWindows(db, decision.changedWindows);
-  const changes = [...insertedChanges(decision, counts, inserted), ...flipChanges(flipped)];
-  await bumpSendCounters(db, changes, new Set(decision.changedWindows.map((window) => sendKey(window.orgId, window.sendId))));
-  await recordSendActivity(db, changes.map(activityOf), (orgId, sendId) => sends.get(sendKey(orgId, sendId)));
-  await bumpLinkCounters(db, linkDeltas(changes, history.clickedLinks, await lostClickers(db, flipped)));
+  const flipped = await flipStoredEvents(db, orgId, decision.flips);
+  await storeMachineWindows(db, orgId, decision.changedWindows);
+
+  const changes = [...newEventChanges(decision.events, counts, inserted), ...flipChanges(flipped)];
+  const machineSends = new Set(decision.changedWindows.map((window) => window.sendId));
+  const deltas = figureDeltas(changes, sends, machineSends, history.clickedLinks, await lostClickers(db, orgId, flipped));
+  await bumpSendCounters(db, orgId, deltas.sends);
+  await insertSendStatsDeltas(db, orgId, deltas.sendStats);
+  await recordSendActivity(db, orgId, deltas.activity);
+  await insertActivityDeltas(db, orgId, deltas.activityStats);
+  const clicked = await bumpLinkCounters(db, orgId, deltas.links);
+  await insertLinkStatsDeltas(db, orgId, linkStatsDeltas(deltas.links, clicked, sends));
   outcome.written = writtenBatch(decision.events, ids, inserted, counts, flipped);
+  await queueWrittenEvents(db, outcome.written);
+  await notifyActivity(db, outcome.written);
 
   let next = 0;
   batch.forEach((_, index) => {

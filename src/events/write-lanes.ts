@@ -1,6 +1,8 @@
-// Several writer transactions at once, each on sends of its own: a batch is
-// split by send, so two lanes never wait on each other's row locks, and the
-// events of one send stay in one lane in their order.
+// How a recorder batch becomes writer transactions: one organisation per
+// transaction (on Citus, its shard), and an organisation with many events
+// split by send over the lanes, so transactions running at once never wait
+// on each other's row locks. The events of one send stay in one transaction,
+// in their order.
 import type { PendingEvent } from './event';
 
 /** FNV-1a over the send id: cheap and evenly spread over uuids. */
@@ -13,11 +15,30 @@ function laneOf(sendId: string, lanes: number): number {
   return (hash >>> 0) % lanes;
 }
 
-export function splitBySend(events: readonly PendingEvent[], lanes: number): PendingEvent[][] {
-  if (lanes <= 1) return [events.slice()];
-  const split: PendingEvent[][] = Array.from({ length: lanes }, () => []);
-  for (const event of events) split[laneOf(event.sendId, lanes)].push(event);
-  return split.filter((lane) => lane.length > 0);
+/**
+ * The batch's transactions: per organisation, in the order each first
+ * appears; one with more than `laneSize` events is split by send over at
+ * most `lanes` transactions.
+ */
+export function cutPerOrganisation(events: readonly PendingEvent[], lanes: number, laneSize: number): PendingEvent[][] {
+  const byOrganisation = new Map<string, PendingEvent[]>();
+  for (const event of events) {
+    const group = byOrganisation.get(event.orgId);
+    if (group) group.push(event);
+    else byOrganisation.set(event.orgId, [event]);
+  }
+  const cut: PendingEvent[][] = [];
+  for (const group of byOrganisation.values()) {
+    const parts = Math.min(Math.max(lanes, 1), Math.ceil(group.length / Math.max(laneSize, 1)));
+    if (parts <= 1) {
+      cut.push(group);
+      continue;
+    }
+    const split: PendingEvent[][] = Array.from({ length: parts }, () => []);
+    for (const event of group) split[laneOf(event.sendId, parts)].push(event);
+    cut.push(...split.filter((part) => part.length > 0));
+  }
+  return cut;
 }
 
 /** Events written per second over the last few seconds, for the metrics. */

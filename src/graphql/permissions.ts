@@ -6,6 +6,7 @@ import type { Context } from './context';
 import { readsPrivacyAudit, seesWholeOrganisation } from '../auth/viewer';
 import { forbidden, unauthenticated } from '../errors';
 import { settingsOwner, type SettingsScope } from '../secrets/signing-key-rules';
+import { endpointScope, managedScope } from '../outbound/endpoint-access';
 
 export const isAuthenticated = rule({ cache: 'contextual' })((_parent, _args, context: Context) => {
   if (context.viewer) return true;
@@ -30,6 +31,17 @@ const canReadPrivacyAudit = rule({ cache: 'contextual' })((_parent, _args, conte
 );
 const readsPrivacyAuditTrail = chain(isAuthenticated, canReadPrivacyAudit);
 
+/** Outbound webhook endpoints: ORG for owners, admins and services; TEAM for a partner's own team. */
+const canManageEndpointsIn = rule({ cache: 'strict' })((_parent, args: { scope?: SettingsScope }, context: Context) =>
+  endpointScope(context.viewer, args.scope ?? 'ORG') ? true : forbidden('Not allowed to manage these webhook endpoints'),
+);
+const managesEndpointsIn = chain(isAuthenticated, canManageEndpointsIn);
+/** By id: any scope the caller manages; the resolver finds the id in that scope or not at all. */
+const canManageEndpoints = rule({ cache: 'contextual' })((_parent, _args, context: Context) =>
+  managedScope(context.viewer) ? true : forbidden('Not allowed to manage webhook endpoints'),
+);
+const managesEndpoints = chain(isAuthenticated, canManageEndpoints);
+
 // Feature modules add their fields here as they land.
 export const permissions = shield(
   {
@@ -47,6 +59,16 @@ export const permissions = shield(
       template: isAuthenticated,
       contactPrivacyActions: readsPrivacyAuditTrail,
       timeline: isAuthenticated,
+      webhookEndpoints: managesEndpointsIn,
+      webhookDeliveries: managesEndpoints,
+      // Live activity: every role; the SQL and the hub scope by organisation and sender (src/live).
+      activity: isAuthenticated,
+    },
+    // Checked for each event the stream emits (graphql-middleware wraps the
+    // field's resolve); the stream itself is opened only for an authenticated
+    // caller (http/graphql-stream.ts refuses the others before it opens).
+    Subscription: {
+      activity: isAuthenticated,
     },
     Mutation: {
       setMailgunSigningKey: managesSettings,
@@ -55,6 +77,12 @@ export const permissions = shield(
       instrumentEmail: isAuthenticated,
       setContactTrackingConsent: managesContactPrivacy,
       forgetContact: managesContactPrivacy,
+      createWebhookEndpoint: managesEndpointsIn,
+      updateWebhookEndpoint: managesEndpoints,
+      rotateWebhookSecret: managesEndpoints,
+      deleteWebhookEndpoint: managesEndpoints,
+      redeliverWebhook: managesEndpoints,
+      sendTestWebhook: managesEndpoints,
     },
     Viewer: allow,
     // Reached only through a visible send (the loader scopes by org and sender).
@@ -75,6 +103,12 @@ export const permissions = shield(
     LinkStat: allow,
     Recipient: allow,
     TimelinePoint: allow,
+    // Reached only through the webhook fields above, scoped in SQL to the caller's organisation and scope.
+    WebhookEndpoint: allow,
+    WebhookEndpointWithSecret: allow,
+    WebhookDelivery: allow,
+    // Reached only through Query.activity and Subscription.activity, scoped in SQL and in the hub.
+    ActivityEvent: allow,
   },
   {
     fallbackRule: deny,

@@ -13,6 +13,7 @@ import { repeatedFieldsRefusal } from '../graphql/repeated-fields';
 import { buildGraphQLSchema } from '../graphql/schema';
 import { refuseOversize } from './body';
 import { readGraphQLBody } from './graphql-body';
+import { subscriptionsOnStreamRule } from './graphql-stream';
 import { stringifyAnswer } from './json-off-thread';
 import { endInSlices, sendError, sendJson } from './respond';
 
@@ -56,6 +57,8 @@ export async function createGraphQLEndpoint(app: App): Promise<GraphQLEndpoint> 
     includeStacktraceInErrorResponses: false,
     // An instrumented email comes back in the answer: megabytes to serialise, off the main thread.
     stringifyResult: stringifyAnswer,
+    // The query limits are a plugin (they need the variables); subscriptions go to /graphql/stream.
+    validationRules: [subscriptionsOnStreamRule],
     parseOptions: { maxTokens: MAX_TOKENS },
     formatError: (formatted, error) =>
       formatGraphQLError(formatted, error, (unexpected) => {

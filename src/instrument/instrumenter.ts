@@ -7,6 +7,7 @@ import { changesOrganisationRecords, seesWholeOrganisation, type Viewer } from '
 import { forbidden } from '../errors';
 import { CLICK_PREFIX, OPEN_PREFIX } from '../routes/tracking';
 import { listUnsubscribeHeaders, mailgunVariables, messageIdHeader, mintedMessageId, type DeliveryHeaders, type MailgunVariables } from './delivery-headers';
+import { gmailClipWarnings } from './gmail-clip';
 import { recordSend } from './record-send';
 import type { SendRewriteResult } from './rewrite-for-send';
 import { rewriteWithoutBlocking } from './rewrite-off-thread';
@@ -66,7 +67,8 @@ export async function instrumentEmail(app: App, viewer: Viewer, input: Instrumen
     trackedLinks: kept?.links.length ?? 0,
     mailgunVariables: mailgunVariables(viewer.orgId, sendId),
     headers: { ...messageIdHeader(messageId), ...listUnsubscribeHeaders(request.unsubscribeUrl) },
-    warnings: instrumentWarnings({ linksCapped: kept?.linksCapped ?? false }),
+    // In the enum's order: the clip, then the cap.
+    warnings: [...gmailClipWarnings(kept?.html ?? request.html), ...instrumentWarnings({ linksCapped: kept?.linksCapped ?? false })],
   };
 }
 

@@ -2,12 +2,14 @@
 // locked, so a bounce, complaint, unsubscribe, consent withdrawal or erasure
 // being written at the same time either lands before the check (and the send
 // is refused, or recorded untracked) or waits until the send is committed;
-// then campaign, template, enrollment, the send, its links. Callers below
-// admin create the shared records they name but never change existing ones
-// (contract section 2): their send keeps what they gave it.
+// then campaign, template, enrollment, the send, its links, and what they
+// add to the stats and link rollups (nothing else maintains those figures).
+// Callers below admin create the shared records they name but never change
+// existing ones (contract section 2): their send keeps what they gave it.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ContactStatus } from '../db/entities/contact.entity';
 import { DomainError } from '../errors';
+import { linkFiguresInsert, sendFiguresInsert } from '../rollups/contributions';
 import type { RewrittenLink } from './rewriter';
 
 export interface SendRecord {
@@ -57,16 +59,18 @@ export async function recordSend(db: DataSource, send: SendRecord): Promise<{ tr
  * The upsert always updates, so it always returns the row and holds its lock to commit.
  * A suppressed contact's address is left as it is even in the row version the
  * refusal rolls back, so an erased one never holds an address again, not even
- * in a dead tuple or the WAL. Returns the contact's tracking consent.
+ * in a dead tuple or the WAL. Returns the contact's tracking consent. Times
+ * are parameters: Citus takes no now() in ON CONFLICT DO UPDATE on a
+ * distributed table.
  */
 async function upsertUnsuppressedContact(manager: EntityManager, send: SendRecord): Promise<boolean> {
   const [contact]: { status: ContactStatus; tracking_consent: boolean }[] = await manager.query(
     `INSERT INTO contacts (org_id, id, email) VALUES ($1, $2, $3)
      ON CONFLICT (org_id, id) DO UPDATE
        SET email = CASE WHEN contacts.status = 'ACTIVE' AND $4 THEN EXCLUDED.email ELSE contacts.email END,
-           updated_at = CASE WHEN contacts.status <> 'ACTIVE' OR NOT $4 OR contacts.email = EXCLUDED.email THEN contacts.updated_at ELSE now() END
+           updated_at = CASE WHEN contacts.status <> 'ACTIVE' OR NOT $4 OR contacts.email = EXCLUDED.email THEN contacts.updated_at ELSE $5::timestamptz END
      RETURNING status, tracking_consent`,
-    [send.orgId, send.contactId, send.recipientEmail, send.changesSharedRecords],
+    [send.orgId, send.contactId, send.recipientEmail, send.changesSharedRecords, new Date().toISOString()],
   );
   if (contact!.status !== 'ACTIVE') {
     const why = send.changesSharedRecords ? ` (${contact!.status})` : '';
@@ -78,22 +82,22 @@ async function upsertUnsuppressedContact(manager: EntityManager, send: SendRecor
 /**
  * Campaigns and templates: created on first sight; a name, when given and
  * different, replaces the stored one (for callers who change shared
- * records); a null name never erases it. Update-if-
- * renamed, else insert-or-nothing, rather than ON CONFLICT DO UPDATE: that
- * one locks the row even when nothing changes, and every send of a campaign
- * would queue behind the others on it. Two first sends racing with different
- * names keep one of them, as any two concurrent renames would.
+ * records); a null name never erases it. Update-if-renamed, and
+ * insert-or-nothing (a no-op after a rename, the row exists), rather than
+ * ON CONFLICT DO UPDATE: that one locks the row even when nothing changes,
+ * and every send of a campaign would queue behind the others on it. Two
+ * first sends racing with different names keep one of them, as any two
+ * concurrent renames would. (An INSERT ... SELECT fed by the renaming CTE is
+ * what Citus cannot plan; a plain INSERT ... VALUES beside it routes.)
  */
 async function upsertNamed(manager: EntityManager, table: 'campaigns' | 'templates', send: SendRecord, id: string, name: string | null): Promise<void> {
   await manager.query(
     `WITH renamed AS (
-       UPDATE ${table} SET name = $3, updated_at = now()
-       WHERE org_id = $1 AND id = $2 AND $4 AND $3::text IS NOT NULL AND name IS DISTINCT FROM $3
+       UPDATE ${table} SET name = $3, updated_at = $4::timestamptz
+       WHERE org_id = $1 AND id = $2 AND $5 AND $3::text IS NOT NULL AND name IS DISTINCT FROM $3
        RETURNING 1)
-     INSERT INTO ${table} (org_id, id, name)
-     SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM renamed)
-     ON CONFLICT (org_id, id) DO NOTHING`,
-    [send.orgId, id, name, send.changesSharedRecords],
+     INSERT INTO ${table} (org_id, id, name) VALUES ($1, $2, $3) ON CONFLICT (org_id, id) DO NOTHING`,
+    [send.orgId, id, name, new Date().toISOString(), send.changesSharedRecords],
   );
 }
 
@@ -109,22 +113,32 @@ async function upsertEnrollment(manager: EntityManager, send: SendRecord, enroll
      ON CONFLICT (org_id, id) DO UPDATE
        SET contact_id = EXCLUDED.contact_id,
            campaign_id = COALESCE(EXCLUDED.campaign_id, enrollments.campaign_id),
-           updated_at = now()
-     WHERE $5 AND (enrollments.contact_id IS DISTINCT FROM EXCLUDED.contact_id
+           updated_at = $5::timestamptz
+     WHERE $6 AND (enrollments.contact_id IS DISTINCT FROM EXCLUDED.contact_id
         OR enrollments.campaign_id IS DISTINCT FROM COALESCE(EXCLUDED.campaign_id, enrollments.campaign_id))`,
-    [send.orgId, enrollmentId, send.contactId, send.campaignId, send.changesSharedRecords],
+    [send.orgId, enrollmentId, send.contactId, send.campaignId, new Date().toISOString(), send.changesSharedRecords],
   );
 }
 
-/** The send and all its links in one statement: the links' arrays unnest in step. */
+/**
+ * The send, all its links and what they add to the stats and link rollups,
+ * in one statement: the links' arrays unnest in step, the figures are summed
+ * from the rows just inserted (rollups/contributions.ts).
+ */
 async function insertSend(manager: EntityManager, send: SendRecord): Promise<void> {
   await manager.query(
     `WITH send AS (
        INSERT INTO sends (org_id, id, sender_id, sender_team_id, contact_id, recipient_email, subject,
                           campaign_id, template_id, enrollment_id, step_index, message_id, tracked, tracked_links)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, cardinality($14::integer[])))
-     INSERT INTO send_links (org_id, send_id, position, url)
-     SELECT $1, $2, position, url FROM unnest($14::integer[], $15::text[]) AS link(position, url)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, cardinality($14::integer[]))
+       RETURNING *
+     ), links AS (
+       INSERT INTO send_links (org_id, send_id, position, url)
+       SELECT $1::text, $2::uuid, position, url FROM unnest($14::integer[], $15::text[]) AS link(position, url)
+       RETURNING *
+     ), send_figures AS (${sendFiguresInsert('send s', '1')}
+     ), link_figures AS (${linkFiguresInsert('links l', 'send s', '1')})
+     SELECT 1`,
     [
       send.orgId,
       send.sendId,

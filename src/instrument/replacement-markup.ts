@@ -37,16 +37,21 @@ export function formatAttributeValue(value: string, quote: ValueQuoting): string
 }
 
 /**
- * The open pixel. `width`/`height` attributes size it where CSS is stripped
- * (Outlook desktop); `display:block` keeps it from adding a line box's descender
- * gap under the content; `alt=""` marks it decorative for screen readers, and
- * `border:0` stops old clients drawing a border. The self-closing slash keeps
- * XHTML-doctype emails well formed and is ignored by HTML parsers.
+ * The open pixel (docs/rewriting.md#the-pixel says which client reads which
+ * part). `position:absolute` takes it out of the flow where CSS is honoured:
+ * no line box, no block between margins that would otherwise collapse, so
+ * nothing of the page moves or changes colour; `max-width:0;max-height:0`
+ * leave it no area to draw. Where `position` is stripped (Gmail),
+ * `display:block` and the zero maxima still keep it off any text line.
+ * `width`/`height` attributes give Outlook's Word engine, which ignores most
+ * CSS, a 1x1 image to load. Never `display:none`, which some proxies are
+ * suspected of not fetching. `alt=""` marks it decorative for screen
+ * readers; the self-closing slash keeps XHTML emails well formed.
  */
 export function openPixelTag(pixelUrl: string): string {
   return (
     `<img src="${escapeDoubleQuoted(pixelUrl)}" width="1" height="1" alt=""` +
-    ` style="display:block;width:1px;height:1px;border:0;" />`
+    ` style="position:absolute;display:block;width:1px;height:1px;max-width:0;max-height:0;border:0;margin:0;padding:0;overflow:hidden;" />`
   );
 }
 

@@ -6,6 +6,7 @@ import { ApiError, graphql } from './graphql.js';
 import { clearError, handleFailure, setStatus, showSignedIn, startPage, tokenOrAsk } from './session.js';
 import { CLEAR_KEY_MUTATION, SET_KEY_MUTATION, SETTINGS_QUERY, VIEWER_QUERY, keyScopeFor } from './settings-queries.js';
 import { currentToken } from './token.js';
+import { loadWebhooks, wireWebhooks } from './webhooks-panel.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -84,6 +85,7 @@ async function load() {
     const { viewer } = await graphql(token, VIEWER_QUERY, {});
     state.viewer = viewer;
     showSignedIn(viewer);
+    await loadWebhooks(viewer);
     const { scope, refusal } = keyScopeFor(viewer);
     state.scope = scope ?? null;
     $('refusal').hidden = !refusal;
@@ -104,7 +106,7 @@ async function save() {
   const clearing = $('clear-key').checked;
   const key = $('signing-key').value.trim();
   if (!clearing && key === '') {
-    showFieldError('Type or paste a key first, or tick "Remove the saved key".');
+    showFieldError('Type or paste a key first, or tick "Clear".');
     return $('signing-key').focus();
   }
   state.saving = true;
@@ -146,6 +148,7 @@ function wire() {
 }
 
 wire();
+wireWebhooks();
 startPage({
   submitLabel: 'Open the settings',
   content: 'settings',

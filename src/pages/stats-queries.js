@@ -49,3 +49,15 @@ export const recipientsQuery = (kind) => `query ${TITLES[kind]}Recipients(
     }
   }
 }`;
+
+// The Live panel: the latest events of the view, then the same as they happen
+// (over /graphql/stream, graphql-sse's protocol).
+const ACTIVITY_FIELDS = 'id type occurredAt sendId campaignId templateId contactId email subject source counted bot botReason mpp url';
+
+export const ACTIVITY_QUERY = `query LatestActivity($campaignId: ID, $templateId: ID, $limit: Int!) {
+  activity(campaignId: $campaignId, templateId: $templateId, limit: $limit) { ${ACTIVITY_FIELDS} }
+}`;
+
+export const LIVE_SUBSCRIPTION = `subscription LiveActivity($campaignId: ID, $templateId: ID) {
+  activity(campaignId: $campaignId, templateId: $templateId) { ${ACTIVITY_FIELDS} }
+}`;

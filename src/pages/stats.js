@@ -9,6 +9,7 @@ import { clearError, handleFailure, setStatus, showError, showSignedIn, startPag
 import { renderTimeline } from './stats-chart.js';
 import { breakdownCsv, linksCsv } from './stats-csv.js';
 import { CAMPAIGN_QUERY, DASHBOARD_QUERY, TEMPLATE_QUERY } from './stats-queries.js';
+import { createLivePanel } from './stats-live.js';
 import { showRecipients } from './stats-recipients.js';
 import { displayName, renderBreakdown, renderCards, renderDetail } from './stats-render.js';
 import { currentToken } from './token.js';
@@ -20,6 +21,8 @@ const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** What the drill-down's parts need from the page. */
 const session = { token: currentToken, status: setStatus, fail: handleFailure };
+
+const live = createLivePanel(currentToken);
 
 const state = {
   view: 'campaigns',
@@ -63,6 +66,8 @@ async function loadDashboard() {
     renderCards($('cards'), data.overview);
     renderTimeline($('overview-timeline'), data.timeline, `Activity, ${state.range.label}`);
     renderTable();
+    live.setNames(data.campaigns);
+    live.start();
     setStatus(`Showing ${state.range.label}: ${formatCount(data.overview.sends)} sends.`);
     if (state.open) await loadDetail(false);
   } catch (error) {
@@ -109,6 +114,8 @@ async function loadDetail(moveFocus) {
 
 function openDetail(id) {
   state.open = { kind: VIEWS[state.view].kind, id };
+  const row = state.dashboard[state.view].find((candidate) => candidate.id === id);
+  live.setScope({ ...state.open, name: row ? displayName(state.open.kind, row) : id });
   renderTable();
   void loadDetail(true);
 }
@@ -117,6 +124,7 @@ function openDetail(id) {
 function closeDetail(returnFocus = false) {
   const id = state.open?.id;
   state.open = null;
+  live.setScope(null);
   state.generation.detail++; // an answer still on its way must not reopen it
   $('detail').hidden = true;
   $('detail').replaceChildren();
@@ -173,5 +181,8 @@ startPage({
   forbiddenHint: "This token's role may not see these figures.",
   showsSendScope: true,
   load: loadDashboard,
-  reset: () => closeDetail(),
+  reset: () => {
+    live.stop();
+    closeDetail();
+  },
 });

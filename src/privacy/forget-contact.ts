@@ -1,11 +1,12 @@
 // forgetContact (contract section 7, GDPR Art. 17) in one transaction: the
 // contact's raw events deleted, its address blanked on the contact and on every
 // one of its sends, the contact ERASED, the audit row written. Counters and
-// stats rollups are aggregates and stay: the stats triggers on sends see no
-// figure change in the blanked rows and write no delta.
+// stats rollups are aggregates and stay: blanking an address and deleting raw
+// events move no figure, so no delta is written.
 import type { EntityManager } from 'typeorm';
 import type { App } from '../app';
 import type { Viewer } from '../auth/viewer';
+import { forgetContactDeliveries } from '../outbound/forget-deliveries';
 import { recordPrivacyAction, type ErasureCounts } from './privacy-actions';
 
 // In key order, like the event writer and the webhooks (sends_contact_idx
@@ -15,14 +16,16 @@ import { recordPrivacyAction, type ErasureCounts } from './privacy-actions';
 const LOCK_CONTACT_SENDS = `SELECT id FROM sends WHERE org_id = $1 AND contact_id = $2 ORDER BY org_id, id FOR UPDATE`;
 
 // An existing contact loses its address and its consent; an unknown one is
-// created erased, so the CRM cannot send to it later by mistake.
+// created erased, so the CRM cannot send to it later by mistake. The update
+// takes its time from the proposed row (EXCLUDED): Citus runs the update on
+// a worker and refuses now() there.
 const ERASE_CONTACT = `
-  INSERT INTO contacts (org_id, id, email, status, status_changed_at, tracking_consent)
-  VALUES ($1, $2, '', 'ERASED', now(), false)
+  INSERT INTO contacts (org_id, id, email, status, status_changed_at, tracking_consent, updated_at)
+  VALUES ($1, $2, '', 'ERASED', now(), false, now())
   ON CONFLICT (org_id, id) DO UPDATE
     SET email = '', status = 'ERASED', tracking_consent = false,
-        status_changed_at = CASE WHEN contacts.status = 'ERASED' THEN contacts.status_changed_at ELSE now() END,
-        updated_at = CASE WHEN contacts.status = 'ERASED' THEN contacts.updated_at ELSE now() END`;
+        status_changed_at = CASE WHEN contacts.status = 'ERASED' THEN contacts.status_changed_at ELSE EXCLUDED.status_changed_at END,
+        updated_at = CASE WHEN contacts.status = 'ERASED' THEN contacts.updated_at ELSE EXCLUDED.updated_at END`;
 
 // After the contact is locked no new send can appear for it (instrumentEmail
 // locks the contact first); this statement's snapshot also sees a send that
@@ -62,6 +65,7 @@ export async function forgetContact(app: App, viewer: Viewer, contactId: string)
       eventsDeleted: await count(manager, DELETE_EVENTS, parameters),
     };
     await manager.query(DELETE_MACHINE_WINDOWS, parameters);
+    await forgetContactDeliveries(manager, viewer.orgId, contactId);
     await recordPrivacyAction(manager, viewer, contactId, 'ERASED', erased);
     return erased;
   });

@@ -14,16 +14,17 @@ import { recordPrivacyAction } from './privacy-actions';
  * contact the CRM has not sent to yet is created with its preference (and an
  * empty address until its first send), so that first send is already untracked.
  * An erased contact stays untracked: withdrawing again is a no-op, giving
- * consent is refused.
+ * consent is refused. The time comes from the proposed row (EXCLUDED): on
+ * Citus the DO UPDATE runs on a worker, which refuses now().
  */
 export async function setTrackingConsent(db: DataSource, viewer: Viewer, contactId: string, consent: boolean): Promise<ContactRecord> {
   return db.transaction(async (manager) => {
     const [contact]: ContactRecord[] = await manager.query(
-      `INSERT INTO contacts (org_id, id, email, tracking_consent) VALUES ($1, $2, '', $3)
+      `INSERT INTO contacts (org_id, id, email, tracking_consent, updated_at) VALUES ($1, $2, '', $3, now())
        ON CONFLICT (org_id, id) DO UPDATE
          SET tracking_consent = CASE WHEN contacts.status = 'ERASED' THEN contacts.tracking_consent ELSE EXCLUDED.tracking_consent END,
              updated_at = CASE WHEN contacts.status <> 'ERASED' AND contacts.tracking_consent <> EXCLUDED.tracking_consent
-                               THEN now() ELSE contacts.updated_at END
+                               THEN EXCLUDED.updated_at ELSE contacts.updated_at END
        RETURNING id, email, status, tracking_consent AS "trackingConsent"`,
       [viewer.orgId, contactId, consent],
     );

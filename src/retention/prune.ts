@@ -3,6 +3,8 @@
 // wholly older than the cutoff are dropped (instant, no bloat); the partition
 // that straddles the cutoff, and the default partition, are deleted by range.
 import type { DataSource, EntityManager } from 'typeorm';
+import { pruneDeliveries } from '../outbound/forget-deliveries';
+import { pruneLeftovers } from '../live/live-streams';
 
 export interface PruneResult {
   /** false when another instance held the retention lock: nothing was done */
@@ -10,6 +12,8 @@ export interface PruneResult {
   cutoff: Date;
   deleted: number;
   droppedPartitions: string[];
+  /** outbound webhook delivery records deleted with them */
+  deliveriesDeleted: number;
 }
 
 /** One key for the whole cluster of instances: a second pruner skips instead of queueing. */
@@ -62,15 +66,17 @@ export async function pruneRawEvents(db: DataSource, retentionDays: number, now 
   const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
   return db.transaction(async (manager) => {
     const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS locked`);
-    if (!locked) return { ran: false, cutoff, deleted: 0, droppedPartitions: [] };
+    if (!locked) return { ran: false, cutoff, deleted: 0, droppedPartitions: [], deliveriesDeleted: 0 };
     // Dropping a partition needs an exclusive lock on tracking_events; waiting
     // long for it would queue every writer behind us, so give up and retry later.
     await manager.query(`SET LOCAL lock_timeout = '2s'`);
     const { deleted, dropped } = await prunePartitions(manager, cutoff);
     await forgetOldWebhookIds(manager, now);
     await forgetOldMachineWindows(manager, cutoff);
+    const deliveriesDeleted = await pruneDeliveries(manager, cutoff);
+    await pruneLeftovers(manager);
     await ensureUpcomingPartitions(manager, now);
-    return { ran: true, cutoff, deleted, droppedPartitions: dropped };
+    return { ran: true, cutoff, deleted, droppedPartitions: dropped, deliveriesDeleted };
   });
 }
 

@@ -26,7 +26,7 @@ export function scheduleRetention(
     running = pruneRawEvents(db, retentionDays)
       .then((result) => {
         if (result.ran && result.deleted > 0) {
-          log.info({ deleted: result.deleted, cutoff: result.cutoff, dropped: result.droppedPartitions }, 'retention: raw events pruned');
+          log.info({ deleted: result.deleted, cutoff: result.cutoff, dropped: result.droppedPartitions, deliveries: result.deliveriesDeleted }, 'retention: raw events pruned');
         }
       })
       .catch((error: unknown) => log.warn({ err: error }, 'retention run failed; will retry at the next interval'))

@@ -55,14 +55,17 @@ const CONTENT_TYPES: Record<string, string> = {
 const ASSET_NAME = /^[a-z][a-z0-9-]*\.(?:js|css)$/;
 
 // The only files served from node_modules, under names of ours so the pages
-// never see node_modules paths: uPlot's ES module and its stylesheet, and
-// GraphiQL's browser build with the React it runs on (the explorer).
-// React and GraphiQL list only their module entries in package.json
-// "exports": their browser builds are found beside their package.json.
+// never see node_modules paths: uPlot's ES module and its stylesheet,
+// graphql-sse's browser client (its UMD file: the package exports no path to
+// it, so it is found beside the package's entry), and GraphiQL's browser
+// build with the React it runs on (the explorer). React and GraphiQL list
+// only their module entries in package.json "exports": their browser builds
+// are found beside their package.json.
 const packageFile = (name: string, file: string) => path.join(path.dirname(require.resolve(`${name}/package.json`)), file);
 const VENDOR_FILES: Record<string, string> = {
   'uplot.js': require.resolve('uplot/dist/uPlot.esm.js'),
   'uplot.css': require.resolve('uplot/dist/uPlot.min.css'),
+  'graphql-sse.js': path.join(path.dirname(require.resolve('graphql-sse')), '..', 'umd', 'graphql-sse.min.js'),
   'react.js': packageFile('react', 'umd/react.production.min.js'),
   'react-dom.js': packageFile('react-dom', 'umd/react-dom.production.min.js'),
   'graphiql.js': packageFile('graphiql', 'graphiql.min.js'),

@@ -28,6 +28,9 @@ export async function readSigningKeyState(db: DataSource, owner: SettingsOwner):
   return toState(rows[0]);
 }
 
+// The upserts below take updated_at from the proposed row (EXCLUDED): on
+// Citus the DO UPDATE runs on the worker holding the row, which refuses now().
+
 /** Seals the key for its row and stores it, replacing any previous one. */
 export async function storeSigningKey(db: DataSource, encryptionKey: Buffer, owner: SettingsOwner, key: string): Promise<SigningKeyState> {
   const sealed = sealSecret(encryptionKey, key, signingKeyContext(owner.orgId, owner.teamId));
@@ -35,7 +38,7 @@ export async function storeSigningKey(db: DataSource, encryptionKey: Buffer, own
     `INSERT INTO email_settings (org_id, team_id, mailgun_signing_key_enc, updated_at)
      VALUES ($1, $2, $3, now())
      ON CONFLICT (org_id, team_id) DO UPDATE
-       SET mailgun_signing_key_enc = EXCLUDED.mailgun_signing_key_enc, updated_at = now()
+       SET mailgun_signing_key_enc = EXCLUDED.mailgun_signing_key_enc, updated_at = EXCLUDED.updated_at
      RETURNING true AS key_set, updated_at`,
     [owner.orgId, owner.teamId, sealed],
   );
@@ -47,7 +50,7 @@ export async function clearSigningKey(db: DataSource, owner: SettingsOwner): Pro
   const rows: StateRow[] = await db.query(
     `INSERT INTO email_settings (org_id, team_id, mailgun_signing_key_enc, updated_at)
      VALUES ($1, $2, NULL, now())
-     ON CONFLICT (org_id, team_id) DO UPDATE SET mailgun_signing_key_enc = NULL, updated_at = now()
+     ON CONFLICT (org_id, team_id) DO UPDATE SET mailgun_signing_key_enc = NULL, updated_at = EXCLUDED.updated_at
      RETURNING false AS key_set, updated_at`,
     [owner.orgId, owner.teamId],
   );

@@ -1,31 +1,46 @@
-// Folds pending stats deltas into the rollups (compact_send_stats,
-// compact_send_link_stats and compact_send_activity, migrations
-// 1764300000000/1 and 1764600000003). Readers add pending
-// deltas themselves, so compaction never changes a figure: it only keeps the
-// deltas few, and reads fast.
+// Folds pending stats deltas into the rollups, one organisation's at a time
+// (src/rollups/compact-organisation.ts): every statement stays on that
+// organisation's shard on Citus. Readers add pending deltas themselves, so
+// compaction never changes a figure: it only keeps the deltas few, and reads
+// fast.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../logger';
-
-/** Deltas folded per transaction, so one compaction never holds locks for long. */
-const BATCH = 50_000;
-export const COMPACTION_INTERVAL_MS = 5_000;
+import { foldOrganisation, holdCompaction, transactionOf } from '../rollups/compact-organisation';
 
 /**
- * Folds every send and link delta committed so far (and, inside a
- * transaction, the transaction's own). wait = false gives up at once when
- * another process is compacting (it will fold these too).
+ * Organisations folded per transaction: each transaction takes the
+ * compaction lock again (a move of sends may come in between), and a
+ * process that finds it taken skips its run. On Citus, a transaction of
+ * several organisations spans their shards (two-phase commit), each
+ * statement on one.
+ */
+const ORGANISATIONS_PER_TRANSACTION = 100;
+
+export const COMPACTION_INTERVAL_MS = 5_000;
+
+// A scan of the three (small) delta tables; on Citus, a read of every shard.
+const PENDING_ORGANISATIONS = `
+  SELECT org_id FROM send_stats_deltas UNION SELECT org_id FROM send_link_stats_deltas UNION SELECT org_id FROM send_activity_deltas`;
+
+/**
+ * Folds every delta committed so far (and, inside a transaction, the
+ * transaction's own). wait = false gives up at once when another process is
+ * compacting (it folds these too).
  */
 export async function compactSendStats(db: DataSource | EntityManager, wait = true): Promise<number> {
+  const orgs: { org_id: string }[] = await db.query(PENDING_ORGANISATIONS);
   let total = 0;
-  for (;;) {
-    const [row]: { sends: string; links: string; activity: string }[] = await db.query(
-      'SELECT compact_send_stats($1, $2) AS sends, compact_send_link_stats($1, $2) AS links, compact_send_activity($1, $2) AS activity',
-      [BATCH, wait],
-    );
-    const folded = [row.sends, row.links, row.activity].map(Number);
-    total += folded.reduce((sum, count) => sum + count, 0);
-    if (folded.every((count) => count < BATCH)) return total;
+  for (let start = 0; start < orgs.length; start += ORGANISATIONS_PER_TRANSACTION) {
+    const folded = await transactionOf(db, async (manager) => {
+      if (!(await holdCompaction(manager, wait))) return null;
+      let sum = 0;
+      for (const { org_id: orgId } of orgs.slice(start, start + ORGANISATIONS_PER_TRANSACTION)) sum += await foldOrganisation(manager, orgId);
+      return sum;
+    });
+    if (folded === null) break;
+    total += folded;
   }
+  return total;
 }
 
 /** One per process (App.compactor): compacts every few seconds while the data source is open, one run at a time. */

@@ -4,6 +4,7 @@
 // summed from them, so counters and events agree as the recorder would leave
 // them. Used by the stats benchmark and meant for `npm run demo`.
 import type { DataSource, EntityManager } from 'typeorm';
+import { addLinkFigures, addSendFigures } from '../rollups/contributions';
 import { compactSendStats } from './compaction';
 import { ACTIVITY_CTE, BOT_COUNTS, COUNTED_OPENS, rollUpActivity } from './generate-activity';
 
@@ -153,6 +154,10 @@ async function generateChunk(db: EntityManager, options: Required<GenerateOption
      ORDER BY s.id`,
     [options.orgId, options.now.toISOString()],
   );
+  // What the chunk's sends and links add to the rollups, as the instrumenter adds a send's.
+  const ids = (await db.query(`SELECT id FROM gen_sends`)).map((row: { id: string }) => row.id);
+  await addSendFigures(db, options.orgId, ids, 1);
+  await addLinkFigures(db, options.orgId, ids, 1);
   // Folded now, while the next chunk is being generated on the other connection.
   await compactSendStats(db);
 }

@@ -1,16 +1,19 @@
 // Verified ingestion of Mailgun events, batched across concurrent requests:
-// requests arriving together share one send look-up and one transaction
-// (group commit), and each still gets its own answer. The whole handling of
-// an event is that one transaction, so an answer of 200 always means stored:
-// any database failure answers "unavailable" and Mailgun retries later.
+// requests arriving together share one send look-up, then one transaction
+// per organisation (group commit), and each still gets its own answer. The
+// whole handling of an event is its organisation's transaction, so an answer
+// of 200 always means stored: any database failure answers "unavailable" and
+// Mailgun retries later. Every statement of that transaction takes the
+// organisation as a scalar (on Citus, its shard); events of no known send
+// are claimed under '' in a transaction of their own.
 import type { EntityManager } from 'typeorm';
 import type { App } from '../app';
 import { writeEvents } from '../events/write-events';
 import { applyDeliveryEffects, type VerifiedEvent } from './apply-effects';
-import { claimEventsAndTokens, pruneTokens, releaseEvents, type Claim } from './claims';
+import { claimEvents, claimTokens, pruneTokens, releaseEvents } from './claims';
 import type { MailgunEvent } from './map-mailgun-event';
-import { toTrackingEvent, type WebhookEventHelpers } from './map-tracking-event';
-import { findWebhookSends, type WebhookSend } from './send-lookup';
+import { toTrackingEvent, type SendRef, type WebhookEventHelpers } from './map-tracking-event';
+import { lockWebhookSends, resolveWebhookSends, type WebhookSend } from './send-lookup';
 import { verifyMailgunSignature, type MailgunSignature } from './signature';
 import { chooseSigningKey, KeyOpener } from './signing-key';
 import { hasEffect } from './status-rules';
@@ -29,11 +32,20 @@ interface Pending {
   resolve(outcome: IngestOutcome): void;
 }
 
+/** An event of a batch, with where it goes: its send as the look-up found it, or none. */
+interface Routed {
+  index: number;
+  pending: Pending;
+  send: SendRef | null;
+}
+
 interface Candidate {
   index: number;
   event: MailgunEvent;
   send: WebhookSend | null;
-  claim: Claim;
+  /** the organisation whose key verified it, '' for the platform key: its token's scope */
+  owner: string;
+  token: string;
 }
 
 export interface IngestOptions {
@@ -130,19 +142,36 @@ export class WebhookIngester {
   }
 
   private async run(batch: Pending[]): Promise<void> {
-    let outcomes: IngestOutcome[];
+    const outcomes: IngestOutcome[] = batch.map(() => 'unverified');
+    let found: (SendRef | null)[];
     try {
-      outcomes = await this.ingestBatch(batch);
+      found = await resolveWebhookSends(this.app.db.manager, batch.map((pending) => pending.event));
     } catch (error) {
-      if (batch.length > 1 && !isConnectionError(error)) {
-        // Something in the batch rather than the database: isolate the culprit.
-        outcomes = [];
-        for (const pending of batch) outcomes.push(await this.ingestBatch([pending]).then(([outcome]) => outcome, (failure: unknown) => this.failed(failure)));
+      batch.forEach((pending) => pending.resolve(this.failed(error)));
+      return;
+    }
+    const byOrganisation = new Map<string, Routed[]>();
+    batch.forEach((pending, index) => {
+      const send = found[index];
+      const group = byOrganisation.get(send?.orgId ?? '') ?? [];
+      group.push({ index, pending, send });
+      byOrganisation.set(send?.orgId ?? '', group);
+    });
+    for (const [orgId, group] of byOrganisation) await this.runGroup(orgId, group, outcomes);
+    batch.forEach((pending, index) => pending.resolve(outcomes[index]));
+  }
+
+  /** One organisation's events in one transaction; something in them rather than the database: each alone. */
+  private async runGroup(orgId: string, group: readonly Routed[], outcomes: IngestOutcome[]): Promise<void> {
+    try {
+      await this.ingestGroup(orgId, group, outcomes);
+    } catch (error) {
+      if (group.length > 1 && !isConnectionError(error)) {
+        for (const routed of group) await this.ingestGroup(orgId, [routed], outcomes).catch((failure: unknown) => (outcomes[routed.index] = this.failed(failure)));
       } else {
-        outcomes = batch.map(() => this.failed(error));
+        for (const routed of group) outcomes[routed.index] = this.failed(error);
       }
     }
-    batch.forEach((pending, index) => pending.resolve(outcomes[index]));
   }
 
   private failed(error: unknown): IngestOutcome {
@@ -150,73 +179,79 @@ export class WebhookIngester {
     return 'unavailable';
   }
 
-  /** One transaction: find and lock the sends, verify, claim, apply. */
-  private async ingestBatch(batch: readonly Pending[]): Promise<IngestOutcome[]> {
-    const outcomes: IngestOutcome[] = batch.map(() => 'unverified');
+  /** One transaction: lock the organisation's sends, verify, claim, apply. Outcomes are written only once it commits. */
+  private async ingestGroup(orgId: string, group: readonly Routed[], outcomes: IngestOutcome[]): Promise<void> {
+    const decided = new Map<number, IngestOutcome>();
     await this.app.db.transaction(async (db) => {
-      const candidates = this.verify(batch, await findWebhookSends(db, batch.map((pending) => pending.event)));
-      if (candidates.length > 0) await this.store(db, candidates, outcomes);
+      const sendIds = group.flatMap(({ send }) => (send ? [send.sendId] : []));
+      const locked = orgId === '' ? new Map<string, WebhookSend>() : await lockWebhookSends(db, orgId, sendIds);
+      // A send the look-up found and that is gone by now is an unknown send.
+      const candidates = this.verify(group.map(({ index, pending, send }) => ({ index, pending, send: send ? (locked.get(send.sendId) ?? null) : null })));
+      if (candidates.length > 0) await this.store(db, orgId, candidates, decided);
     });
-    return outcomes;
+    for (const { index } of group) outcomes[index] = decided.get(index) ?? 'unverified';
   }
 
   /** The events whose signature verifies with their send's key (an unknown send: the platform key). */
-  private verify(batch: readonly Pending[], sends: readonly (WebhookSend | null)[]): Candidate[] {
+  private verify(group: readonly { index: number; pending: Pending; send: WebhookSend | null }[]): Candidate[] {
     const opener = new KeyOpener(this.app.config.secretsEncryptionKey);
     const candidates: Candidate[] = [];
-    batch.forEach(({ signature, event }, index) => {
-      const send = sends[index];
+    for (const { index, pending, send } of group) {
+      const { signature, event } = pending;
       const choice = chooseSigningKey(send, this.app.config.mailgunWebhookSigningKey, opener);
       if (choice.key === null) {
         if (choice.reason === 'stored key unreadable') {
           this.app.log.error({ orgId: send?.orgId, teamId: send?.senderTeamId }, 'mailgun webhook: stored signing key cannot be decrypted');
         }
-        return;
+        continue;
       }
-      if (!verifyMailgunSignature(choice.key, signature)) return;
-      // Events of unknown sends are claimed under '' like the platform key's tokens.
-      candidates.push({ index, event: notLongBeforeItsSend(event, send), send, claim: { orgId: send?.orgId ?? '', eventId: event.id, owner: choice.owner, token: signature.token } });
-    });
+      if (!verifyMailgunSignature(choice.key, signature)) continue;
+      candidates.push({ index, event: notLongBeforeItsSend(event, send), send, owner: choice.owner, token: signature.token });
+    }
     return candidates;
   }
 
-  /** Claims, then effects, in the caller's transaction; fills in each candidate's outcome. */
-  private async store(db: EntityManager, candidates: readonly Candidate[], outcomes: IngestOutcome[]): Promise<void> {
+  /** Claims, then effects, in the organisation's transaction; decides each candidate's outcome. */
+  private async store(db: EntityManager, orgId: string, candidates: readonly Candidate[], outcomes: Map<number, IngestOutcome>): Promise<void> {
     // Repeats within the batch: the same event again, or its token with another event.
     const events = new Set<string>();
     const tokens = new Set<string>();
     const distinct: Candidate[] = [];
     for (const candidate of candidates) {
-      const { orgId, eventId, owner, token } = candidate.claim;
-      if (events.has(`${orgId}\n${eventId}`)) outcomes[candidate.index] = 'duplicate';
-      else if (tokens.has(`${owner}\n${token}`)) outcomes[candidate.index] = 'replayed';
+      if (events.has(candidate.event.id)) outcomes.set(candidate.index, 'duplicate');
+      else if (tokens.has(`${candidate.owner}\n${candidate.token}`)) outcomes.set(candidate.index, 'replayed');
       else {
-        events.add(`${orgId}\n${eventId}`);
-        tokens.add(`${owner}\n${token}`);
+        events.add(candidate.event.id);
+        tokens.add(`${candidate.owner}\n${candidate.token}`);
         distinct.push(candidate);
       }
     }
-    if (++this.batches % PRUNE_EVERY_BATCHES === 0) await pruneTokens(db, distinct.map((candidate) => candidate.claim.owner));
-    const results = await claimEventsAndTokens(db, distinct.map((candidate) => candidate.claim));
+    const owners = [...new Set(distinct.map((candidate) => candidate.owner))].sort();
+    if (++this.batches % PRUNE_EVERY_BATCHES === 0) for (const owner of owners) await pruneTokens(db, owner);
+    const claimed = await claimEvents(db, orgId, distinct.map((candidate) => candidate.event.id));
+    const fresh = new Set<string>();
+    for (const owner of owners) {
+      const tokensOf = distinct.filter((candidate) => candidate.owner === owner && claimed.has(candidate.event.id)).map((candidate) => candidate.token);
+      for (const token of await claimTokens(db, owner, tokensOf)) fresh.add(`${owner}\n${token}`);
+    }
 
-    const replays: Claim[] = [];
+    const replays: string[] = [];
     const verified: (VerifiedEvent & { index: number })[] = [];
-    distinct.forEach((candidate, position) => {
-      const { claimed, tokenFresh } = results[position];
-      if (!claimed) outcomes[candidate.index] = 'duplicate';
-      else if (!tokenFresh) {
-        outcomes[candidate.index] = 'replayed';
-        replays.push(candidate.claim);
+    for (const candidate of distinct) {
+      if (!claimed.has(candidate.event.id)) outcomes.set(candidate.index, 'duplicate');
+      else if (!fresh.has(`${candidate.owner}\n${candidate.token}`)) {
+        outcomes.set(candidate.index, 'replayed');
+        replays.push(candidate.event.id);
       } else {
         // A send of an erased contact has no address left (privacy/forget-contact.ts): like an unknown
         // send, nothing about it is recorded any more, neither status nor suppression nor event.
         const send = candidate.send !== null && candidate.send.recipientEmail !== '' ? candidate.send : null;
-        outcomes[candidate.index] = send !== null && hasEffect(candidate.event) ? 'processed' : 'ignored';
+        outcomes.set(candidate.index, send !== null && hasEffect(candidate.event) ? 'processed' : 'ignored');
         if (send !== null) verified.push({ event: candidate.event, send, index: candidate.index });
       }
-    });
-    await releaseEvents(db, replays);
-    await applyDeliveryEffects(db, verified);
+    }
+    await releaseEvents(db, orgId, replays);
+    await applyDeliveryEffects(db, orgId, verified);
     const tracking = verified.flatMap(({ event, send, index }) => {
       const input = toTrackingEvent(event, send, this.helpers);
       return input ? [{ input, index }] : [];
@@ -225,7 +260,7 @@ export class WebhookIngester {
     const written = await writeEvents(db, tracking.map(({ input }) => input));
     // An open or click of a contact who withdrew consent or was erased is answered like one of an unknown send.
     tracking.forEach(({ index }, position) => {
-      if (written.withheld[position]) outcomes[index] = 'ignored';
+      if (written.withheld[position]) outcomes.set(index, 'ignored');
     });
   }
 }

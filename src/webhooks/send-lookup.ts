@@ -1,25 +1,21 @@
-// Finds and locks the sends a batch of webhook events are about, with their
-// status and the sealed signing keys that may verify them, in one statement
-// at the start of the batch's transaction. An event names its send by
-// user-variables send_id (with org_id, or alone: a uuid is unique across
-// organisations); an event without a usable send_id (none, not a uuid, or
-// none of ours) is matched by its Message-Id. A Message-Id belongs to the
-// organisation that recorded the earliest send carrying it: another
-// organisation can only learn it from the email, after it went out, so its
-// copy is always later and never matched (docs/webhooks.md, "Finding the
-// send"). Within the owner, exactly one send must carry it. Whichever way it
-// was found, the event is then verified with that send's own key
+// Finds the sends a batch of webhook events are about (send-refs.ts: on the
+// organisation's shard when the event names it, else on every shard), then,
+// in each organisation's own transaction, locks them with their status and
+// the sealed signing keys that may verify them. Whichever way a send was
+// found, the event is then verified with that send's own key
 // (signing-key.ts), which is what keeps one organisation from writing to
-// another's sends.
+// another's sends. The lock and the keys are one organisation's.
 import type { EntityManager } from 'typeorm';
 import type { SendStatus } from '../db/entities/send.entity';
-import type { MailgunEvent } from './map-mailgun-event';
 import { runPrepared, type PreparedStatement } from '../db/prepared';
+import { findSendRefs, type SendRef } from './send-refs';
 
-export interface WebhookSend {
-  orgId: string;
-  sendId: string;
+export interface WebhookSend extends SendRef {
   senderTeamId: string | null;
+  senderId: string;
+  campaignId: string | null;
+  templateId: string | null;
+  tracked: boolean;
   contactId: string;
   recipientEmail: string;
   /** when instrumentEmail recorded it: no event of the send can be older */
@@ -34,9 +30,12 @@ export interface WebhookSend {
 }
 
 interface Row {
-  org_id: string;
   id: string;
   sender_team_id: string | null;
+  sender_id: string;
+  campaign_id: string | null;
+  template_id: string | null;
+  tracked: boolean;
   contact_id: string;
   recipient_email: string;
   sent_at: Date;
@@ -44,95 +43,60 @@ interface Row {
   status_changed_at: Date | null;
 }
 
-// Each branch is a LATERAL probe per key, so every look-up is an index scan:
-// the primary key (org_id, id); the primary key skip-scanned on its leading
-// org_id for a send id alone (PostgreSQL 18); sends_by_message_id_idx
-// (message_id, org_id) for the Message-Id, stored with or without angle
-// brackets, probed only for the events no send id matched: first for the
-// organisation of its earliest send (the few sends carrying one Message-Id
-// sorted by time), then within that organisation. The send-id and
-// Message-Id probes stop at two rows: a second one makes the match ambiguous.
-export const FIND_SENDS: PreparedStatement = {
-  name: 'mailgun-find-sends-v4',
-  text: `
-  WITH k AS (
-    SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::text[]) AS k(i, org_id, send_id, message_id)
-  ), by_send_id AS (
-    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-      SELECT org_id, id FROM sends WHERE org_id = k.org_id AND id = k.send_id) s
-    WHERE k.send_id IS NOT NULL AND k.org_id IS NOT NULL
-    UNION ALL
-    SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-      SELECT org_id, id FROM sends WHERE id = k.send_id LIMIT 2) s
-    WHERE k.send_id IS NOT NULL AND k.org_id IS NULL
-  )
-  SELECT i, org_id, id FROM by_send_id
-  UNION ALL
-  SELECT k.i, s.org_id, s.id FROM k CROSS JOIN LATERAL (
-    SELECT org_id FROM sends WHERE message_id IN (k.message_id, '<' || k.message_id || '>')
-    ORDER BY sent_at, id LIMIT 1) owner
-  CROSS JOIN LATERAL (
-    SELECT org_id, id FROM sends WHERE message_id IN (k.message_id, '<' || k.message_id || '>') AND org_id = owner.org_id LIMIT 2) s
-  WHERE k.message_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM by_send_id b WHERE b.i = k.i)`,
-};
-
-// Then the sends found are locked, in key order (the order the event writer
-// locks them in, so webhook and pixel batches queue on the same rows instead
-// of deadlocking), by a statement on sends alone: a locking statement that
-// joins, when a concurrent writer updates the row it waits for, can re-check
-// it into the wrong number of rows (a lost look-up, seen under load). Send
-// ids are unique, so the two ANY lists select exactly the pairs found.
+// Then, in the organisation's transaction, the sends found are locked, in
+// key order (the order the event writer locks them in, so webhook and pixel
+// batches queue on the same rows instead of deadlocking), by a statement on
+// sends alone: a locking statement that joins, when a concurrent writer
+// updates the row it waits for, can re-check it into the wrong number of rows
+// (a lost look-up, seen under load).
 const LOCK_SENDS: PreparedStatement = {
-  name: 'mailgun-lock-sends-v2',
+  name: 'mailgun-lock-sends-v3',
   text: `
-  SELECT org_id, id, sender_team_id, contact_id, recipient_email, sent_at, status, status_changed_at
-  FROM sends WHERE org_id = ANY($1::text[]) AND id = ANY($2::uuid[])
-  ORDER BY org_id, id
+  SELECT id, sender_team_id, sender_id, campaign_id, template_id, tracked, contact_id, recipient_email, sent_at, status, status_changed_at
+  FROM sends WHERE org_id = $1 AND id = ANY($2::uuid[])
+  ORDER BY id
   FOR UPDATE`,
 };
 
-// The sealed keys that may verify the sends' events: the teams' and the organisations'.
+// The sealed keys that may verify the sends' events: the teams' and the organisation's.
 const SIGNING_KEYS: PreparedStatement = {
-  name: 'mailgun-signing-keys-v1',
+  name: 'mailgun-signing-keys-v2',
   text: `
-  SELECT org_id, team_id, mailgun_signing_key_enc AS key FROM email_settings
-  WHERE org_id = ANY($1::text[]) AND mailgun_signing_key_enc IS NOT NULL`,
+  SELECT team_id, mailgun_signing_key_enc AS key FROM email_settings
+  WHERE org_id = $1 AND mailgun_signing_key_enc IS NOT NULL`,
 };
 
-/** One answer per event, in order: its send, or null when none (or more than one) matches. */
-export async function findWebhookSends(db: EntityManager, events: readonly MailgunEvent[]): Promise<(WebhookSend | null)[]> {
-  const wanted = events.map((event, i) => ({ event, i })).filter(({ event }) => event.sendId !== null || event.messageId !== null);
-  if (wanted.length === 0) return events.map(() => null);
-  const matches = await runPrepared<{ i: number; org_id: string; id: string }>(db, FIND_SENDS, [
-    wanted.map(({ i }) => i),
-    wanted.map(({ event }) => event.orgId),
-    wanted.map(({ event }) => event.sendId),
-    wanted.map(({ event }) => event.messageId),
-  ]);
-  const found = new Map<number, { orgId: string; id: string } | 'ambiguous'>();
-  for (const match of matches) found.set(match.i, found.has(match.i) ? 'ambiguous' : { orgId: match.org_id, id: match.id });
-  const unique = [...found.values()].filter((match) => match !== 'ambiguous');
-  if (unique.length === 0) return events.map(() => null);
-  const orgs = [...new Set(unique.map((match) => match.orgId))];
-  const locked = await runPrepared<Row>(db, LOCK_SENDS, [orgs, [...new Set(unique.map((match) => match.id))]]);
-  const keys = await runPrepared<{ org_id: string; team_id: string; key: Buffer }>(db, SIGNING_KEYS, [orgs]);
-  const keyOf = new Map(keys.map((row) => [`${row.org_id}\n${row.team_id}`, row.key]));
-  const sends = new Map(locked.map((row) => [`${row.org_id}\n${row.id}`, row]));
-  return events.map((_, i) => {
-    const match = found.get(i);
-    const row = match === undefined || match === 'ambiguous' ? undefined : sends.get(`${match.orgId}\n${match.id}`);
-    if (row === undefined) return null;
-    return {
-      orgId: row.org_id,
-      sendId: row.id,
-      senderTeamId: row.sender_team_id,
-      contactId: row.contact_id,
-      recipientEmail: row.recipient_email,
-      sentAt: row.sent_at,
-      status: row.status,
-      statusChangedAt: row.status_changed_at,
-      teamKey: row.sender_team_id === null ? null : (keyOf.get(`${row.org_id}\n${row.sender_team_id}`) ?? null),
-      orgKey: keyOf.get(`${row.org_id}\n`) ?? null,
-    };
-  });
+/**
+ * One answer per event, in order: its send, or null when none (or more than
+ * one) matches (send-refs.ts). Locks nothing: outside a transaction is fine.
+ */
+export const resolveWebhookSends = findSendRefs;
+
+/** Locks one organisation's sends, in the caller's transaction; returns those that exist, by send id. */
+export async function lockWebhookSends(db: EntityManager, orgId: string, sendIds: readonly string[]): Promise<Map<string, WebhookSend>> {
+  if (sendIds.length === 0) return new Map();
+  const locked = await runPrepared<Row>(db, LOCK_SENDS, [orgId, [...new Set(sendIds)]]);
+  const keys = await runPrepared<{ team_id: string; key: Buffer }>(db, SIGNING_KEYS, [orgId]);
+  const keyOf = new Map(keys.map((row) => [row.team_id, row.key]));
+  return new Map(
+    locked.map((row) => [
+      row.id,
+      {
+        orgId,
+        sendId: row.id,
+        senderTeamId: row.sender_team_id,
+        senderId: row.sender_id,
+        campaignId: row.campaign_id,
+        templateId: row.template_id,
+        tracked: row.tracked,
+        contactId: row.contact_id,
+        recipientEmail: row.recipient_email,
+        sentAt: row.sent_at,
+        status: row.status,
+        statusChangedAt: row.status_changed_at,
+        teamKey: row.sender_team_id === null ? null : (keyOf.get(row.sender_team_id) ?? null),
+        orgKey: keyOf.get('') ?? null,
+      },
+    ]),
+  );
 }

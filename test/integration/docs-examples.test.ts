@@ -211,3 +211,65 @@ describe('the GraphQL examples of README.md and docs/', () => {
     expect(result.status).toBe(200);
   });
 });
+
+describe('the receiver example of docs/outbound-webhooks.md', () => {
+  const RECEIVER_HEADING = 'A receiver in 15 lines';
+
+  it('runs as written: verifies, answers, deduplicates, and refuses a forged message', async () => {
+    const [block] = codeBlocks('docs/outbound-webhooks.md').filter((candidate) => candidate.lang === 'js' && candidate.headings.includes(RECEIVER_HEADING));
+    expect(block.code.trim().split('\n')).toHaveLength(15);
+    const served = await serve({ EMAIL_TRACKING_WEBHOOK_ALLOW_PRIVATE: 'true' });
+    served.app.outbound.start();
+    const port = await freePort();
+    const orgId = uniqueOrg('docs-receiver');
+    const token = await tokenFor(orgId, 'u1', 'owner');
+    const created = await gqlRaw<{ createWebhookEndpoint: { endpoint: { id: string }; secret: string } }>(
+      `http://${served.origin}`,
+      `mutation ($url: String!) { createWebhookEndpoint(url: $url) { endpoint { id } secret } }`,
+      { url: `http://127.0.0.1:${port}/hooks` },
+      token,
+    );
+    const { endpoint, secret } = created.data!.createWebhookEndpoint;
+    // Run from the project, where `require('standardwebhooks')` resolves as in a receiver's own project.
+    const child = spawn(process.execPath, ['-e', block.code], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '', WEBHOOK_SECRET: secret, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const waitFor = async (done: () => boolean, what: string) => {
+      for (let i = 0; i < 100 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (!done()) throw new Error(`the receiver did not ${what}; it printed:\n${output}`);
+    };
+    try {
+      // Listening once an unsigned request is refused.
+      for (let i = 0; i < 100; i++) {
+        if (await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' }).then((response) => response.status === 401, () => false)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const forged = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'webhook-id': 'msg-forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' },
+        body: '{"type":"email.test","data":{}}',
+      });
+      expect(forged.status).toBe(401);
+
+      const sent = await gqlRaw<{ sendTestWebhook: { id: string } }>(`http://${served.origin}`, `mutation ($id: ID!) { sendTestWebhook(id: $id) { id } }`, { id: endpoint.id }, token);
+      await waitFor(() => output.includes(`email.test ${endpoint.id}`), 'print the test event');
+      // Sent again with the same webhook-id: answered, not handled twice.
+      const deliveryId = sent.data!.sendTestWebhook.id;
+      await gqlRaw(`http://${served.origin}`, `mutation ($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }`, { id: deliveryId }, token);
+      const delivered = async () =>
+        (await served.db.query(`SELECT attempts FROM webhook_deliveries WHERE org_id = $1 AND id = $2 AND status = 'DELIVERED'`, [orgId, deliveryId]))[0]?.attempts ?? 0;
+      for (let i = 0; i < 100 && (await delivered()) < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await delivered()).toBe(2);
+      expect(output.trim().split('\n')).toEqual([`email.test ${endpoint.id}`]);
+    } finally {
+      child.kill('SIGTERM');
+      await served.app.outbound.stop();
+      await stop(served);
+    }
+  }, 60_000);
+});

@@ -157,7 +157,7 @@ describe('the trap link', () => {
     expect(await storedLinks(t.app.db, orgId, email.sendId)).toEqual([{ position: 0, url: 'https://example.com/a?x=1&y=2' }]);
     const [trap] = trapTokens(email.html!);
     expect(testTokens.decode(trap!)).toEqual({ kind: 'trap', orgId, sendId: email.sendId });
-    expect(email.html).toContain(`.gif" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;" />${trapLinkTag(`${TRACKING_ORIGIN}/track/click/${trap}`)}</body>`);
+    expect(email.html).toContain(`.gif" width="1" height="1" alt="" style="position:absolute;display:block;width:1px;height:1px;max-width:0;max-height:0;border:0;margin:0;padding:0;overflow:hidden;" />${trapLinkTag(`${TRACKING_ORIGIN}/track/click/${trap}`)}</body>`);
 
     const response = await visit(`${TRACKING_ORIGIN}/track/click/${trap}`);
     expect([response.status, response.headers.get('location')]).toEqual([302, `${TRACKING_ORIGIN}/`]);

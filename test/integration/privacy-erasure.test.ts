@@ -9,6 +9,7 @@ import { emailInput, instrument, TRACKING_ORIGIN } from '../support/instrument';
 import { PLATFORM_KEY, contactStatus, eventData, jsonBody, postJson, sendStatus } from '../support/mailgun';
 import { LINKS, followLink, forget, openPixel, rawEventCount, sendTrackedEmail, setConsent, type TrackedEmail } from '../support/privacy';
 import { linkCounters, sendCounters } from '../support/sends';
+import { getTestDatabase } from '../support/test-database-state';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -148,13 +149,19 @@ it('logs what it deleted as counts, never the address', async () => {
 });
 
 describe('serialised with the event writer on the send rows', () => {
-  /** Backends of this database waiting, directly or not, on any of these backends. */
+  /**
+   * Backends of this database waiting, directly or not, on any of these
+   * backends. On Citus the rows are locked on a worker: the waits are read
+   * from citus_lock_waits, by global backend id (citus_backend_gpid()).
+   */
   async function waitersOn(pids: number[]): Promise<number[]> {
-    const rows: { pid: number }[] = await t.app.db.query(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pg_blocking_pids(pid) && $1::int[] AND NOT pid = ANY($1::int[])`,
-      [pids],
-    );
-    return rows.map((row) => row.pid);
+    const rows: { pid: string | number }[] = getTestDatabase().citus
+      ? await t.app.db.query(`SELECT DISTINCT waiting_gpid AS pid FROM citus_lock_waits WHERE blocking_gpid = ANY($1::bigint[]) AND NOT waiting_gpid = ANY($1::bigint[])`, [pids])
+      : await t.app.db.query(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pg_blocking_pids(pid) && $1::int[] AND NOT pid = ANY($1::int[])`,
+          [pids],
+        );
+    return rows.map((row) => Number(row.pid));
   }
 
   async function nextWaiter(pids: number[]): Promise<number> {
@@ -176,7 +183,7 @@ describe('serialised with the event writer on the send rows', () => {
     await holder.startTransaction();
     try {
       await holder.query(`SELECT 1 FROM sends WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, send.sendId]);
-      const [{ pid }]: { pid: number }[] = await holder.query(`SELECT pg_backend_pid() AS pid`);
+      const [{ pid }]: { pid: number }[] = await holder.query(`SELECT ${getTestDatabase().citus ? 'citus_backend_gpid()' : 'pg_backend_pid()'}::bigint::float8 AS pid`);
       const steps = [() => forget(t, orgId, send.contactId), () => openPixel(t, send).then(() => t.app.recorder.flush())];
       const [firstStep, secondStep] = first === 'erasure' ? steps : [steps[1]!, steps[0]!];
       const done = [firstStep!()];

@@ -1,7 +1,10 @@
 // The data model as the migrations built it.
 import type { DataSource } from 'typeorm';
+import { distributeTables, hasCitus } from '../../src/db/citus';
 import { migrate } from '../../src/db/data-source';
 import { openTestDataSource } from '../support/app';
+import { orgTables } from '../support/citus-schema';
+import { getTestDatabase } from '../support/test-database-state';
 
 let db: DataSource;
 beforeAll(async () => {
@@ -57,32 +60,6 @@ describe('schema', () => {
     expect(withPrimaryKey.map((row) => row.relname).sort()).toEqual(tables);
   });
 
-  // The event writer turns hash and merge joins off for its transaction; a
-  // trigger joining its two index-less transition tables must not inherit that.
-  it('lets every trigger that joins its transition tables hash them, whatever its caller set', async () => {
-    const rows: { name: string; config: string[] | null }[] = await db.query(`
-      SELECT p.proname AS name, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE n.nspname = 'public' AND p.prosrc ~* '(old|new)_rows\\s+\\w+\\s+JOIN\\s+(old|new)_rows'`);
-    expect(rows.map((row) => row.name)).toContain('send_link_stats_follow_sends');
-    for (const row of rows) {
-      expect(row).toEqual({ name: row.name, config: expect.arrayContaining(['enable_hashjoin=on', 'enable_mergejoin=on']) });
-    }
-  });
-
-  // Every event the writer stores updates its send's counters: an UPDATE
-  // trigger that captures transition tables costs every one of them (about
-  // 5 µs each for the two that followed moves). Only the rollups need them.
-  it('captures transition tables on an UPDATE of sends for the stats rollups alone; moves are followed by row', async () => {
-    const rows: { name: string; transition: boolean }[] = await db.query(`
-      SELECT tgname AS name, (tgoldtable IS NOT NULL OR tgnewtable IS NOT NULL) AS transition FROM pg_trigger
-      WHERE tgrelid = 'sends'::regclass AND NOT tgisinternal AND (tgtype & 16) <> 0 ORDER BY 1`);
-    expect(rows).toEqual([
-      { name: 'send_activity_on_send_move', transition: false },
-      { name: 'send_link_stats_on_send_move', transition: false },
-      { name: 'send_stats_on_update', transition: true },
-    ]);
-  });
-
   it('partitions raw events by month, with partitions ahead of now', async () => {
     const rows: { name: string; bound: string }[] = await db.query(`
       SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
@@ -103,12 +80,51 @@ describe('schema', () => {
         INSERT INTO tracking_events (org_id, id, send_id, occurred_at, kind, source, counted, bot, mpp)
         VALUES ('org-partition-test', gen_random_uuid(), gen_random_uuid(), '2001-02-03T04:05:06Z', 'OPEN', 'PIXEL', true, false, false)`);
       expect(await runner.query(`SELECT ensure_tracking_event_partitions('2001-02-01', '2001-02-01') AS created`)).toEqual([{ created: 1 }]);
-      const where: { relname: string }[] = await runner.query(`
-        SELECT tableoid::regclass::text AS relname FROM tracking_events WHERE org_id = 'org-partition-test'`);
-      expect(where).toEqual([{ relname: 'tracking_events_2001_02' }]);
+      // Asked by name rather than by tableoid, which on Citus names the worker's shard.
+      const where: { month: number; other: number }[] = await runner.query(`
+        SELECT (SELECT count(*)::int FROM tracking_events_2001_02 WHERE org_id = 'org-partition-test') AS month,
+               (SELECT count(*)::int FROM tracking_events_default WHERE org_id = 'org-partition-test') AS other`);
+      expect(where).toEqual([{ month: 1, other: 0 }]);
     } finally {
       await runner.rollbackTransaction();
       await runner.release();
+    }
+  });
+
+  // Citus distributes a table by org_id only when every unique constraint
+  // and foreign key of it includes org_id (docs/scaling.md).
+  it('keeps org_id in every unique constraint and every foreign key', async () => {
+    const rows: { table: string; constraint: string; columns: string[] }[] = await db.query(`
+      SELECT t.relname AS table, c.conname AS constraint, array_agg(a.attname::text ORDER BY a.attnum) AS columns
+      FROM pg_constraint c
+      JOIN pg_class t ON t.oid = c.conrelid
+      JOIN pg_namespace n ON n.oid = t.relnamespace
+      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(c.conkey)
+      WHERE n.nspname = 'public' AND c.contype IN ('p', 'u', 'f', 'x') AND t.relname <> 'schema_migrations' AND NOT t.relispartition
+      GROUP BY 1, 2`);
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.filter((row) => !row.columns.includes('org_id'))).toEqual([]);
+    const unique: { index: string }[] = await db.query(`
+      SELECT i.relname AS index FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+      JOIN pg_namespace n ON n.oid = t.relnamespace
+      WHERE n.nspname = 'public' AND x.indisunique AND t.relname <> 'schema_migrations'
+        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = 'org_id' AND a.attnum = ANY(x.indkey))`);
+    expect(unique).toEqual([]);
+  });
+
+  it('is distributed by org_id in one co-location group on Citus, and left as it is on plain PostgreSQL', async () => {
+    const tables = await orgTables(db);
+    if (getTestDatabase().citus) {
+      const placed: { table: string; column: string; colocation: number }[] = await db.query(`
+        SELECT logicalrelid::regclass::text AS table, column_to_column_name(logicalrelid, partkey) AS column, colocationid AS colocation
+        FROM pg_dist_partition`);
+      expect(placed.map((row) => row.table).sort()).toEqual([...tables].sort());
+      expect(new Set(placed.map((row) => `${row.column} ${row.colocation}`)).size).toBe(1);
+      expect(placed[0].column).toBe('org_id');
+    } else {
+      expect(await hasCitus(db)).toBe(false);
+      expect(await distributeTables(db, [])).toBeNull();
+      expect(tables).toContain('sends');
     }
   });
 

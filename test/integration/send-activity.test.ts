@@ -1,9 +1,15 @@
-// The writer interface for activity by event time (src/events/send-activity.ts):
-// deltas of one send and bucket add up in one statement, negative ones take a
+// The writer's activity by event time: the delta step (src/events/figure-deltas.ts)
+// adds a send's changes up per 15-minute bucket, send-activity.ts and the
+// rollups' deltas store them in one statement each, negative ones take a
 // reclassified event back, untracked sends stay out of the rollups, and two
 // writers of sends in the same bucket never wait on each other.
+import type { EntityManager } from 'typeorm';
 import { TimelineDocument } from '../generated/graphql';
-import { recordSendActivity, type ActivityDelta, type SendAttribution } from '../../src/events/send-activity';
+import type { FigureChange } from '../../src/events/figure-change';
+import { activityStatsDeltas, sendActivityDeltas } from '../../src/events/figure-deltas';
+import { recordSendActivity } from '../../src/events/send-activity';
+import { insertActivityDeltas } from '../../src/rollups/activity-deltas';
+import type { SendAttribution } from '../../src/rollups/figures';
 import { compactSendStats } from '../../src/stats/compaction';
 import { writeAlongside } from '../support/concurrent-writers';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
@@ -17,17 +23,27 @@ let sends: string[];
 const none = { opens: 0, clicks: 0, mppOpens: 0, botOpens: 0, botClicks: 0 };
 const RANGE = { from: '2025-04-01T10:00:00Z', to: '2025-04-01T13:00:00Z' };
 
-const delta = (sendId: string, at: string, counts: Partial<ActivityDelta>): ActivityDelta => ({ orgId: org, sendId, at: new Date(at), ...none, ...counts });
+/** An event of `kind` at `at` that is counted (+1), taken back (-1) or a machine's (bot). */
+const change = (sendId: string, at: string, kind: 'OPEN' | 'CLICK', counts: { counted?: -1 | 0 | 1; bot?: 0 | 1; mpp?: boolean } = {}): FigureChange => ({
+  sendId, kind, at: Date.parse(at), mpp: counts.mpp ?? false, counted: counts.counted ?? (counts.bot ? 0 : 1), bot: counts.bot ?? 0,
+  linkPosition: null, url: null, ipHash: null, webhook: false,
+});
 
 /** The sends' attribution, as the event writer has it from locking them. */
 let attribution: Map<string, SendAttribution>;
-const attributionOf = (_orgId: string, sendId: string) => attribution.get(sendId);
+
+/** The writer's two activity statements, in the caller's transaction. */
+async function store(manager: EntityManager, changes: FigureChange[]): Promise<void> {
+  const activity = sendActivityDeltas(changes);
+  await recordSendActivity(manager, org, activity);
+  await insertActivityDeltas(manager, org, activityStatsDeltas(activity, attribution));
+}
 
 /** Inside a transaction with the sends locked, as the event writer calls it. */
-async function record(deltas: ActivityDelta[]): Promise<void> {
+async function record(changes: FigureChange[]): Promise<void> {
   await t.app.db.transaction(async (manager) => {
-    await manager.query(`SELECT 1 FROM sends WHERE org_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, [org, deltas.map((d) => d.sendId)]);
-    await recordSendActivity(manager, deltas, attributionOf);
+    await manager.query(`SELECT 1 FROM sends WHERE org_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`, [org, changes.map((d) => d.sendId)]);
+    await store(manager, changes);
   });
 }
 
@@ -58,13 +74,15 @@ afterAll(async () => {
   await t.close();
 });
 
-describe('recordSendActivity', () => {
-  it('sums the deltas of one send per 15-minute bucket', async () => {
+describe('activity by event time', () => {
+  it('sums the changes of one send per 15-minute bucket', async () => {
     await record([
-      delta(sends[0], '2025-04-01T10:01:00Z', { opens: 1 }),
-      delta(sends[0], '2025-04-01T10:14:59.999Z', { opens: 1, mppOpens: 1 }),
-      delta(sends[0], '2025-04-01T10:15:00Z', { clicks: 1 }),
-      delta(sends[0], '2025-04-01T11:40:00Z', { botOpens: 1, botClicks: 2 }),
+      change(sends[0], '2025-04-01T10:01:00Z', 'OPEN'),
+      change(sends[0], '2025-04-01T10:14:59.999Z', 'OPEN', { mpp: true }),
+      change(sends[0], '2025-04-01T10:15:00Z', 'CLICK'),
+      change(sends[0], '2025-04-01T11:40:00Z', 'OPEN', { bot: 1 }),
+      change(sends[0], '2025-04-01T11:40:00Z', 'CLICK', { bot: 1 }),
+      change(sends[0], '2025-04-01T11:41:00Z', 'CLICK', { bot: 1 }),
     ]);
     expect(await perSend(sends[0])).toEqual([
       { at: new Date('2025-04-01T10:00:00Z'), opens: 2, clicks: 0, mpp_opens: 1, bot_opens: 0, bot_clicks: 0 },
@@ -75,7 +93,7 @@ describe('recordSendActivity', () => {
 
   it('takes a reclassified event back with a negative delta, in the timeline too', async () => {
     // the counted click at 10:15 turns out to be a scanner's
-    await record([delta(sends[0], '2025-04-01T10:20:00Z', { clicks: -1, botClicks: 1 })]);
+    await record([change(sends[0], '2025-04-01T10:20:00Z', 'CLICK', { counted: -1, bot: 1 })]);
     for (const state of ['pending', 'compacted']) {
       if (state === 'compacted') await compactSendStats(t.app.db);
       const result = await gql(t.url, TimelineDocument, { range: RANGE, granularity: 'HOUR' }, admin);
@@ -91,7 +109,7 @@ describe('recordSendActivity', () => {
   });
 
   it('keeps an untracked send\'s activity out of the rollups and the timeline', async () => {
-    await record([delta(sends[2], '2025-04-01T12:05:00Z', { opens: 3 })]);
+    await record([1, 2, 3].map((minute) => change(sends[2], `2025-04-01T12:0${minute}:00Z`, 'OPEN')));
     expect(await perSend(sends[2])).toHaveLength(1);
     const [{ pending }] = await t.app.db.query(`SELECT count(*)::int AS pending FROM send_activity_deltas WHERE org_id = $1`, [org]);
     expect(pending).toBe(0);
@@ -103,8 +121,8 @@ describe('recordSendActivity', () => {
     // Were the writer to update a shared rollup row, the second would wait for the first and time out.
     const folded = await writeAlongside(
       t.app.db,
-      (manager) => recordSendActivity(manager, [delta(sends[0], '2025-04-01T12:01:00Z', { opens: 1 })], attributionOf),
-      (manager) => recordSendActivity(manager, [delta(sends[1], '2025-04-01T12:02:00Z', { opens: 1 })], attributionOf),
+      (manager) => store(manager, [change(sends[0], '2025-04-01T12:01:00Z', 'OPEN')]),
+      (manager) => store(manager, [change(sends[1], '2025-04-01T12:02:00Z', 'OPEN')]),
     );
     expect(folded).toBeGreaterThan(0);
     const result = await gql(t.url, TimelineDocument, { range: RANGE, granularity: 'HOUR' }, admin);

@@ -85,7 +85,9 @@ test('an owner types the key, shows and hides it, saves it, sees "Saved", and cl
   await page.locator('.saved-badge').waitFor();
   expect(await field(page).inputValue()).toBe('');
 
-  await page.getByLabel('Remove the saved key').check();
+  // The toggles carry the names the users' documentation gives them (contract section 9).
+  expect([await toggle(page).textContent(), await page.locator('label[for="clear-key"]').textContent()]).toEqual(['Show', 'Clear']);
+  await page.getByLabel('Clear', { exact: true }).check();
   expect(await field(page).isDisabled()).toBe(true);
   await page.getByRole('button', { name: 'Save' }).click();
   expect(await settledText(page, '#key-state', "No key saved: webhooks are verified with the platform's key, if the server has one.")).toContain('No key saved');
@@ -105,7 +107,7 @@ test('errors from the API, and a Save with nothing typed, appear next to the fie
   await page.locator('#key-state', { hasText: 'No key saved' }).waitFor();
 
   await page.getByRole('button', { name: 'Save' }).click();
-  expect(await settledText(page, '#key-error', 'Type or paste a key first, or tick "Remove the saved key".')).toContain('Type or paste');
+  expect(await settledText(page, '#key-error', 'Type or paste a key first, or tick "Clear".')).toContain('Type or paste');
 
   await field(page).fill('has space');
   await page.getByRole('button', { name: 'Save' }).click();

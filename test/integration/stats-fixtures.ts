@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { writeEvents } from '../../src/events/write-events';
+import { addLinkFigures, addSendFigures } from '../../src/rollups/contributions';
 
 export interface SendSpec {
   sentAt: Date | string;
@@ -23,7 +24,7 @@ export interface SendSpec {
   links?: { url: string; clicks?: number }[];
 }
 
-/** Inserts the sends (one statement, so one trigger run) and returns their ids in order. */
+/** Inserts the sends and their links with what they add to the rollups, as the instrumenter does; returns their ids in order. */
 export async function insertSends(db: DataSource, orgId: string, specs: readonly SendSpec[]): Promise<string[]> {
   const ids = specs.map(() => randomUUID());
   const column = <T>(pick: (spec: SendSpec, index: number) => T) => specs.map(pick);
@@ -39,7 +40,8 @@ export async function insertSends(db: DataSource, orgId: string, specs: readonly
     [
       orgId,
       ids,
-      column((spec) => new Date(spec.sentAt).toISOString()),
+      // a string as it is: it may carry microseconds
+      column((spec) => (typeof spec.sentAt === 'string' ? spec.sentAt : spec.sentAt.toISOString())),
       column((spec) => spec.sender ?? 'sender-1'),
       column((spec, index) => spec.contact ?? `contact-${index}`),
       column((spec, index) => spec.email ?? `person-${index}@example.com`),
@@ -63,6 +65,8 @@ export async function insertSends(db: DataSource, orgId: string, specs: readonly
       [orgId, links.map((link) => link.id), links.map((link) => link.position), links.map((link) => link.url), links.map((link) => link.clicks ?? 0)],
     );
   }
+  await addSendFigures(db.manager, orgId, ids, 1);
+  await addLinkFigures(db.manager, orgId, ids, 1);
   return ids;
 }
 

@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PAGES_CSP } from '../../src/routes/page-files';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { launchChromium, settledText, textsOf, watchedPage } from '../support/browser';
+import { addLinkFigures, addSendFigures } from '../../src/rollups/contributions';
 
 const DAY = 86_400_000;
 
@@ -60,6 +61,8 @@ async function seed(app: TestApp, orgId: string): Promise<void> {
         [orgId, id, position, link.url, link.clicks, Math.min(link.clicks, 1)],
       );
     }
+    await addSendFigures(db.manager, orgId, [id], 1);
+    await addLinkFigures(db.manager, orgId, [id], 1);
   }
 }
 

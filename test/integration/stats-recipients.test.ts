@@ -15,8 +15,10 @@ let partner: string;
 
 /** 130 tracked sends of "big" in March, ten to a millisecond, with a mix of opens and clicks; and sends that must not show. */
 function bigCampaign(): SendSpec[] {
+  // Every other send a microsecond later: a cursor carrying milliseconds only would skip or repeat them.
+  const at = (index: number) => new Date(Date.UTC(2025, 2, 1 + (index % 13), 9) + Math.floor(index / 13)).toISOString();
   const tracked = Array.from({ length: 130 }, (_, index): SendSpec => ({
-    sentAt: new Date(Date.UTC(2025, 2, 1 + (index % 13), 9) + Math.floor(index / 13)),
+    sentAt: index % 2 === 1 ? at(index).replace('Z', '001Z') : at(index),
     sender: index % 3 === 0 ? 'rep-1' : 'rep-2',
     campaign: 'big',
     template: index % 5 === 0 ? null : 'tpl',
@@ -59,9 +61,7 @@ beforeAll(async () => {
   t = await startTestApp();
   admin = await tokenFor(org, 'boss', 'admin');
   partner = await tokenFor(org, 'rep-1', 'partner');
-  const ids = await insertSends(t.app.db, org, bigCampaign());
-  // Sends a microsecond apart: a cursor carrying milliseconds only would skip or repeat them.
-  await t.app.db.query(`UPDATE sends SET sent_at = sent_at + interval '1 microsecond' WHERE org_id = $1 AND id = ANY($2)`, [org, ids.filter((_, index) => index % 2 === 1 && index < 130)]);
+  await insertSends(t.app.db, org, bigCampaign());
   await insertSends(t.app.db, otherOrg, [{ sentAt: '2025-03-05T09:00:00Z', campaign: 'big' }, { sentAt: '2025-03-06T09:00:00Z', campaign: 'big' }]);
 });
 afterAll(async () => {

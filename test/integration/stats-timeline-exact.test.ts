@@ -6,6 +6,7 @@
 // are pruned (the timelines then read only what is kept forever).
 import { CampaignTimelineDocument, TemplateTimelineDocument, TimelineDocument, type Granularity } from '../generated/graphql';
 import { pruneRawEvents } from '../../src/retention/prune';
+import { deleteSends, moveSends } from '../../src/rollups/move-sends';
 import { compactSendStats } from '../../src/stats/compaction';
 import { tokenFor } from '../support/app';
 import { gql } from '../support/graphql-client';
@@ -146,13 +147,14 @@ describe('timelines', () => {
 
   it('stay exact when sends move, change hands, become untracked or go', async () => {
     const some = () => Array.from(new Set(Array.from({ length: 15 }, () => pick(ids))));
-    await t.scratch.db.query(`UPDATE sends SET sent_at = sent_at + interval '9 days 5 hours' WHERE org_id = $1 AND id = ANY($2)`, [ORG, some()]);
-    await t.scratch.db.query(`UPDATE sends SET sender_id = 'u1', campaign_id = 'c1' WHERE org_id = $1 AND id = ANY($2)`, [ORG, some()]);
-    await t.scratch.db.query(`UPDATE sends SET template_id = NULL WHERE org_id = $1 AND id = ANY($2)`, [ORG, some()]);
-    await t.scratch.db.query(`UPDATE sends SET tracked = NOT tracked WHERE org_id = $1 AND id = ANY($2)`, [ORG, some()]);
+    const state = async (sendIds: string[]): Promise<{ id: string; sent_at: Date; tracked: boolean }[]> =>
+      t.scratch.db.query(`SELECT id, sent_at, tracked FROM sends WHERE org_id = $1 AND id = ANY($2)`, [ORG, sendIds]);
+    for (const send of await state(some())) await moveSends(t.scratch.db, ORG, [send.id], { sentAt: new Date(send.sent_at.getTime() + 9 * DAY + 5 * 3_600_000) });
+    await moveSends(t.scratch.db, ORG, some(), { senderId: 'u1', campaignId: 'c1' });
+    await moveSends(t.scratch.db, ORG, some(), { templateId: null });
+    for (const send of await state(some())) await moveSends(t.scratch.db, ORG, [send.id], { tracked: !send.tracked });
     const gone = some();
-    await t.scratch.db.query(`DELETE FROM sends WHERE org_id = $1 AND id = ANY($2)`, [ORG, gone]);
-    await t.scratch.db.query(`DELETE FROM tracking_events WHERE org_id = $1 AND send_id = ANY($2)`, [ORG, gone]);
+    await deleteSends(t.scratch.db, ORG, gone);
     ids = ids.filter((id) => !gone.includes(id));
     await expectExact();
     const [{ orphans }] = await t.scratch.db.query(`SELECT count(*)::int AS orphans FROM send_activity WHERE org_id = $1 AND send_id = ANY($2)`, [ORG, gone]);

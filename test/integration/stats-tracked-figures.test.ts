@@ -5,6 +5,7 @@
 // pixel and redirect, per role and range, and survives a prune.
 import { CampaignsDocument, OverviewDocument, TemplatesDocument, type InstrumentEmailInput } from '../generated/graphql';
 import { pruneRawEvents } from '../../src/retention/prune';
+import { moveSends } from '../../src/rollups/move-sends';
 import { serveApp, tokenFor, type ServedApp } from '../support/app';
 import { gql } from '../support/graphql-client';
 import { clickTokens, emailInput, instrument, PIXEL_URL, TRACKING_ORIGIN } from '../support/instrument';
@@ -53,7 +54,7 @@ beforeAll(async () => {
   await send(t, { senderId: 'rep-2', html: null, campaignId: 'plain-only', templateId: null });
   await t.app.recorder.flush();
   // Two of them were sent 40 days ago: outside LAST_30_DAYS.
-  await t.scratch.db.query(`UPDATE sends SET sent_at = sent_at - interval '40 days' WHERE org_id = $1 AND id = ANY($2)`, [ORG, [mppOnly, plain]]);
+  await moveSends(t.scratch.db, ORG, [mppOnly, plain], { sentAt: new Date(Date.now() - 40 * DAY) });
 });
 afterAll(async () => {
   await trackingOff?.close();

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { MailgunEvent } from '../../src/webhooks/map-mailgun-event';
-import { FIND_SENDS, findWebhookSends } from '../../src/webhooks/send-lookup';
+import { resolveWebhookSends } from '../../src/webhooks/send-lookup';
+import { FIND_SENDS } from '../../src/webhooks/send-refs';
 import { startTestApp, uniqueOrg, type TestApp } from '../support/app';
 import { PLATFORM_KEY, contactStatus, eventData, insertContact, jsonBody, postJson, processedEvents, sendStatus, setSigningKey } from '../support/mailgun';
 import { insertSend } from '../support/sends';
@@ -144,7 +145,7 @@ it('twenty events at once, each by Message-Id alone, in batches: each finds its 
 describe('the look-up statement', () => {
   const event = (fields: Partial<MailgunEvent>) => ({ sendId: null, orgId: null, messageId: null, ...fields }) as MailgunEvent;
 
-  it('answers a mixed batch in one statement, one send or null per event, in order', async () => {
+  it('answers a mixed batch, one send or null per event, in order: one statement per organisation named, one for the rest', async () => {
     const byId = await sendWithMessageId(newMessageId());
     const byMessage = await sendWithMessageId(newMessageId());
     const shared = newMessageId();
@@ -159,10 +160,12 @@ describe('the look-up statement', () => {
     ];
     const query = jest.spyOn(Client.prototype, 'query');
     try {
-      const found = await t.app.db.transaction((manager) => findWebhookSends(manager, events));
+      const found = await t.app.db.transaction((manager) => resolveWebhookSends(manager, events));
       expect(found.map((send) => send?.sendId ?? null)).toEqual([byId.sendId, byMessage.sendId, null, null, byId.sendId]);
-      const finds = query.mock.calls.filter(([config]) => (config as { name?: string }).name?.startsWith('mailgun-find-sends'));
-      expect(finds).toHaveLength(1);
+      const named = (prefix: string) => query.mock.calls.filter(([config]) => (config as { name?: string }).name?.startsWith(prefix));
+      // byId's organisation, on its own shard on Citus; then the events without one, on every shard
+      expect(named('mailgun-find-own-sends')).toHaveLength(1);
+      expect(named('mailgun-find-sends')).toHaveLength(1);
     } finally {
       query.mockRestore();
     }
@@ -170,8 +173,10 @@ describe('the look-up statement', () => {
 
   it('probes the Message-Id through sends_by_message_id_idx, not a scan of every organisation', async () => {
     const plan = await t.app.db.transaction(async (manager) => {
+      // On Citus the setting must reach the workers, where the shards are scanned.
+      await manager.query(`SET LOCAL citus.propagate_set_commands = 'local'`);
       await manager.query(`SET LOCAL enable_seqscan = off`);
-      const rows: { 'QUERY PLAN': string }[] = await manager.query(`EXPLAIN ${FIND_SENDS.text}`, [[0], [null], [null], [newMessageId()]]);
+      const rows: { 'QUERY PLAN': string }[] = await manager.query(`EXPLAIN ${FIND_SENDS.text}`, [[0], [null], [newMessageId()]]);
       return rows.map((row) => row['QUERY PLAN']).join('\n');
     });
     expect(plan).toMatch(/Index (Only )?Scan using sends_by_message_id_idx|Bitmap Index Scan on sends_by_message_id_idx/);

@@ -2,7 +2,7 @@
 // must find every send even while the other holds and updates them.
 import { writeEvents } from '../../src/events/write-events';
 import type { MailgunEvent } from '../../src/webhooks/map-mailgun-event';
-import { findWebhookSends } from '../../src/webhooks/send-lookup';
+import { lockWebhookSends, resolveWebhookSends } from '../../src/webhooks/send-lookup';
 import { openTestDataSource, uniqueOrg } from '../support/app';
 import { insertSend } from '../support/sends';
 import type { DataSource } from 'typeorm';
@@ -35,7 +35,11 @@ it('the webhook look-up finds the send of every event of a batch while a writer 
   const send = await insertSend(db, { orgId: uniqueOrg() });
   const event = { sendId: send.sendId, orgId: send.orgId, messageId: null, recipient: 'someone@example.com' } as unknown as MailgunEvent;
   const found = await behindAConcurrentUpdate(send.orgId, send.sendId, () =>
-    db.transaction((manager) => findWebhookSends(manager, [event, event, event])),
+    db.transaction(async (manager) => {
+      const refs = await resolveWebhookSends(manager, [event, event, event]);
+      const locked = await lockWebhookSends(manager, send.orgId, refs.flatMap((ref) => (ref ? [ref.sendId] : [])));
+      return refs.map((ref) => (ref ? locked.get(ref.sendId) : undefined));
+    }),
   );
   expect(found.map((row) => row?.sendId)).toEqual([send.sendId, send.sendId, send.sendId]);
 });

@@ -34,16 +34,15 @@ it('probes tracking_events and sends by index per key, even with statistics take
     FROM sends s, generate_series(1, 5) g WHERE s.org_id = 'plans'`);
   const sendIds: string[] = (await db.query(`SELECT id FROM sends WHERE org_id = 'plans' LIMIT ${KEYS}`)).map((row: { id: string }) => row.id);
   const now = Date.now();
-  const orgs = sendIds.map(() => 'plans');
   const ips = sendIds.map(() => randomUUID().replace(/-/g, ''));
   const [lo, hi] = [sendIds.map(() => now - 65_000), sendIds.map(() => now + 65_000)];
   const kinds = sendIds.map(() => 'OPEN');
-  const history = [orgs, sendIds, ips, lo, hi, now - 65_000, now + 65_000, orgs, sendIds, ips, orgs, sendIds, ips, lo, now - 86_400_000, orgs, sendIds, kinds, lo, hi, orgs, sendIds, kinds, lo, hi];
+  const history = ['plans', sendIds, ips, lo, hi, now - 65_000, now + 65_000, sendIds, ips, sendIds, ips, lo, now - 86_400_000, sendIds, kinds, lo, hi, sendIds, kinds, lo, hi];
   const plans: Record<string, unknown>[] = [];
   await db.transaction(async (manager) => {
     await manager.query('SET LOCAL enable_seqscan = off');
     for (const [statement, values] of [
-      [batchReadStatements.lockSends, [orgs, sendIds]],
+      [batchReadStatements.lockSends, ['plans', sendIds]],
       [batchReadStatements.history, history],
     ] as const) {
       const literal = (value: unknown) => (Array.isArray(value) ? `{${value.map((v) => `"${v}"`).join(',')}}` : value);

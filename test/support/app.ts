@@ -67,6 +67,7 @@ export async function serveApp(db: DataSource, overrides: Record<string, string>
     url: server.url,
     async close() {
       await server.close();
+      await app.outbound.stop();
       await app.recorder.close();
       await app.compactor.stop();
     },

@@ -68,3 +68,17 @@ export async function watchedPage(context: BrowserContext, origin: string, probl
   });
   return page;
 }
+
+/**
+ * A watched page (see watchedPage) on `path` of `origin`, signed in with
+ * `token` in the fragment as the pages take it; every /graphql answer it
+ * receives lands in `answers`, to prove a secret never comes back.
+ */
+export async function openSignedIn(context: BrowserContext, origin: string, path: string, token: string, problems: string[], answers: string[]): Promise<Page> {
+  const page = await watchedPage(context, origin, problems);
+  page.on('response', async (response) => {
+    if (response.url().endsWith('/graphql')) answers.push(await response.text().catch(() => ''));
+  });
+  await page.goto(`${origin}${path}#token=${token}`);
+  return page;
+}

@@ -1,17 +1,12 @@
 // Drops the run's database and stops the embedded test cluster.
 import path from 'node:path';
-import { Client } from 'pg';
 import type { EmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { dropTestDatabase } from './prepare-test-database';
 import { removeStaleSpoolRoots } from './spool';
 import { removeCluster, testClustersRoot } from './test-clusters';
-import { getTestDatabase } from './test-database-state';
 
 export default async function globalTeardown(): Promise<void> {
-  const state = getTestDatabase();
-  const admin = new Client({ connectionString: state.adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(state.database)} WITH (FORCE)`);
-  await admin.end();
+  await dropTestDatabase('postgres');
   removeStaleSpoolRoots();
   const embedded = (globalThis as { __embeddedTestPostgres?: EmbeddedPostgres }).__embeddedTestPostgres;
   if (embedded) {

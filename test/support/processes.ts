@@ -26,8 +26,8 @@ export interface ServerProcess {
 }
 
 /** Starts the server; unless `env` names one, with a journal root of its own. */
-export function spawnServer(env: Record<string, string>, script = 'dist/src/main.js'): ServerProcess {
-  const child = spawn(process.execPath, [script], {
+export function spawnServer(env: Record<string, string>, script = 'dist/src/main.js', args: readonly string[] = []): ServerProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', EMAIL_TRACKING_SPOOL_DIR: freshSpoolRoot(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

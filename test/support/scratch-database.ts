@@ -1,10 +1,11 @@
-// A database of its own on the run's PostgreSQL, migrated, for tests that act
-// on the whole database (retention drops partitions, counts every row).
+// A database of its own on the run's PostgreSQL (a Citus one when the run is
+// on a cluster), migrated, for tests that act on the whole database
+// (retention drops partitions, counts every row).
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource, migrate } from '../../src/db/data-source';
-import { getTestDatabase } from './test-database-state';
+import { createDatabase, dropDatabase } from '../../src/db/database-admin';
+import { getTestDatabase, TEST_SHARD_COUNT } from './test-database-state';
 
 export interface ScratchDatabase {
   url: string;
@@ -12,30 +13,19 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: getTestDatabase().adminUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function createScratchDatabase(): Promise<ScratchDatabase> {
   const name = `et_scratch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  await admin((client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
-  const url = new URL(getTestDatabase().adminUrl);
-  url.pathname = `/${name}`;
-  const db = createDataSource({ url: url.toString(), poolSize: 4 });
+  const { adminUrl } = getTestDatabase();
+  const url = await createDatabase(adminUrl, name, { shardCount: TEST_SHARD_COUNT });
+  const db = createDataSource({ url, poolSize: 4 });
   await db.initialize();
   await migrate(db);
   return {
-    url: url.toString(),
+    url,
     db,
     async drop() {
       await db.destroy();
-      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+      await dropDatabase(adminUrl, name);
     },
   };
 }

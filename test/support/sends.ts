@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { TokenCodec } from '../../src/events/tokens';
+import { addLinkFigures, addSendFigures } from '../../src/rollups/contributions';
 import { TEST_ENV } from './app';
 
 export const testTokens = new TokenCodec(TEST_ENV.TRACKING_SIGNING_SECRET);
@@ -58,6 +59,9 @@ export async function insertSend(db: DataSource, options: TestSendOptions): Prom
       [options.orgId, sendId, links],
     );
   }
+  // What the instrumenter adds to the rollups with a send.
+  await addSendFigures(db.manager, options.orgId, [sendId], 1);
+  await addLinkFigures(db.manager, options.orgId, [sendId], 1);
   return {
     orgId: options.orgId,
     sendId,

@@ -73,13 +73,13 @@ describe("the README's configuration table", () => {
 
   it('names every variable src/config.ts reads, and the tests\' and benchmarks\' own', () => {
     expect(read.size).toBeGreaterThan(15);
-    const missing = [...read, 'TEST_DATABASE_URL', 'BENCH_DATABASE_URL'].filter((name) => !documented.has(name));
+    const missing = [...read, 'TEST_DATABASE_URL', 'TEST_CITUS_URL', 'LOCAL_CITUS_PORTS', 'BENCH_DATABASE_URL'].filter((name) => !documented.has(name));
     expect(missing).toEqual([]);
     expect(documented.has('BENCH_*')).toBe(true);
   });
 
   it('names no variable the code does not read', () => {
-    const known = new Set([...read, 'TEST_DATABASE_URL', 'BENCH_DATABASE_URL', 'BENCH_*']);
+    const known = new Set([...read, 'TEST_DATABASE_URL', 'TEST_CITUS_URL', 'LOCAL_CITUS_PORTS', 'BENCH_DATABASE_URL', 'BENCH_*']);
     expect([...documented].filter((name) => !known.has(name))).toEqual([]);
   });
 

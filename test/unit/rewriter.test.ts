@@ -8,7 +8,7 @@ import {
 } from '../../src/instrument/rewriter';
 
 const PIXEL =
-  '<img src="https://t.example/o.gif" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;" />';
+  '<img src="https://t.example/o.gif" width="1" height="1" alt="" style="position:absolute;display:block;width:1px;height:1px;max-width:0;max-height:0;border:0;margin:0;padding:0;overflow:hidden;" />';
 const t = (position: number): string => `https://t.example/c/${position}`;
 
 function rewrite(html: string, extra: Partial<RewriteOptions> = {}): RewriteResult {
@@ -316,7 +316,7 @@ describe('rule 4: the open pixel', () => {
 
   it('escapes the pixel URL for its double quotes', () => {
     expect(rewrite('', { pixelUrl: 'https://t/o.gif?a=1&b="2"' }).html).toBe(
-      '<img src="https://t/o.gif?a=1&amp;b=&quot;2&quot;" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;" />',
+      '<img src="https://t/o.gif?a=1&amp;b=&quot;2&quot;" width="1" height="1" alt="" style="position:absolute;display:block;width:1px;height:1px;max-width:0;max-height:0;border:0;margin:0;padding:0;overflow:hidden;" />',
     );
   });
 });

@@ -1,0 +1,240 @@
+// Live activity under load (contract section 12, issue 25). The real server
+// runs in a process of its own (`dist/src/main.js`, so its RSS is its own);
+// this process holds the streams, one per sales rep of one organisation, and
+// drives the pixel with autocannon (50 connections, a distinct address per
+// request, every rep's sends in turn):
+//   - 100,000 opens over a minute with no stream: the pixel's p99, the baseline;
+//   - the pixel's requests per second with 0, 100 and 1,000 streams open,
+//     each as a ratio to 0 (goal: at least 0.9 at 1,000);
+//   - then, with 1,000 streams, the same minute again: the pixel's p99 (goal
+//     under 20 ms), the p99 from the end of an event's writer transaction to
+//     its arrival on a stream (goal under 2 s), the events that arrived, and
+//     the server's peak RSS (goal under 400 MB).
+import { spawn } from 'node:child_process';
+import { request, type ClientRequest } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { signToken } from '../src/auth/jwt';
+import { TokenCodec } from '../src/events/tokens';
+import { BENCH_SECRETS, settleWriterTables, startBenchEnvironment } from './environment';
+import type { DataSource } from 'typeorm';
+import type { BenchRow } from './table';
+
+const THROUGHPUT_S = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
+const SUSTAINED_S = Number(process.env.BENCH_LIVE_SUSTAINED_SECONDS ?? 60);
+const SUSTAINED_EVENTS = Number(process.env.BENCH_LIVE_EVENTS ?? 100_000);
+const REPS = 1_000;
+const SENDS_PER_REP = 20;
+const ORG = 'bench-live';
+
+interface Server {
+  url: string;
+  rssBytes(): Promise<number>;
+  /** resolves once everything answered so far is written (so one step's backlog does not load the next) */
+  drained(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+}
+
+function startServer(databaseUrl: string): Promise<Server> {
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      ...BENCH_SECRETS,
+      NODE_ENV: 'production',
+      EMAIL_TRACKING_ENABLED: 'true',
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      TRUST_PROXY: '1',
+      LOG_LEVEL: 'info',
+      EMAIL_TRACKING_MAX_STREAMS: String(REPS * 2),
+      EMAIL_TRACKING_SPOOL_DIR: mkdtempSync(path.join(tmpdir(), 'bench-live-spool-')),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code}: ${output}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const listening = /listening on (http:\/\/\S+) /.exec(output);
+      if (!listening) return;
+      child.removeAllListeners('exit');
+      child.stdout?.removeAllListeners('data');
+      child.stdout?.resume();
+      const url = listening[1];
+      resolve({
+        url,
+        rssBytes: () => metric(url, 'process_resident_memory_bytes'),
+        async drained() {
+          while ((await metric(url, 'tracking_events_buffered')) > 0) await new Promise((done) => setTimeout(done, 500));
+        },
+        stop: () => new Promise((done) => (child.once('exit', () => done()), child.kill('SIGTERM'))),
+      });
+    });
+  });
+}
+
+/** One stream, read by hand: the arrival time of each event id. */
+function openStream(url: string, token: string, arrivals: Map<string, number>): Promise<ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ query: 'subscription { activity { id } }' });
+    const req = request(`${url}/graphql/stream`, {
+      method: 'POST',
+      agent: false,
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(body) },
+    });
+    req.once('response', (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`stream refused: ${res.statusCode}`));
+      let buffered = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        const messages = buffered.split('\n\n');
+        buffered = messages.pop() ?? '';
+        for (const message of messages) {
+          const id = /"id":"([^"]+)"/.exec(message)?.[1];
+          if (id) arrivals.set(id, Date.now());
+        }
+      });
+      res.on('error', () => undefined);
+      resolve(req);
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+async function openStreams(url: string, tokens: readonly string[], arrivals: Map<string, number>): Promise<ClientRequest[]> {
+  const opened: ClientRequest[] = [];
+  for (let start = 0; start < tokens.length; start += 50) {
+    opened.push(...(await Promise.all(tokens.slice(start, start + 50).map((token) => openStream(url, token, arrivals)))));
+  }
+  return opened;
+}
+
+function pixelLoad(url: string, paths: readonly string[], seconds: number, rate?: number): Promise<autocannon.Result> {
+  let n = 0;
+  const ip = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  return autocannon({
+    url,
+    connections: 50,
+    duration: seconds,
+    ...(rate ? { overallRate: rate } : {}),
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => {
+          const i = n++;
+          return { ...req, path: paths[i % paths.length], headers: { ...req.headers, 'user-agent': 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 (KHTML, like Gecko)', 'x-forwarded-for': ip(i) } };
+        },
+      },
+    ],
+  });
+}
+
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+
+/** Polls live_batches (kept a minute) for when each event's batch was written: the end of its transaction. */
+function watchBatches(db: DataSource): { writtenAt: Map<string, number>; stop(): Promise<void> } {
+  const writtenAt = new Map<string, number>();
+  const poll = async () => {
+    const rows: { event_ids: string[]; written: number }[] = await db.query(
+      `SELECT event_ids, extract(epoch FROM written_at) * 1000 AS written FROM live_batches WHERE org_id = $1`,
+      [ORG],
+    );
+    for (const row of rows) for (const id of row.event_ids) writtenAt.set(id, Number(row.written));
+  };
+  const timer = setInterval(() => void poll().catch(() => undefined), 5_000);
+  return {
+    writtenAt,
+    async stop() {
+      clearInterval(timer);
+      await poll();
+    },
+  };
+}
+
+export async function benchLive(): Promise<BenchRow[]> {
+  const env = await startBenchEnvironment('live');
+  const databaseUrl = (env.db.options as { url: string }).url;
+  // The environment's own in-process server stays idle: the server measured is the process below.
+  const tokens = new TokenCodec(BENCH_SECRETS.TRACKING_SIGNING_SECRET);
+  const sends: { id: string }[] = await env.db.query(
+    `INSERT INTO sends (org_id, sent_at, sender_id, contact_id, recipient_email, tracked, tracked_links)
+     SELECT $1, now(), 'rep-' || (g % $2), 'contact-' || g, 'c' || g || '@example.com', true, 0 FROM generate_series(1, $3) g
+     RETURNING id`,
+    [ORG, REPS, REPS * SENDS_PER_REP],
+  );
+  const paths = sends.map((send) => `/track/open/${tokens.encodeOpen(ORG, send.id)}.gif`);
+  const repTokens = await Promise.all(
+    Array.from({ length: REPS }, (_, rep) => signToken({ orgId: ORG, userId: `rep-${rep}`, role: 'sales_rep' }, BENCH_SECRETS.AUTH_JWT_SECRET)),
+  );
+  await settleWriterTables(env.db);
+  const server = await startServer(databaseUrl);
+  const rows: BenchRow[] = [];
+  const arrivals = new Map<string, number>();
+  const streams: ClientRequest[] = [];
+  const rate = Math.round(SUSTAINED_EVENTS / SUSTAINED_S);
+  const sustainedName = `${SUSTAINED_EVENTS.toLocaleString('en-US')} opens over ${SUSTAINED_S} s`;
+  try {
+    await pixelLoad(server.url, paths, 2); // warm-up
+    await server.drained();
+    const baseline = await pixelLoad(server.url, paths, SUSTAINED_S, rate);
+    rows.push({ name: `live: pixel p99, no stream, ${sustainedName}`, value: baseline.latency.p99, unit: 'ms', goal: 'baseline' });
+    await server.drained();
+    await settleWriterTables(env.db);
+
+    const rates: number[] = [];
+    for (const count of [0, 100, 1_000]) {
+      streams.push(...(await openStreams(server.url, repTokens.slice(streams.length, count), arrivals)));
+      const result = await pixelLoad(server.url, paths, THROUGHPUT_S);
+      rates.push(result.requests.average);
+      const ratio = result.requests.average / rates[0];
+      rows.push({ name: `live: pixel with ${count} streams open`, value: result.requests.average, unit: 'req/s', goal: count === 0 ? 'baseline' : `ratio ${ratio.toFixed(2)} (goal >= 0.9 at 1,000)` });
+      await server.drained();
+      await settleWriterTables(env.db);
+    }
+
+    arrivals.clear();
+    const since = new Date();
+    const batches = watchBatches(env.db);
+    let peakRss = await server.rssBytes();
+    const sampler = setInterval(() => void server.rssBytes().then((rss) => (peakRss = Math.max(peakRss, rss)), () => undefined), 1_000);
+    const sustained = await pixelLoad(server.url, paths, SUSTAINED_S, rate);
+    // What the writer deferred during the load reaches the streams shortly after it.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    clearInterval(sampler);
+    await batches.stop();
+    const stored: { id: string; occurred: number }[] = await env.db.query(
+      `SELECT id, extract(epoch FROM occurred_at) * 1000 AS occurred FROM tracking_events WHERE org_id = $1 AND occurred_at >= $2`,
+      [ORG, since],
+    );
+    const arrived = stored.filter((event) => arrivals.has(event.id));
+    const timed = arrived.filter((event) => batches.writtenAt.has(event.id));
+    const fromWrite = timed.map((event) => arrivals.get(event.id)! - batches.writtenAt.get(event.id)!);
+    const fromRequest = arrived.map((event) => arrivals.get(event.id)! - Number(event.occurred));
+    rows.push(
+      { name: `live: pixel p99, 1,000 streams, ${sustainedName}`, value: sustained.latency.p99, unit: 'ms', goal: '< 20' },
+      { name: 'live: events arrived on a stream / stored', value: `${arrived.length} / ${stored.length}`, unit: 'events', goal: 'all' },
+      { name: 'live: p99 written (commit) to arrival', value: percentile(fromWrite, 99), unit: 'ms', goal: `< 2,000 (over ${timed.length} events)` },
+      { name: 'live: p99 pixel answered to arrival', value: percentile(fromRequest, 99), unit: 'ms', goal: 'reference (the writer defers under a burst, journal.md)' },
+      { name: 'live: server RSS with 1,000 streams (peak)', value: Math.round(peakRss / 1024 / 1024), unit: 'MB', goal: '< 400' },
+    );
+  } finally {
+    streams.forEach((stream) => stream.destroy());
+    await server.stop();
+    await env.close();
+  }
+  return rows;
+}
