@@ -117,7 +117,8 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
       // A refusal is the stream's only event, as /graphql's is its answer.
       if (validate(schema, document).length === 0) {
         const refused = limitRefusal(measureOperation(schema, document, operation, params.variables ?? {}));
-        if (refused !== null) return { errors: [new GraphQLError(refused, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] };
+        // `data: null` is what graphql-sse recognises as a result.
+        if (refused !== null) return { data: null, errors: [new GraphQLError(refused, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] };
       }
       return { schema, document, operationName: params.operationName, variableValues: params.variables, contextValue: streamContext(req.context.viewer) };
     },
