@@ -11,7 +11,7 @@
 import { TokenCodec } from '../src/events/tokens';
 import { BENCH_SECRETS, insertBenchSends, settleWriterTables, startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
-import { answered, load, SYNTHETIC_USER_AGENT, type Load, type Traffic } from './tracking-load';
+import { answered, load, processCpuSeconds, SYNTHETIC_USER_AGENT, type Load, type Traffic } from './tracking-load';
 import { startTarget, type Target } from './tracking-target-process';
 
 const BURST_S = Number(process.env.BENCH_TRACKING_BURST_SECONDS ?? 10);
@@ -30,6 +30,9 @@ interface RouteRun {
   app: Load;
   /** events written during the load, per second */
   writtenPerSecond: number;
+  /** share of the load the event loop was busy enough for writing to wait */
+  busyPercent: number;
+  cpuUsPerAnswer: number;
   backlog: number;
   backlogMs: number;
   peakRssMb: number;
@@ -38,12 +41,17 @@ interface RouteRun {
 /** One load on the application: answers, the events written while it ran, and then the backlog written after it. */
 async function loadApplication(app: Target, traffic: Traffic, seconds: number) {
   const before = await app.mark();
+  const cpuBefore = processCpuSeconds(app.pid);
   const measured = await load(app.url, traffic, seconds);
+  const cpu = processCpuSeconds(app.pid) - cpuBefore;
   const during = await app.mark();
   const drained = await app.flush();
   return {
     measured,
+    /** the server process's CPU during the load (answering, and writing when it wrote), per request answered */
+    cpuUsPerAnswer: Math.round((1e6 * cpu) / Math.max(1, measured.result.requests.total)),
     writtenPerSecond: Math.round((during.written - before.written) / seconds),
+    busyPercent: during.busyPercent,
     backlog: drained.backlog,
     backlogMs: drained.backlogMs,
     peakRssMb: Math.max(during.peakRssMb, (await app.mark()).peakRssMb),
@@ -56,7 +64,7 @@ function rowsOf(run: RouteRun, status: number): BenchRow[] {
   const name = `${run.label} ${run.seconds} s`;
   return [
     { name: `bare node:http, ${name}`, value: run.bare.result.requests.average, unit: 'req/s', goal: `baseline, p99 ${run.bare.result.latency.p99} ms, steal ${run.bare.stealPercent}%` },
-    { name, value: run.app.result.requests.average, unit: 'req/s', goal: `ratio ${ratio.toFixed(2)} (goal >= ${goal}), steal ${run.app.stealPercent}%` },
+    { name, value: run.app.result.requests.average, unit: 'req/s', goal: `ratio ${ratio.toFixed(2)} (goal >= ${goal}), steal ${run.app.stealPercent}%, server CPU ${run.cpuUsPerAnswer} µs/answer` },
     { name: `${name}: p99`, value: run.app.result.latency.p99, unit: 'ms', goal: '< 20 ms' },
     ...writingRows(name, run, status),
     { name: `${name}: server RSS at the peak`, value: run.peakRssMb, unit: 'MB', goal: '' },
@@ -65,7 +73,7 @@ function rowsOf(run: RouteRun, status: number): BenchRow[] {
 
 function writingRows(name: string, run: Omit<RouteRun, 'bare'>, status: number): BenchRow[] {
   return [
-    { name: `${name}: events written during the load`, value: run.writtenPerSecond, unit: 'ev/s', goal: `answers ${Math.round(answered(run.app.result, status) / run.seconds)}/s` },
+    { name: `${name}: events written during the load`, value: run.writtenPerSecond, unit: 'ev/s', goal: `answers ${Math.round(answered(run.app.result, status) / run.seconds)}/s; loop busy (writing waits) ${run.busyPercent}% of it` },
     {
       name: `${name}: backlog in PostgreSQL after the load`,
       value: run.backlogMs / 1000,
