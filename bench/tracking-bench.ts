@@ -1,5 +1,6 @@
 // The pixel and the redirect under load (autocannon, 50 connections, every
-// request from a distinct X-Forwarded-For), next to a bare node:http server
+// request from a distinct X-Forwarded-For, real user agents and a server in
+// production mode: tracking-settings.ts), next to a bare node:http server
 // answering the same bytes in the same run: a 10 s burst and a 60 s
 // sustained load per route, each followed by how long its backlog took to
 // reach PostgreSQL; the events written per second during the load, the peak
@@ -11,13 +12,13 @@
 import { TokenCodec } from '../src/events/tokens';
 import { BENCH_SECRETS, insertBenchSends, settleWriterTables, startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
-import { answered, load, processCpuSeconds, SYNTHETIC_USER_AGENT, type Load, type Traffic } from './tracking-load';
+import { answered, load, processCpuSeconds, type Load, type Traffic } from './tracking-load';
+import { trackingSettings } from './tracking-settings';
 import { startTarget, type Target } from './tracking-target-process';
 
 const BURST_S = Number(process.env.BENCH_TRACKING_BURST_SECONDS ?? 10);
 const SUSTAINED_S = Number(process.env.BENCH_TRACKING_SUSTAINED_SECONDS ?? 60);
 const WARM_UP_S = 3;
-const SENDS = 50_000;
 const ORG = 'bench-tracking';
 const LINK = 'https://example.com/landing?utm_source=bench&utm_medium=email';
 
@@ -136,12 +137,13 @@ function floorRows(label: string, figures: { bare: Load; burstAnswers: number; d
 }
 
 export async function benchTracking(): Promise<BenchRow[]> {
+  const settings = trackingSettings();
   const env = await startBenchEnvironment('tracking');
-  const rows: BenchRow[] = [];
+  const rows: BenchRow[] = [settings.row];
   try {
     const codec = new TokenCodec(BENCH_SECRETS.TRACKING_SIGNING_SECRET);
-    const ids = await insertBenchSends(env.db, ORG, SENDS, LINK);
-    const userAgents = [SYNTHETIC_USER_AGENT];
+    const ids = await insertBenchSends(env.db, ORG, settings.sends, LINK);
+    const { userAgents } = settings;
     const routes = [
       { label: 'pixel /track/open', status: 200, traffic: { userAgents, paths: ids.map((id) => `/track/open/${codec.encodeOpen(ORG, id)}.gif`) } },
       { label: 'redirect /track/click', status: 302, traffic: { userAgents, paths: ids.map((id) => `/track/click/${codec.encodeClick(ORG, id, 0, LINK)}`) } },
@@ -155,6 +157,7 @@ export async function benchTracking(): Promise<BenchRow[]> {
       TRUST_PROXY: '1',
       EMAIL_TRACKING_ENABLED: 'true',
       LOG_LEVEL: 'warn',
+      NODE_ENV: settings.nodeEnv,
     };
     const app = await startTarget(['app'], targetEnv);
     const appWithoutRules = await startTarget(['app-no-rules'], targetEnv);
