@@ -47,6 +47,12 @@ async function statementsOf(work: () => Promise<void>): Promise<Sent[]> {
 }
 
 const PLANNED = /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i;
+/**
+ * The process's own background work, running while the test does, that
+ * docs/scaling.md says reads every shard: the compactor's look for the
+ * organisations with pending deltas (each one's are then folded on its shards).
+ */
+const EVERY_SHARD_BY_DESIGN = [/\bFROM send_stats_deltas UNION SELECT org_id FROM send_link_stats_deltas\b/];
 /** Statements on no table of ours (the session's own settings, advisory locks, version probes) have no Citus plan to judge. */
 const OURS = /\b(sends|send_links|tracking_events|contacts|enrollments|campaigns|templates|email_settings|send_\w+|contact_privacy_actions|machine_clients)\b/;
 
@@ -113,7 +119,9 @@ it("runs every statement of an organisation's GraphQL work on one shard", async 
     await gql(t.url, SetMailgunSigningKeyDocument, { key: 'key-0123456789abcdef0123456789abcdef' }, admin);
     await gql(t.url, EmailSettingsDocument, {}, admin);
   });
-  const planned = sent.filter((statement) => PLANNED.test(statement.text) && OURS.test(statement.text));
+  const planned = sent.filter(
+    (statement) => PLANNED.test(statement.text) && OURS.test(statement.text) && !EVERY_SHARD_BY_DESIGN.some((known) => known.test(statement.text.replace(/\s+/g, ' '))),
+  );
   expect(planned.length).toBeGreaterThan(20);
   const spread: string[] = [];
   const touched = new Set<string>();
