@@ -24,7 +24,7 @@ beforeAll(async () => {
   t = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN, MAILGUN_WEBHOOK_SIGNING_KEY: PLATFORM_KEY, TRUST_PROXY: '1' });
 });
 afterAll(async () => {
-  await t.close();
+  await t?.close();
 });
 
 interface Sent {
