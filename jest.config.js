@@ -48,7 +48,8 @@ module.exports = {
       ? {
           ...integration,
           displayName: 'citus',
-          roots: ['<rootDir>/test/integration'],
+          // and test/citus/: what only a cluster can tell (which statements stay on one shard)
+          roots: ['<rootDir>/test/integration', '<rootDir>/test/citus'],
           testPathIgnorePatterns: ['/node_modules/', ...notOnTheCluster],
           globals: { ET_TEST_TARGET: 'citus' },
           globalSetup: '<rootDir>/test/support/citus-global-setup.ts',

@@ -42,6 +42,16 @@ function cpuTimes(): { total: number; steal: number } {
   return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
 }
 
+/** CPU seconds a process has used so far (user and system), from /proc: the server's own cost, whatever else runs. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks of 1/100 s
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export interface Load {
   result: autocannon.Result;
   /** share of the CPU time taken by other guests of the host during the load: the larger, the noisier the numbers */

@@ -6,6 +6,7 @@ import path from 'node:path';
 
 export interface Target {
   url: string;
+  pid: number;
   /** events written so far and the peak RSS since the last mark */
   mark(): Promise<Record<string, number>>;
   /** writes the backlog of the load so far; resolves with its size and how long it took */
@@ -40,6 +41,7 @@ export function startTarget(args: string[], env: Record<string, string>): Promis
         });
       resolve({
         url: ready[1],
+        pid: child.pid ?? 0,
         mark: () => reply(/MARK (.*)\n/, 'SIGUSR1'),
         flush: () => reply(/FLUSHED (.*)\n/, 'SIGUSR2'),
         stop: () => reply(/DONE (.*)\n/, 'SIGTERM'),

@@ -7,14 +7,16 @@
 // the application with its outbound webhook dispatcher running (main.ts
 // starts it; the other modes leave it off, as the benchmarks before it did).
 // Prints "READY <url>"; on SIGUSR1 prints "MARK <json>" (events written so
-// far, peak RSS since the last mark); on SIGUSR2 writes the backlog and
-// prints "FLUSHED <json>"; on SIGTERM flushes, prints "DONE <counters json>"
+// far; peak RSS and how busy the event loop was since the last mark); on
+// SIGUSR2 writes the backlog and prints "FLUSHED <json>"; on SIGTERM flushes, prints "DONE <counters json>"
 // and exits.
 import 'reflect-metadata';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { createApp, type AppOptions } from '../src/app';
 import { loadConfig } from '../src/config';
+import { defaultRecorderOptions } from '../src/events/recorder';
 import { createDataSource } from '../src/db/data-source';
 import { createLogger } from '../src/logger';
 import { PIXEL_GIF } from '../src/routes/tracking';
@@ -57,13 +59,26 @@ async function application(options: AppOptions, outbound = false): Promise<void>
   const server = await startServer(app, 0, '127.0.0.1');
   if (outbound) app.outbound.start();
   let peakRss = 0;
+  // The share of 100 ms ticks the event loop was busier than the recorder's
+  // threshold: while it is, writing waits (up to maxDeferMs), so this says
+  // whether a load was written as it went or after it.
+  let loop = performance.eventLoopUtilization();
+  let ticks = 0;
+  let busyTicks = 0;
   setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const now = performance.eventLoopUtilization();
+    ticks++;
+    if (performance.eventLoopUtilization(now, loop).utilization > defaultRecorderOptions.busyUtilisation) busyTicks++;
+    loop = now;
   }, 100).unref();
   process.stdout.write(`READY ${server.url}\n`);
   process.on('SIGUSR1', () => {
-    process.stdout.write(`MARK ${JSON.stringify({ written: app.recorder.rate.total, waiting: app.recorder.buffered, peakRssMb: Math.round(peakRss / 1e6) })}\n`);
+    const busyPercent = Math.round((100 * busyTicks) / Math.max(1, ticks));
+    process.stdout.write(`MARK ${JSON.stringify({ written: app.recorder.rate.total, waiting: app.recorder.buffered, peakRssMb: Math.round(peakRss / 1e6), busyPercent })}\n`);
     peakRss = 0;
+    ticks = 0;
+    busyTicks = 0;
   });
   /** Writes what the recorder held back; how many events that was and how long it took. */
   const writeBacklog = async () => {
