@@ -198,7 +198,8 @@ describe('GraphQL', () => {
     await expectPixelUnaffected('2 MB email', () => post('/graphql', body, asCaller(memberToken)), (answer) => {
       expect(answer.status).toBe(200);
       const email = (JSON.parse(answer.text) as { data: { instrumentEmail: { tracked: boolean; trackedLinks: number; warnings: string[] } } }).data.instrumentEmail;
-      expect(email).toEqual({ ...email, tracked: true, trackedLinks: 500, warnings: ['LINKS_CAPPED'] });
+      // Over Gmail's 102 KB clip too.
+      expect(email).toEqual({ ...email, tracked: true, trackedLinks: 500, warnings: ['GMAIL_CLIP_RISK', 'LINKS_CAPPED'] });
     });
   });
 
@@ -211,7 +212,7 @@ describe('GraphQL', () => {
       expect(answer.status).toBe(200);
       const email = (JSON.parse(answer.text) as { data: { instrumentEmail: { trackedLinks: number; warnings: string[]; html: string } } }).data.instrumentEmail;
       expect(email.trackedLinks).toBe(500);
-      expect(email.warnings).toEqual(['LINKS_CAPPED']);
+      expect(email.warnings).toEqual(['GMAIL_CLIP_RISK', 'LINKS_CAPPED']);
       expect(email.html).toContain('<a href="https://ex.co/223999">');
       expect(email.html).not.toContain('<a href="https://ex.co/499">');
       expect(email.html).toContain('<a href="https://ex.co/500">');
