@@ -89,9 +89,7 @@ interface EndpointRow {
 }
 
 // webhook_deliveries_message_idx: where the original went, and what it said.
-const ORIGINALS = `
-  SELECT id, endpoint_id, message_id, status, payload FROM webhook_deliveries
-  WHERE org_id = $1 AND message_id = ANY ($2::uuid[])`;
+const ORIGINALS = `SELECT id, endpoint_id, message_id, status, payload FROM webhook_deliveries WHERE org_id = $1 AND message_id = ANY ($2::uuid[])`;
 
 interface OriginalRow {
   id: string;
@@ -196,12 +194,9 @@ async function settleOrganisation(db: DataSource, orgId: string, limit: number):
   return db.transaction(async (tx) => {
     const due: DueRow[] = await tx.query(CLAIM_DUE, [orgId, limit]);
     if (due.length === 0) return { claimed: 0, deliveries: 0 };
-    const reclassified = due.filter((row) => row.type === 'RECLASSIFIED');
-    const queued = new Set<string>();
-    if (reclassified.length > 0) {
-      const rows: { id: string }[] = await tx.query(STILL_QUEUED, [orgId, reclassified.map((row) => row.event_id)]);
-      for (const row of rows) queued.add(row.id);
-    }
+    const originals = due.filter((row) => row.type === 'RECLASSIFIED').map((row) => row.event_id);
+    const stillQueued: { id: string }[] = originals.length === 0 ? [] : await tx.query(STILL_QUEUED, [orgId, originals]);
+    const queued = new Set(stillQueued.map((row) => row.id));
     const waits = (row: DueRow) => row.type === 'RECLASSIFIED' && queued.has(row.event_id);
     const held = due.filter(waits);
     if (held.length > 0) await tx.query(POSTPONE, [orgId, held.map((row) => row.id), RECHECK_MS / 1000]);
