@@ -79,7 +79,7 @@ export async function redeliver(db: DataSource, scope: EndpointScope, deliveryId
   const rows = returnedRows<Row>(await db.query(
     `UPDATE webhook_deliveries d SET status = 'PENDING', next_attempt_at = now(), retry_from = now(), lease_id = NULL
      FROM webhook_endpoints e
-     WHERE d.org_id = $1 AND d.id = $3 AND e.org_id = d.org_id AND e.id = d.endpoint_id AND e.team_id = $2
+     WHERE d.org_id = $1 AND d.id = $3 AND e.org_id = $1 AND e.id = d.endpoint_id AND e.team_id = $2
      RETURNING ${columns('d.')}`,
     [scope.orgId, scope.teamId, deliveryId],
   ));

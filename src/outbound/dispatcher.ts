@@ -4,7 +4,7 @@
 // processes run it side by side on one database; claims keep them apart.
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger';
-import { claimDeliveries, recordOutcomes, type AttemptOutcome, type ClaimedDelivery } from './delivery-claims';
+import { claimDeliveries, dueEndpoints, recordOutcomes, type AttemptOutcome, type ClaimedDelivery } from './delivery-claims';
 import { signingSecrets } from './endpoint-secrets';
 import { ATTEMPT_TIMEOUT_MS, type AttemptResult, type HttpSender } from './http-sender';
 import { afterFailure } from './retry-schedule';
@@ -104,12 +104,19 @@ export class OutboundDispatcher {
 
   private async tick(settle: boolean): Promise<void> {
     if (!this.db.isInitialized) return;
-    while (settle) {
-      const { claimed } = await settleDue(this.db, this.options.settleBatch);
-      settle = claimed === this.options.settleBatch;
+    while (settle) settle = (await settleDue(this.db, this.options.settleBatch)).more;
+    // Each endpoint up to its free slots here; one claim per organisation,
+    // whose deliveries are on their way before the next organisation's claim.
+    const slotsByOrg = new Map<string, Map<string, number>>();
+    for (const endpoint of await dueEndpoints(this.db)) {
+      const free = this.options.perEndpoint - (this.inFlight.get(endpoint.id) ?? 0);
+      if (free <= 0) continue;
+      const slots = slotsByOrg.get(endpoint.org_id) ?? new Map<string, number>();
+      slotsByOrg.set(endpoint.org_id, slots.set(endpoint.id, free));
     }
-    const claimed = await claimDeliveries(this.db, this.inFlight, this.options.perEndpoint, this.options.leaseMs);
-    for (const delivery of claimed) this.launch(delivery);
+    for (const [orgId, slots] of slotsByOrg) {
+      for (const delivery of await claimDeliveries(this.db, orgId, slots, this.options.leaseMs)) this.launch(delivery);
+    }
   }
 
   private launch(delivery: ClaimedDelivery): void {

@@ -3,7 +3,7 @@
 // stored. Insert-only; per organisation in the batch, one probe for an
 // enabled endpoint, and only then one statement that also looks at the
 // endpoints' types and humanOnly, so nothing is queued that none wants.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
 import type { WrittenBatch } from '../events/written-batch';
@@ -20,8 +20,8 @@ export const WRITER_LAG_MS = 10_000;
 
 interface OutboxRow {
   orgId: string;
-  /** the message's webhook-id; null: a fresh one (reclassifications) */
-  id: string | null;
+  /** the message's webhook-id */
+  id: string;
   type: EngagementType;
   eventId: string;
   sendId: string;
@@ -39,13 +39,17 @@ const HAS_ENDPOINTS = {
   text: `SELECT EXISTS (SELECT FROM webhook_endpoints WHERE org_id = $1 AND enabled) AS any`,
 };
 
-// The outbox's primary key makes a retried batch queue nothing twice.
+// The outbox's primary key makes a retried batch queue nothing twice. No
+// volatile function in the select list, and $1 typed: on Citus the SELECT
+// runs on the organisation's shard and its rows are copied in; Citus 13 lifts
+// a volatile entry (gen_random_uuid()) out of it and points it at $1's
+// unnamed column ("COALESCE types text and uuid cannot be matched").
 const QUEUE = {
-  name: 'outbound_queue_v1',
+  name: 'outbound_queue_v2',
   text: `WITH endpoints AS MATERIALIZED (
            SELECT events, human_only FROM webhook_endpoints WHERE org_id = $1 AND enabled)
          INSERT INTO webhook_outbox (org_id, id, type, event_id, send_id, occurred_at, due_at)
-         SELECT $1, coalesce(u.id, gen_random_uuid()), u.type, u.event_id, u.send_id, to_timestamp(u.at / 1000.0),
+         SELECT $1::text, u.id, u.type, u.event_id, u.send_id, to_timestamp(u.at / 1000.0),
                 CASE WHEN u.type IN ('OPENED', 'CLICKED')
                   THEN greatest(to_timestamp(u.at / 1000.0) + make_interval(secs => $8), now()) + make_interval(secs => $9)
                   ELSE now() END
@@ -96,7 +100,8 @@ export async function queueWrittenEvents(db: EntityManager, written: WrittenBatc
     })),
     ...written.reclassified.map((event) => ({
       orgId: event.orgId,
-      id: null,
+      // a webhook-id of its own: the reclassification is a message apart from its event
+      id: randomUUID(),
       type: 'RECLASSIFIED' as const,
       eventId: event.id,
       sendId: event.sendId,
