@@ -13,6 +13,7 @@ import { SendActivity1764600000003 } from './1764600000003-send-activity';
 import { MachineClients1764700000000 } from './1764700000000-machine-clients';
 import { WebhookCounted1764800000000 } from './1764800000000-webhook-counted';
 import { MoveTriggersByRow1764900000000 } from './1764900000000-move-triggers-by-row';
+import { Breakdowns1765050000000 } from './1765050000000-breakdowns';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -28,4 +29,5 @@ export const migrations = [
   MachineClients1764700000000,
   WebhookCounted1764800000000,
   MoveTriggersByRow1764900000000,
+  Breakdowns1765050000000,
 ];

@@ -4,6 +4,7 @@
 // is refused, or recorded untracked) or waits until the send is committed;
 // then campaign, template, enrollment, the send, its links.
 import type { DataSource, EntityManager } from 'typeorm';
+import { classifyRecipient } from '../breakdowns/mailbox-providers';
 import type { ContactStatus } from '../db/entities/contact.entity';
 import { DomainError } from '../errors';
 import type { RewrittenLink } from './rewriter';
@@ -117,15 +118,21 @@ async function upsertEnrollment(manager: EntityManager, send: SendRecord, enroll
   );
 }
 
-/** The send and all its links in one statement: the links' arrays unnest in step. */
+/**
+ * The send and all its links in one statement: the links' arrays unnest in
+ * step. The recipient's domain and provider are fixed now (breakdowns keep
+ * them after the address is erased).
+ */
 async function insertSend(manager: EntityManager, send: SendRecord): Promise<void> {
+  const recipient = classifyRecipient(send.recipientEmail);
   await manager.query(
     `WITH send AS (
        INSERT INTO sends (org_id, id, sender_id, sender_team_id, contact_id, recipient_email, subject,
-                          campaign_id, template_id, enrollment_id, step_index, message_id, tracked, tracked_links)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, cardinality($14::integer[])))
-     INSERT INTO send_links (org_id, send_id, position, url)
-     SELECT $1, $2, position, url FROM unnest($14::integer[], $15::text[]) AS link(position, url)`,
+                          campaign_id, template_id, enrollment_id, step_index, message_id, tracked, tracked_links,
+                          recipient_domain, mailbox_provider)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, cardinality($14::integer[]), $17, $18))
+     INSERT INTO send_links (org_id, send_id, position, url, name)
+     SELECT $1, $2, position, url, name FROM unnest($14::integer[], $15::text[], $16::text[]) AS link(position, url, name)`,
     [
       send.orgId,
       send.sendId,
@@ -142,6 +149,9 @@ async function insertSend(manager: EntityManager, send: SendRecord): Promise<voi
       send.tracked,
       send.links.map((link) => link.position),
       send.links.map((link) => link.url),
+      send.links.map((link) => link.name),
+      recipient.domain,
+      recipient.provider,
     ],
   );
 }

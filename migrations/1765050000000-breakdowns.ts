@@ -1,0 +1,102 @@
+// Breakdowns (contract section 13) and named links (section 3 rule 7):
+// - sends keep their recipient's provider and lower-case domain, fixed at
+//   send time; existing sends get them from the address they still hold
+//   (an erased one: no domain, OTHER), mapped by the same pure table the
+//   instrumenter uses (src/breakdowns/mailbox-providers.ts);
+// - send_links keep the link's data-track-name, and `link_key`
+//   (its name, or its URL when unnamed) is the one grouping key of link
+//   figures, whichever code writes their rollup deltas;
+// - send_link_stats and its deltas are keyed by link_key and carry the first
+//   URL seen under it (with that send's time, so folding keeps the earliest);
+// - per-send client counters (send_clients) and the client of each raw event,
+//   filled by the event writer (see docs/breakdowns.md).
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { classifyRecipient } from '../src/breakdowns/mailbox-providers';
+import { installLinkKeyFunctions } from './link-key-functions';
+
+/** Domains per statement when filling existing sends. */
+const DOMAIN_CHUNK = 5_000;
+
+export class Breakdowns1765050000000 implements MigrationInterface {
+  name = 'Breakdowns1765050000000';
+
+  async up(db: QueryRunner): Promise<void> {
+    await this.sendProviders(db);
+    await this.linkKeys(db);
+    await this.clientCounters(db);
+  }
+
+  private async sendProviders(db: QueryRunner): Promise<void> {
+    // A constant default adds the column without rewriting the table.
+    await db.query(`ALTER TABLE sends ADD COLUMN mailbox_provider text NOT NULL DEFAULT 'OTHER', ADD COLUMN recipient_domain text`);
+    // The text after the last @ as stored; mapped in Node by the instrumenter's own function, so both agree byte for byte.
+    const rows: { raw: string }[] = await db.query(
+      `SELECT DISTINCT substring(recipient_email FROM '@([^@]*)$') AS raw FROM sends WHERE recipient_email LIKE '%@%'`,
+    );
+    // The figures do not change: no trigger on sends needs to see these rows (and a stats trigger would scan them all).
+    const triggers = await this.userTriggers(db, 'sends');
+    if (triggers) await db.query(`ALTER TABLE sends DISABLE TRIGGER USER`);
+    for (let start = 0; start < rows.length; start += DOMAIN_CHUNK) {
+      const chunk = rows.slice(start, start + DOMAIN_CHUNK).map((row) => ({ raw: row.raw, ...classifyRecipient(`@${row.raw}`) }));
+      await db.query(
+        `UPDATE sends s SET recipient_domain = d.domain, mailbox_provider = d.provider
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS d(raw, domain, provider)
+         WHERE s.recipient_email LIKE '%@%' AND substring(s.recipient_email FROM '@([^@]*)$') = d.raw`,
+        [chunk.map((row) => row.raw), chunk.map((row) => row.domain), chunk.map((row) => row.provider)],
+      );
+    }
+    if (triggers) await db.query(`ALTER TABLE sends ENABLE TRIGGER USER`);
+  }
+
+  private async linkKeys(db: QueryRunner): Promise<void> {
+    await db.query(`ALTER TABLE send_links ADD COLUMN name text, ADD COLUMN link_key text GENERATED ALWAYS AS (coalesce(name, url)) STORED`);
+    for (const table of ['send_link_stats', 'send_link_stats_deltas']) {
+      await db.query(`ALTER TABLE ${table} RENAME COLUMN url TO link_key`);
+      // Rows so far are all unnamed: their first URL is their key.
+      await db.query(`ALTER TABLE ${table} ADD COLUMN name text, ADD COLUMN url text, ADD COLUMN first_sent_at timestamptz`);
+      await db.query(`UPDATE ${table} SET url = link_key`);
+    }
+    // Until the writer maintains link rollups in code (issue 23), the triggers do: keyed the same way.
+    if (await this.functionExists(db, 'send_link_stats_capture()')) await installLinkKeyFunctions(db);
+  }
+
+  private async clientCounters(db: QueryRunner): Promise<void> {
+    // Per send and client (and device), its counted opens, clicks and MPP opens, kept forever like
+    // the send's own counters; read joined to the range's sends (primary key probes per send).
+    await db.query(`
+      CREATE TABLE send_clients (
+        org_id    text NOT NULL,
+        send_id   uuid NOT NULL,
+        client    text NOT NULL,
+        device    text NOT NULL,
+        opens     integer NOT NULL DEFAULT 0,
+        clicks    integer NOT NULL DEFAULT 0,
+        mpp_opens integer NOT NULL DEFAULT 0,
+        PRIMARY KEY (org_id, send_id, client, device)
+      ) WITH (fillfactor = 80)`);
+    // Each raw event's client as parsed when it was written (null: written before parsing existed),
+    // so a reclassified event takes its figures back from the client that had them.
+    await db.query(`ALTER TABLE tracking_events ADD COLUMN client text, ADD COLUMN device text`);
+  }
+
+  private async userTriggers(db: QueryRunner, table: string): Promise<boolean> {
+    const [row]: { n: number }[] = await db.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal`, [table]);
+    return row!.n > 0;
+  }
+
+  private async functionExists(db: QueryRunner, signature: string): Promise<boolean> {
+    const [row]: { found: boolean }[] = await db.query(`SELECT to_regprocedure($1) IS NOT NULL AS found`, [signature]);
+    return row!.found;
+  }
+
+  async down(db: QueryRunner): Promise<void> {
+    await db.query(`ALTER TABLE tracking_events DROP COLUMN IF EXISTS client, DROP COLUMN IF EXISTS device`);
+    await db.query(`DROP TABLE IF EXISTS send_clients`);
+    for (const table of ['send_link_stats', 'send_link_stats_deltas']) {
+      await db.query(`ALTER TABLE ${table} DROP COLUMN name, DROP COLUMN url, DROP COLUMN first_sent_at`);
+      await db.query(`ALTER TABLE ${table} RENAME COLUMN link_key TO url`);
+    }
+    await db.query(`ALTER TABLE send_links DROP COLUMN link_key, DROP COLUMN name`);
+    await db.query(`ALTER TABLE sends DROP COLUMN mailbox_provider, DROP COLUMN recipient_domain`);
+  }
+}
