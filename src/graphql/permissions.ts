@@ -47,6 +47,7 @@ export const permissions = shield(
       template: isAuthenticated,
       contactPrivacyActions: readsPrivacyAuditTrail,
       timeline: isAuthenticated,
+      breakdown: isAuthenticated,
     },
     Mutation: {
       setMailgunSigningKey: managesSettings,
@@ -75,6 +76,7 @@ export const permissions = shield(
     LinkStat: allow,
     Recipient: allow,
     TimelinePoint: allow,
+    BreakdownRow: allow,
   },
   {
     fallbackRule: deny,
