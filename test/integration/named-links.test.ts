@@ -4,10 +4,10 @@
 // with a counted click on that link, paged, and only the caller's own for a
 // partner. The same before and after the link deltas are folded and the raw
 // events pruned.
-import { CampaignLinkClickersDocument, CampaignLinksDocument, TemplateLinkClickersDocument, TemplateLinksDocument } from '../generated/graphql';
+import { CampaignLinkClickersDocument, type CampaignLinkClickersQuery, CampaignLinksDocument, TemplateLinkClickersDocument, TemplateLinksDocument } from '../generated/graphql';
 import { compactSendStats } from '../../src/stats/compaction';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
-import { gql } from '../support/graphql-client';
+import { gql, type GraphQLResult } from '../support/graphql-client';
 import { TRACKING_ORIGIN } from '../support/instrument';
 import { followLink, sendTrackedEmail, type TrackedEmail } from '../support/privacy';
 
@@ -36,9 +36,9 @@ async function clickers(token: string, link: string, limit = 50): Promise<string
   const ids: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const result = await gql(t.url, CampaignLinkClickersDocument, { id: 'spring', link, range: RANGE, limit, after }, token);
+    const result: GraphQLResult<CampaignLinkClickersQuery> = await gql(t.url, CampaignLinkClickersDocument, { id: 'spring', link, range: RANGE, limit, after }, token);
     expect(result.errors).toBeUndefined();
-    const page = result.data!.campaign!.recipients;
+    const page: { sendId: string; cursor: string }[] = result.data!.campaign!.recipients;
     ids.push(...page.map((row) => row.sendId));
     if (page.length < limit) return ids;
     after = page[page.length - 1]!.cursor;
