@@ -6,6 +6,7 @@ import { CampaignBreakdownDocument, OverviewBreakdownDocument, TemplateBreakdown
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { errorCodes, gql } from '../support/graphql-client';
 import { TRACKING_ORIGIN } from '../support/instrument';
+import { insertSends } from './stats-fixtures';
 import { followLink, forget, openPixel, sendTrackedEmail, type TrackedEmail } from '../support/privacy';
 
 let t: TestApp;
@@ -151,5 +152,92 @@ describe('breakdown by mailbox provider and recipient domain', () => {
     const gmailAfter = domains.find((domain) => domain.key === 'gmail.com')!;
     expect(gmailAfter.sends).toBe(gmailBefore.sends - 1);
     expect(domains.reduce((sum, domain) => sum + domain.sends, 0)).toBe(RECIPIENTS.length);
+  });
+});
+
+describe('breakdown by mail client and device', () => {
+  const clientOrg = uniqueOrg('breakdown-clients');
+  let clientAdmin: string;
+  let clientPartner: string;
+
+  /** Per-send client counters as the event writer keeps them: [send index, client, device, opens, clicks, MPP opens]. */
+  const COUNTERS: [number, string, string, number, number, number][] = [
+    [0, 'APPLE_MPP', 'PROXY', 2, 0, 2],
+    [0, 'APPLE_MAIL', 'MOBILE', 1, 1, 0],
+    [1, 'APPLE_MPP', 'PROXY', 1, 0, 1],
+    [2, 'GMAIL', 'PROXY', 3, 0, 0],
+    [2, 'WEBMAIL_BROWSER', 'DESKTOP', 0, 2, 0],
+    [3, 'OUTLOOK', 'DESKTOP', 1, 0, 0],
+    [3, 'OUTLOOK', 'MOBILE', 1, 0, 0],
+    // Taken back to nothing (a machine after all): no row of the breakdown.
+    [4, 'WEBMAIL_BROWSER', 'DESKTOP', 0, 0, 0],
+  ];
+
+  beforeAll(async () => {
+    clientAdmin = await tokenFor(clientOrg, 'boss', 'admin');
+    clientPartner = await tokenFor(clientOrg, 'rep-1', 'partner');
+    const now = Date.now();
+    const ids = await insertSends(
+      t.app.db,
+      clientOrg,
+      Array.from({ length: 6 }, (_, index) => ({ sentAt: new Date(now - (index + 1) * 60_000), sender: index % 2 === 0 ? 'rep-1' : 'rep-2', campaign: 'c1' })),
+    );
+    await t.app.db.query(
+      `INSERT INTO send_clients (org_id, send_id, client, device, opens, clicks, mpp_opens)
+       SELECT $1, id, client, device, opens, clicks, mpp FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[])
+         AS c(id, client, device, opens, clicks, mpp)`,
+      [clientOrg, ...[0, 1, 2, 3, 4, 5].map((column) => COUNTERS.map((row) => (column === 0 ? ids[row[0]] : row[column])))],
+    );
+  });
+
+  /** The rows computed the obvious way from the counters, over the sends one sender (or everyone) sent. */
+  function expectedRows(column: 1 | 2, senders: number[]) {
+    const rows = new Map<string, { sends: Set<number>; opened: Set<number>; clicked: Set<number>; human: Set<number>; opens: number; clicks: number; mppOpens: number }>();
+    for (const [send, client, device, opens, clicks, mpp] of COUNTERS) {
+      if (!senders.includes(send) || opens + clicks === 0) continue;
+      const key = column === 1 ? client : device;
+      const row = rows.get(key) ?? { sends: new Set(), opened: new Set(), clicked: new Set(), human: new Set(), opens: 0, clicks: 0, mppOpens: 0 };
+      row.sends.add(send);
+      if (opens > 0) row.opened.add(send);
+      if (clicks > 0) row.clicked.add(send);
+      if (opens > mpp || clicks > 0) row.human.add(send);
+      Object.assign(row, { opens: row.opens + opens, clicks: row.clicks + clicks, mppOpens: row.mppOpens + mpp });
+      rows.set(key, row);
+    }
+    const viewSends = senders.length;
+    return [...rows.entries()]
+      .map(([key, row]) => ({
+        key,
+        sends: row.sends.size,
+        opened: row.opened.size,
+        clicked: row.clicked.size,
+        openRate: row.opened.size / viewSends,
+        clickRate: row.clicked.size / viewSends,
+        humanOpenRate: row.human.size / viewSends,
+        opens: row.opens,
+        clicks: row.clicks,
+        mppOpens: row.mppOpens,
+      }))
+      .sort((a, b) => b.sends - a.sends || (a.key < b.key ? -1 : 1));
+  }
+
+  const withoutLabels = (rows: { label: string }[]) => rows.map(({ label: _label, ...rest }) => rest);
+
+  it('groups the per-send client counters of the view, rates over all its sends', async () => {
+    for (const [by, column] of [['EMAIL_CLIENT', 1], ['DEVICE', 2]] as const) {
+      const data = await breakdown(clientAdmin, by);
+      expect(withoutLabels(data.breakdown)).toEqual(expectedRows(column, [0, 1, 2, 3, 4, 5]));
+    }
+    const clients = (await breakdown(clientAdmin, 'EMAIL_CLIENT')).breakdown;
+    expect(clients.find((row) => row.key === 'APPLE_MPP')).toMatchObject({ label: 'Apple Mail Privacy Protection (proxy)', sends: 2, mppOpens: 3, humanOpenRate: 0 });
+    const devices = (await breakdown(clientAdmin, 'DEVICE')).breakdown;
+    expect(devices.find((row) => row.key === 'PROXY')).toMatchObject({ label: 'Mail provider proxy', sends: 3 });
+  });
+
+  it("a partner's view holds its own sends, and a campaign's is its own", async () => {
+    const data = await breakdown(clientPartner, 'EMAIL_CLIENT');
+    expect(withoutLabels(data.breakdown)).toEqual(expectedRows(1, [0, 2, 4]));
+    const campaign = await gql(t.url, CampaignBreakdownDocument, { id: 'c1', by: 'DEVICE', range: RANGE }, clientAdmin);
+    expect(withoutLabels(campaign.data!.campaign!.breakdown)).toEqual(expectedRows(2, [0, 1, 2, 3, 4, 5]));
   });
 });
