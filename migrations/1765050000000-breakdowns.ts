@@ -17,6 +17,37 @@ import { installLinkKeyFunctions } from './link-key-functions';
 /** Domains per statement when filling existing sends. */
 const DOMAIN_CHUNK = 5_000;
 
+/** What the backfill needs of a query runner or a data source. */
+interface Queryable {
+  // any, as TypeORM's own query() returns: each call below says what it reads.
+  query(sql: string, parameters?: unknown[]): Promise<any>;
+}
+
+/**
+ * Every send that still holds an address gets its domain and provider from
+ * it; an erased one (address '') keeps no domain and the default OTHER.
+ * Exported for its test, which runs it on a scratch database.
+ */
+export async function fillSendProviders(db: Queryable): Promise<void> {
+  // The text after the last @ as stored; mapped in Node by the instrumenter's own function, so both agree byte for byte.
+  const rows: { raw: string }[] = await db.query(
+    `SELECT DISTINCT substring(recipient_email FROM '@([^@]*)$') AS raw FROM sends WHERE recipient_email LIKE '%@%'`,
+  );
+  // The figures do not change: no trigger on sends needs to see these rows (and a stats trigger would scan them all).
+  const [triggers]: { n: number }[] = await db.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'sends'::regclass AND NOT tgisinternal`);
+  if (triggers!.n > 0) await db.query(`ALTER TABLE sends DISABLE TRIGGER USER`);
+  for (let start = 0; start < rows.length; start += DOMAIN_CHUNK) {
+    const chunk = rows.slice(start, start + DOMAIN_CHUNK).map((row) => ({ raw: row.raw, ...classifyRecipient(`@${row.raw}`) }));
+    await db.query(
+      `UPDATE sends s SET recipient_domain = d.domain, mailbox_provider = d.provider
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS d(raw, domain, provider)
+       WHERE s.recipient_email LIKE '%@%' AND substring(s.recipient_email FROM '@([^@]*)$') = d.raw`,
+      [chunk.map((row) => row.raw), chunk.map((row) => row.domain), chunk.map((row) => row.provider)],
+    );
+  }
+  if (triggers!.n > 0) await db.query(`ALTER TABLE sends ENABLE TRIGGER USER`);
+}
+
 export class Breakdowns1765050000000 implements MigrationInterface {
   name = 'Breakdowns1765050000000';
 
@@ -29,23 +60,7 @@ export class Breakdowns1765050000000 implements MigrationInterface {
   private async sendProviders(db: QueryRunner): Promise<void> {
     // A constant default adds the column without rewriting the table.
     await db.query(`ALTER TABLE sends ADD COLUMN mailbox_provider text NOT NULL DEFAULT 'OTHER', ADD COLUMN recipient_domain text`);
-    // The text after the last @ as stored; mapped in Node by the instrumenter's own function, so both agree byte for byte.
-    const rows: { raw: string }[] = await db.query(
-      `SELECT DISTINCT substring(recipient_email FROM '@([^@]*)$') AS raw FROM sends WHERE recipient_email LIKE '%@%'`,
-    );
-    // The figures do not change: no trigger on sends needs to see these rows (and a stats trigger would scan them all).
-    const triggers = await this.userTriggers(db, 'sends');
-    if (triggers) await db.query(`ALTER TABLE sends DISABLE TRIGGER USER`);
-    for (let start = 0; start < rows.length; start += DOMAIN_CHUNK) {
-      const chunk = rows.slice(start, start + DOMAIN_CHUNK).map((row) => ({ raw: row.raw, ...classifyRecipient(`@${row.raw}`) }));
-      await db.query(
-        `UPDATE sends s SET recipient_domain = d.domain, mailbox_provider = d.provider
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS d(raw, domain, provider)
-         WHERE s.recipient_email LIKE '%@%' AND substring(s.recipient_email FROM '@([^@]*)$') = d.raw`,
-        [chunk.map((row) => row.raw), chunk.map((row) => row.domain), chunk.map((row) => row.provider)],
-      );
-    }
-    if (triggers) await db.query(`ALTER TABLE sends ENABLE TRIGGER USER`);
+    await fillSendProviders(db);
   }
 
   private async linkKeys(db: QueryRunner): Promise<void> {
@@ -77,11 +92,6 @@ export class Breakdowns1765050000000 implements MigrationInterface {
     // Each raw event's client as parsed when it was written (null: written before parsing existed),
     // so a reclassified event takes its figures back from the client that had them.
     await db.query(`ALTER TABLE tracking_events ADD COLUMN client text, ADD COLUMN device text`);
-  }
-
-  private async userTriggers(db: QueryRunner, table: string): Promise<boolean> {
-    const [row]: { n: number }[] = await db.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal`, [table]);
-    return row!.n > 0;
   }
 
   private async functionExists(db: QueryRunner, signature: string): Promise<boolean> {
