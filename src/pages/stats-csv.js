@@ -29,8 +29,9 @@ export function breakdownCsv(kind, rows) {
   return toCsv(header, rows.map((row) => [displayName(kind, row), row.id, ...FIGURE_COLUMNS.map(([, value]) => value(row.stats))]));
 }
 
+/** Per link: its data-track-name (empty when grouped by URL) and its URL, the first seen under the name. */
 export function linksCsv(links) {
-  return toCsv(['URL', 'Clicks', 'Unique clicks'], links.map((link) => [link.url, link.clicks, link.uniqueClicks]));
+  return toCsv(['Name', 'URL', 'Clicks', 'Unique clicks'], links.map((link) => [link.name, link.url, link.clicks, link.uniqueClicks]));
 }
 
 export function recipientsCsv(recipients) {
