@@ -48,13 +48,17 @@ export async function breakdownSums(
   const { view, match } = viewSql(target, p, keys);
   const viewSends = `SELECT ${view} AS view, s.id, s.opens, s.clicks, s.mpp_opens, s.mailbox_provider, s.recipient_domain
     FROM sends s WHERE s.org_id = ${org} AND s.tracked AND ${times} ${sender} AND ${match}`;
-  // One row per send and group, with that group's counted opens, clicks and MPP opens.
+  // One row per send and group, with that group's counted opens, clicks and MPP opens. Clients: only sends
+  // with a counted event have counters, each probed by send_clients' primary key (LATERAL: never a hash
+  // join over the organisation's whole table).
+  const column = by === 'EMAIL_CLIENT' ? 'client' : 'device';
   const perSend =
     by === 'EMAIL_CLIENT' || by === 'DEVICE'
-      ? `SELECT v.view, v.id, c.${by === 'EMAIL_CLIENT' ? 'client' : 'device'} AS key,
-                sum(c.opens) AS opens, sum(c.clicks) AS clicks, sum(c.mpp_opens) AS mpp_opens
-         FROM v JOIN send_clients c ON c.org_id = ${org} AND c.send_id = v.id
-         GROUP BY 1, 2, 3 HAVING sum(c.opens) + sum(c.clicks) > 0`
+      ? `SELECT v.view, v.id, c.key, c.opens, c.clicks, c.mpp_opens FROM v CROSS JOIN LATERAL (
+           SELECT c.${column} AS key, sum(c.opens) AS opens, sum(c.clicks) AS clicks, sum(c.mpp_opens) AS mpp_opens
+           FROM send_clients c WHERE c.org_id = ${org} AND c.send_id = v.id
+           GROUP BY 1 HAVING sum(c.opens) + sum(c.clicks) > 0) c
+         WHERE v.opens > 0 OR v.clicks > 0`
       : `SELECT v.view, v.id, ${SEND_GROUPS[by]} AS key, v.opens, v.clicks, v.mpp_opens FROM v`;
   // "opened" for a client: a counted open from it; for a provider, as in section 5, a counted open or click.
   const opened = by === 'EMAIL_CLIENT' || by === 'DEVICE' ? 'opens > 0' : 'opens > 0 OR clicks > 0';
