@@ -5,7 +5,7 @@
 import { el, formatCount, formatRate } from './dom.js';
 import { downloadText, slug } from './download.js';
 import { graphql } from './graphql.js';
-import { breakdownCsv } from './stats-breakdowns-csv.js';
+import { readersCsv } from './stats-csv.js';
 import { num } from './stats-render.js';
 
 const ROW = 'key label sends opened clicked openRate clickRate humanOpenRate opens clicks mppOpens';
@@ -82,7 +82,7 @@ export async function showBreakdowns(container, view, range, session) {
       ...Object.entries(TABLES).flatMap(([id, table]) => {
         const download = el('button', { type: 'button', class: 'quiet csv-button', id: `${id}-csv`, text: `Download CSV of the ${table.title.toLowerCase()}` });
         download.addEventListener('click', () =>
-          downloadText(`${id}-${slug(name)}-${slug(range.label)}.csv`, breakdownCsv(table.heading, figures[id])),
+          downloadText(`${id}-${slug(name)}-${slug(range.label)}.csv`, readersCsv(table.heading, figures[id])),
         );
         return [el('div', { class: 'table-head' }, el('h3', { text: table.title }), download), breakdownTable(id, table, figures[id], range.label)];
       }),

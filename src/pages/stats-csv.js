@@ -40,3 +40,21 @@ export function recipientsCsv(recipients) {
     recipients.map((r) => [r.email, r.contactId, r.sendId, r.sentAt, r.opens, r.clicks, r.mppOpens, r.firstOpenedAt, r.lastClickedAt]),
   );
 }
+
+const READER_COLUMNS = [
+  ['Key', (row) => row.key],
+  ['Sends', (row) => row.sends],
+  ['Opened', (row) => row.opened],
+  ['Clicked', (row) => row.clicked],
+  ['Open rate', (row) => row.openRate],
+  ['Click rate', (row) => row.clickRate],
+  ['Human open rate', (row) => row.humanOpenRate],
+  ['Opens', (row) => row.opens],
+  ['Clicks', (row) => row.clicks],
+  ['MPP opens', (row) => row.mppOpens],
+];
+
+/** A readers table (providers or clients, `heading` names its first column), with every figure the API has for a row. */
+export function readersCsv(heading, rows) {
+  return toCsv([heading, ...READER_COLUMNS.map(([name]) => name)], rows.map((row) => [row.label, ...READER_COLUMNS.map(([, value]) => value(row))]));
+}
