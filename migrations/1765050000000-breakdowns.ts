@@ -99,6 +99,11 @@ export class Breakdowns1765050000000 implements MigrationInterface {
     return row!.found;
   }
 
+  /**
+   * Drops what up() added. The link triggers' functions keep their link_key
+   * form (installLinkKeyFunctions): going back with those triggers still in
+   * place needs 1764300000001's functions re-created by hand.
+   */
   async down(db: QueryRunner): Promise<void> {
     await db.query(`ALTER TABLE tracking_events DROP COLUMN IF EXISTS client, DROP COLUMN IF EXISTS device`);
     await db.query(`DROP TABLE IF EXISTS send_clients`);
