@@ -177,10 +177,19 @@ describe('breakdown by mail client and device', () => {
     clientAdmin = await tokenFor(clientOrg, 'boss', 'admin');
     clientPartner = await tokenFor(clientOrg, 'rep-1', 'partner');
     const now = Date.now();
+    // Each send's own counters are the sum of its clients', as the writer keeps both.
+    const sum = (send: number, column: 3 | 4 | 5) => COUNTERS.filter((row) => row[0] === send).reduce((total, row) => total + row[column], 0);
     const ids = await insertSends(
       t.app.db,
       clientOrg,
-      Array.from({ length: 6 }, (_, index) => ({ sentAt: new Date(now - (index + 1) * 60_000), sender: index % 2 === 0 ? 'rep-1' : 'rep-2', campaign: 'c1' })),
+      Array.from({ length: 6 }, (_, index) => ({
+        sentAt: new Date(now - (index + 1) * 60_000),
+        sender: index % 2 === 0 ? 'rep-1' : 'rep-2',
+        campaign: 'c1',
+        opens: sum(index, 3),
+        clicks: sum(index, 4),
+        mppOpens: sum(index, 5),
+      })),
     );
     await t.app.db.query(
       `INSERT INTO send_clients (org_id, send_id, client, device, opens, clicks, mpp_opens)
