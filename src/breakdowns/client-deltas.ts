@@ -1,9 +1,11 @@
 // A written batch's changes to the per-send client counters (send_clients):
 // counted opens, clicks and MPP opens per (send, client, device), new events
 // adding to their client, reclassified ones taking back from the client they
-// were credited to (stored on their raw row). The event writer applies the
-// result in one set-based upsert, in this order (the rows' lock order). Pure.
-import { UNPARSED, type ClientKey, type Device, type MailClient } from './client-keys';
+// were credited to (stored on their raw row): an event stored before clients
+// were parsed was credited to none, so taking it back moves no client row.
+// The event writer applies the result in one set-based upsert, in this order
+// (the rows' lock order). Pure.
+import type { ClientKey, Device, MailClient } from './client-keys';
 
 /** One event's effect on its client's counters: +1 newly counted, -1 taken back; 0 (a machine's) moves nothing. */
 export interface ClientChange {
@@ -30,8 +32,8 @@ export interface ClientDelta {
 export function clientDeltas(changes: readonly ClientChange[]): ClientDelta[] {
   const byKey = new Map<string, ClientDelta>();
   for (const change of changes) {
-    if (change.counted === 0) continue;
-    const { client, device } = change.client ?? UNPARSED;
+    if (change.counted === 0 || change.client === null) continue;
+    const { client, device } = change.client;
     const key = JSON.stringify([change.orgId, change.sendId, client, device]);
     let delta = byKey.get(key);
     if (!delta) {

@@ -46,6 +46,3 @@ export interface ClientKey {
   client: MailClient;
   device: Device;
 }
-
-/** Events written before clients were parsed (their raw event pruned): kept, and shown as what they are. */
-export const UNPARSED: ClientKey = { client: 'UNKNOWN', device: 'UNKNOWN' };

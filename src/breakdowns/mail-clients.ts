@@ -83,7 +83,8 @@ export class MailClientParser {
       return { client: 'APPLE_MPP', device: 'PROXY' };
     }
     if (webhook?.bot === 'gmail') return { client: 'GMAIL', device: 'PROXY' };
-    const parsed = userAgent === null || userAgent.trim() === '' ? null : this.parse(userAgent);
+    // Cached by the part parsed: a junk user agent of kilobytes holds no more memory than a real one.
+    const parsed = userAgent === null || userAgent.trim() === '' ? null : this.parse(userAgent.slice(0, MAX_USER_AGENT));
     if (parsed?.device === 'PROXY') return parsed;
     // A provider's network or a mail-security network fetching: that provider's proxy, whatever the UA claims.
     if (evidence.network) return { client: NETWORK_CLIENTS[evidence.network], device: 'PROXY' };

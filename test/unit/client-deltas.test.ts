@@ -42,10 +42,10 @@ describe('clientDeltas', () => {
     ]);
   });
 
-  it('drops what sums to nothing, and credits unparsed events to UNKNOWN', () => {
+  it('drops what sums to nothing, and takes nothing back for an event stored before clients were parsed (no row was credited)', () => {
     expect(clientDeltas([change('s1', 'OPEN', 1, CHROME), change('s1', 'OPEN', -1, CHROME)])).toEqual([]);
-    expect(clientDeltas([change('s1', 'OPEN', -1, null)])).toEqual([
-      { orgId: 'org', sendId: 's1', client: 'UNKNOWN', device: 'UNKNOWN', opens: -1, clicks: 0, mppOpens: 0 },
+    expect(clientDeltas([change('s1', 'OPEN', -1, null), change('s1', 'CLICK', 1, CHROME)])).toEqual([
+      { orgId: 'org', sendId: 's1', client: 'WEBMAIL_BROWSER', device: 'DESKTOP', opens: 0, clicks: 1, mppOpens: 0 },
     ]);
   });
 
