@@ -8,6 +8,7 @@ import { CampaignBreakdownDocument, type BreakdownDimension } from '../generated
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gql } from '../support/graphql-client';
 import { TRACKING_ORIGIN } from '../support/instrument';
+import { eventData, jsonBody, PLATFORM_KEY, postJson } from '../support/mailgun';
 import { forget, sendTrackedEmail, type TrackedEmail } from '../support/privacy';
 
 const APPLE_MAIL = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)';
@@ -49,7 +50,7 @@ async function countersAndRaw(send: TrackedEmail) {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN, TRUST_PROXY: '1' });
+  t = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN, TRUST_PROXY: '1', MAILGUN_WEBHOOK_SIGNING_KEY: PLATFORM_KEY });
   admin = await tokenFor(org, 'boss', 'admin');
 });
 afterAll(async () => {
@@ -103,6 +104,18 @@ it('takes a BURST flip back from the client that had the figures, not from the b
     [org, send.sendId],
   );
   expect(row).toEqual({ opens: 0 });
+});
+
+it("moves a webhook open the pixel's open takes back from the webhook's client to the pixel's", async () => {
+  const send = await sendTrackedEmail(t, org, { campaignId: 'take-back' });
+  const opened = eventData('opened', { sendId: send.sendId, orgId: org, ip: '198.51.100.80', timestamp: Date.now() / 1000, userAgent: CHROME });
+  expect((await postJson(t.url, jsonBody(PLATFORM_KEY, opened))).status).toBe(200);
+  expect(await breakdown('take-back', 'EMAIL_CLIENT')).toEqual([{ key: 'WEBMAIL_BROWSER', sends: 1, opened: 1, clicked: 0, opens: 1, clicks: 0, mppOpens: 0 }]);
+  await open(send, '203.0.113.80', APPLE_MAIL);
+  await flush();
+  expect(await breakdown('take-back', 'EMAIL_CLIENT')).toEqual([{ key: 'APPLE_MAIL', sends: 1, opened: 1, clicked: 0, opens: 1, clicks: 0, mppOpens: 0 }]);
+  const { counters, raw } = await countersAndRaw(send);
+  expect(counters).toEqual(raw);
 });
 
 it('keeps every client figure after the raw events are pruned and the contact erased', async () => {
