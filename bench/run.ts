@@ -2,6 +2,7 @@
 // a table next to its goal or baseline. Sections can be picked by name:
 // `npm run bench -- graphql`.
 import 'reflect-metadata';
+import { benchBreakdowns } from './breakdown-bench';
 import { benchClassify } from './classify-bench';
 import { benchGraphQL } from './graphql-bench';
 import { benchInstrument } from './instrument-bench';
@@ -29,6 +30,7 @@ const sections: Record<string, Section> = {
   outbound: benchOutbound,
   stats: benchStats,
   live: benchLive,
+  breakdowns: benchBreakdowns,
 };
 
 async function main(): Promise<void> {

@@ -59,7 +59,7 @@ async function runQuery<T = unknown>(url: string, token: string, query: string, 
 
 const timeQuery = async (url: string, token: string, query: string, variables: Record<string, unknown>) => (await runQuery(url, token, query, variables)).ms;
 
-function latencyRows(label: string, samples: number[]): BenchRow[] {
+export function latencyRows(label: string, samples: number[]): BenchRow[] {
   samples.sort((a, b) => a - b);
   return [
     { name: `${label} p50`, value: percentile(samples, 50), unit: 'ms', goal: 'reference' },
@@ -67,7 +67,7 @@ function latencyRows(label: string, samples: number[]): BenchRow[] {
   ];
 }
 
-async function sample(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<number[]> {
+export async function sample(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<number[]> {
   for (let i = 0; i < WARMUP; i++) await timeQuery(url, token, query, variables);
   const samples: number[] = [];
   for (let i = 0; i < SAMPLES; i++) samples.push(await timeQuery(url, token, query, variables));

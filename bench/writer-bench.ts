@@ -13,17 +13,20 @@ import { dataDir } from '../src/paths';
 import { startBenchEnvironment } from './environment';
 import type { BenchRow } from './table';
 import { benchWriterOnCitus } from './writer-citus-bench';
-import { measureWriter, rowsOf, VARIANTS, writerSends, type WriterMeasurement } from './writer-measure';
+import { measureWriter, median, rowsOf, UNPARSED_VARIANTS, VARIANTS, writerSends, type Sample, type WriterMeasurement } from './writer-measure';
 
 export async function benchWriter(): Promise<BenchRow[]> {
   const env = await startBenchEnvironment('writer');
   let single: WriterMeasurement;
   const rows: BenchRow[] = [];
   try {
-    single = await measureWriter(env, await writerSends(env), VARIANTS);
+    single = await measureWriter(env, await writerSends(env), [...VARIANTS, ...UNPARSED_VARIANTS]);
     const plansFile = path.join(dataDir, 'bench-writer-plans.txt');
     writeFileSync(plansFile, await explainAll(env.db, single.lastStatements));
-    rows.push(...VARIANTS.flatMap((variant) => rowsOf(variant, single.samples.get(variant.label) ?? [])), {
+    const samples = (label: string) => single.samples.get(label) ?? [];
+    rows.push(...[...VARIANTS, ...UNPARSED_VARIANTS].flatMap((variant) => rowsOf(variant, samples(variant.label))));
+    rows.push(parsingRatio('opens', samples('opens'), samples('opens, no client parsing')));
+    rows.push(parsingRatio('clicks', samples('clicks'), samples('clicks, no client parsing')), {
       name: 'writer: EXPLAIN (ANALYZE, BUFFERS, WAL) of each statement, last batch',
       value: path.relative(process.cwd(), plansFile),
       unit: '',
@@ -35,11 +38,22 @@ export async function benchWriter(): Promise<BenchRow[]> {
   return [...rows, ...(await benchWriterOnCitus(single))];
 }
 
+/** The writer's drain rate with client parsing ÷ without it (time per event without ÷ with). */
+function parsingRatio(label: string, parsing: Sample[], unparsed: Sample[]): BenchRow {
+  const [withParsing, without] = [median(parsing.map((sample) => sample.wallUs)), median(unparsed.map((sample) => sample.wallUs))];
+  return {
+    name: `writer, ${label}: drain rate with client parsing ÷ without`,
+    value: without / Math.max(0.001, withParsing),
+    unit: '',
+    goal: `>= 0.9 (${withParsing.toFixed(1)} vs ${without.toFixed(1)} µs/ev)`,
+  };
+}
+
 /** Each statement of the last batch again, under EXPLAIN in a transaction that is rolled back, as the writer runs it. */
 async function explainAll(db: DataSource, batches: Map<string, TimedStatement[]>): Promise<string> {
   const out: string[] = [];
   for (const [label, statements] of batches) {
-    if (label.includes('append-only')) continue;
+    if (label.includes('append-only') || label.includes('no client parsing')) continue;
     for (const statement of statements) {
       if (statement.text === null) continue;
       const runner = db.createQueryRunner();

@@ -22,12 +22,26 @@ const ORG = 'bench-writer';
 /** enabled outbound webhook endpoints of the organisation: with any, every event written queues an outbox row (docs/outbound-webhooks.md) */
 const ENDPOINTS = Number(process.env.BENCH_WRITER_ENDPOINTS ?? 0);
 const LINK = 'https://example.com/landing?utm_source=bench&utm_medium=email';
-const USER_AGENT = 'Mozilla/5.0 (bench) AppleWebKit';
+/** Distinct user agents the events cycle through: the writer's parser caches 10,000, so after warm-up each is a cache hit. */
+const USER_AGENTS = Number(process.env.BENCH_WRITER_USER_AGENTS ?? 5_000);
+/** Real mail clients' user agents, each made distinct by a build number, as versions of one client differ. */
+const USER_AGENT_FORMS = [
+  (n: number) => `Mozilla/5.0 (iPhone; CPU iPhone OS 17_${n} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E${n}`,
+  (n: number) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.${n}.0 Safari/537.36`,
+  (n: number) => `Microsoft Office/16.0 (Microsoft Outlook 16.0.${n}; Pro), Mozilla/4.0 (compatible; ms-office; MSOffice 16)`,
+  (n: number) => `Mozilla/5.0 (Linux; Android 14; SM-A536B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungEmail/6.1 Chrome/132.0.${n} Mobile Safari/537.36`,
+];
+const userAgentOf = (n: number) => {
+  const distinct = n % USER_AGENTS;
+  return USER_AGENT_FORMS[distinct % USER_AGENT_FORMS.length](Math.floor(distinct / USER_AGENT_FORMS.length));
+};
 
 export interface Variant {
   label: string;
   kind: EventKind;
   appendOnly: boolean;
+  /** false: the writer parses no client (what parsing costs is the difference) */
+  clientParsing?: boolean;
 }
 
 export const VARIANTS: Variant[] = [
@@ -35,6 +49,12 @@ export const VARIANTS: Variant[] = [
   { label: 'opens, append-only', kind: 'OPEN', appendOnly: true },
   { label: 'clicks', kind: 'CLICK', appendOnly: false },
   { label: 'clicks, append-only', kind: 'CLICK', appendOnly: true },
+];
+
+/** The same writes without client parsing: the writer's drain rate with parsing ÷ without it is a goal of issue 26. */
+export const UNPARSED_VARIANTS: Variant[] = [
+  { label: 'opens, no client parsing', kind: 'OPEN', appendOnly: false, clientParsing: false },
+  { label: 'clicks, no client parsing', kind: 'CLICK', appendOnly: false, clientParsing: false },
 ];
 
 export interface Sample {
@@ -63,7 +83,7 @@ export async function measureWriter(env: BenchEnvironment, sends: string[], vari
       return {
         orgId: ORG, sendId: sends[n % SENDS], kind, source: kind === 'OPEN' ? 'PIXEL' : 'REDIRECT', occurredAt: new Date(),
         countable: true, bot: false, botReason: null, mpp: false, linkPosition: kind === 'CLICK' ? 0 : null, url: kind === 'CLICK' ? LINK : null,
-        userAgent: USER_AGENT, ipHash: n.toString(16).padStart(32, '0'), id: randomUUID(),
+        userAgent: userAgentOf(n), ipHash: n.toString(16).padStart(32, '0'), id: randomUUID(),
       };
     });
 
@@ -81,7 +101,7 @@ export async function measureWriter(env: BenchEnvironment, sends: string[], vari
         };
         const cpu = process.cpuUsage();
         const started = performance.now();
-        await env.db.transaction((db) => writeEvents(db, batch, { maybeRepeated: false, appendOnly: variant.appendOnly }));
+        await env.db.transaction((db) => writeEvents(db, batch, { maybeRepeated: false, appendOnly: variant.appendOnly, clientParsing: variant.clientParsing }));
         const wallMs = performance.now() - started;
         const used = process.cpuUsage(cpu);
         statementTiming.observe = null;

@@ -16,6 +16,7 @@ import { MoveTriggersByRow1764900000000 } from './1764900000000-move-triggers-by
 import { FiguresWithoutTriggers1765000000000 } from './1765000000000-figures-without-triggers';
 import { OutboundWebhooks1765030000000 } from './1765030000000-outbound-webhooks';
 import { LiveActivity1765040000000 } from './1765040000000-live-activity';
+import { Breakdowns1765050000000 } from './1765050000000-breakdowns';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -34,4 +35,5 @@ export const migrations = [
   FiguresWithoutTriggers1765000000000,
   OutboundWebhooks1765030000000,
   LiveActivity1765040000000,
+  Breakdowns1765050000000,
 ];

@@ -4,6 +4,7 @@
 // dedupe, counters on sends and links, and the stats rollups are exactly what
 // live traffic would have left.
 import type { DataSource, EntityManager } from 'typeorm';
+import { classifyRecipient } from '../breakdowns/mailbox-providers';
 import type { RequestClassifier } from '../events/classify';
 import type { IpHasher, TrackingEventInput } from '../events/event';
 import { writeEvents } from '../events/write-events';
@@ -68,6 +69,9 @@ const SEND_COLUMNS: readonly Column<PlannedSend>[] = [
   ['sender_team_id', 'text', (send) => send.senderTeamId],
   ['contact_id', 'text', (send) => send.contactId],
   ['recipient_email', 'text', (send) => send.email],
+  // As the instrumenter fixes them (the demo's addresses are at reserved .example domains: provider OTHER).
+  ['recipient_domain', 'text', (send) => classifyRecipient(send.email).domain],
+  ['mailbox_provider', 'text', (send) => classifyRecipient(send.email).provider],
   ['subject', 'text', (send) => send.subject],
   ['campaign_id', 'text', (send) => send.campaignId],
   ['template_id', 'text', (send) => send.templateId],

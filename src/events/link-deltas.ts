@@ -1,7 +1,8 @@
 // The link figures a batch moves. Pure, like figure-deltas.ts: per link
 // (clicks, unique clickers), then, once the links' UPDATE has said how often
-// each send's links to a URL were clicked before it, per link rollup group
-// (the organisation's figures by month, campaign, template and URL).
+// each send's links under a key were clicked before it, per link rollup group
+// (the organisation's figures by month, campaign, template and link key: its
+// data-track-name, or its URL).
 import { monthOf, type SendAttribution } from '../rollups/figures';
 import type { LinkStatsDelta } from '../rollups/link-stats-deltas';
 import { earliest, entry, latest, type FigureChange } from './figure-change';
@@ -20,9 +21,10 @@ export interface LinkCounterDelta {
 export interface ClickedLink {
   sendId: string;
   position: number;
-  url: string;
-  /** the counted clicks of the send's links to this URL before the batch */
-  urlClicksBefore: number;
+  /** send_links.link_key: its data-track-name, or its URL */
+  linkKey: string;
+  /** the counted clicks of the send's links under this key before the batch */
+  keyClicksBefore: number;
 }
 
 export const clickerKey = (sendId: string, position: number, ipHash: string) => `${sendId} ${position} ${ipHash}`;
@@ -69,14 +71,14 @@ export function linkCounterDeltas(changes: readonly FigureChange[], clicked: Rea
 
 /**
  * Per link rollup group: the clicks gained or lost, and the sends whose
- * clicks on a URL went from none to some (+1) or back (-1): a send counts
- * once however many of its positions carry the URL.
+ * clicks on a key went from none to some (+1) or back (-1): a send counts
+ * once however many of its positions carry the key.
  */
 export function linkStatsDeltas(links: readonly LinkCounterDelta[], clicked: readonly ClickedLink[], sends: ReadonlyMap<string, SendAttribution>): LinkStatsDelta[] {
   const change = new Map(links.map((link) => [`${link.sendId} ${link.position}`, link.clicks]));
-  const pairs = new Map<string, { sendId: string; url: string; before: number; change: number }>();
+  const pairs = new Map<string, { sendId: string; linkKey: string; before: number; change: number }>();
   for (const link of clicked) {
-    const pair = entry(pairs, `${link.sendId} ${link.url}`, () => ({ sendId: link.sendId, url: link.url, before: link.urlClicksBefore, change: 0 }));
+    const pair = entry(pairs, `${link.sendId} ${link.linkKey}`, () => ({ sendId: link.sendId, linkKey: link.linkKey, before: link.keyClicksBefore, change: 0 }));
     pair.change += change.get(`${link.sendId} ${link.position}`) ?? 0;
   }
   const groups = new Map<string, LinkStatsDelta>();
@@ -86,8 +88,8 @@ export function linkStatsDeltas(links: readonly LinkCounterDelta[], clicked: rea
     const month = monthOf(send.sentAt);
     const campaignKey = send.campaignId ?? '';
     const templateKey = send.templateId ?? '';
-    const group = entry(groups, `${month}\u0000${campaignKey}\u0000${templateKey}\u0000${pair.url}`, () => ({
-      month, campaignKey, templateKey, url: pair.url, positions: 0, clicks: 0, clicked: 0,
+    const group = entry(groups, `${month}\u0000${campaignKey}\u0000${templateKey}\u0000${pair.linkKey}`, () => ({
+      month, campaignKey, templateKey, linkKey: pair.linkKey, positions: 0, clicks: 0, clicked: 0,
     }));
     group.clicks += pair.change;
     group.clicked += Number(pair.before + pair.change > 0) - Number(pair.before > 0);

@@ -4,6 +4,7 @@
 // a batch changed something (a machine found, a webhook event taken back).
 // The organisation is $1 and filters every table: one shard on Citus.
 import type { EntityManager } from 'typeorm';
+import type { ClientKey, Device, MailClient } from '../breakdowns/client-keys';
 import { runPrepared } from '../db/prepared';
 import { fromEpochMs } from './batch-reads';
 import type { Flip } from './decide-batch';
@@ -12,18 +13,23 @@ import type { MachineWindow } from './machine-rules';
 
 // Primary key probes; `AND e.counted` makes a flip happen once, whoever asks.
 const FLIP_EVENTS = {
-  name: 'events_flip_v3',
+  name: 'events_flip_v4',
   text: `UPDATE tracking_events e SET counted = false, bot = k.bot, bot_reason = k.reason
          FROM unnest($2::uuid[], $3::float8[], $4::uuid[], $5::boolean[], $6::text[]) AS k(send_id, occurred_at, id, bot, reason)
          WHERE e.org_id = $1 AND e.send_id = k.send_id AND e.occurred_at = ${fromEpochMs('k.occurred_at')} AND e.id = k.id
            AND e.counted
-         RETURNING e.id`,
+         RETURNING e.id, e.client, e.device`,
 };
 
+/** A flip that took effect, with the client its event was credited to (null: stored before clients were parsed). */
+export interface FlippedEvent extends Flip {
+  client: ClientKey | null;
+}
+
 /** Stops counting the stored events; returns the flips that took effect. */
-export async function flipStoredEvents(db: EntityManager, orgId: string, flips: readonly Flip[]): Promise<Flip[]> {
+export async function flipStoredEvents(db: EntityManager, orgId: string, flips: readonly Flip[]): Promise<FlippedEvent[]> {
   if (flips.length === 0) return [];
-  const rows = await runPrepared<{ id: string }>(db, FLIP_EVENTS, [
+  const rows = await runPrepared<{ id: string; client: MailClient | null; device: Device | null }>(db, FLIP_EVENTS, [
     orgId,
     flips.map((flip) => flip.event.sendId),
     flips.map((flip) => flip.event.at),
@@ -31,8 +37,8 @@ export async function flipStoredEvents(db: EntityManager, orgId: string, flips: 
     flips.map((flip) => flip.bot),
     flips.map((flip) => flip.botReason),
   ]);
-  const done = new Set(rows.map((row) => row.id));
-  return flips.filter((flip) => done.has(flip.event.id));
+  const done = new Map(rows.map((row) => [row.id, row.client === null || row.device === null ? null : { client: row.client, device: row.device }]));
+  return flips.filter((flip) => done.has(flip.event.id)).map((flip) => ({ ...flip, client: done.get(flip.event.id) ?? null }));
 }
 
 const UPSERT_WINDOWS = {

@@ -2,7 +2,8 @@
 // and every figure the batch moves: nothing else (no trigger, no second
 // writer) maintains them. In order: lock the sends, read what the rules look
 // at around each client, decide (machines, dedupe, what earlier events
-// change), store the raw events and reclassify stored ones, turn all of it
+// change), parse the clients of the events that count, store the raw events
+// and reclassify stored ones, turn all of it
 // into deltas (figure-deltas.ts, pure), then apply them one table at a time,
 // one statement each. Every statement takes the organisation as a scalar and
 // filters every table by it, so on Citus the transaction stays on that
@@ -13,6 +14,7 @@ import { insertActivityDeltas } from '../rollups/activity-deltas';
 import { insertLinkStatsDeltas } from '../rollups/link-stats-deltas';
 import { insertSendStatsDeltas } from '../rollups/stats-deltas';
 import { lockSends, readHistory, readWindowEvents, type BatchHistory } from './batch-reads';
+import { bumpClientCounters, clientChanges, clientsOf } from './client-counters';
 import { decideBatch, type BatchDecision } from './decide-batch';
 import type { TrackingEventInput } from './event';
 import { flipChanges, newEventChanges } from './figure-change';
@@ -51,6 +53,11 @@ export interface WriteOptions {
    * inserted and nothing else (what any writer must at least spend per event)
    */
   appendOnly?: boolean;
+  /**
+   * false only for the writer benchmark's baseline: no client is parsed,
+   * stored or counted (what parsing costs the writer is the difference)
+   */
+  clientParsing?: boolean;
 }
 
 /** The batch's one organisation: a batch is cut per organisation (write-lanes.ts, webhooks/ingest.ts) before it comes here. */
@@ -100,7 +107,7 @@ async function decide(db: EntityManager, orgId: string, events: TrackingEventInp
 
 async function appendOnly(db: EntityManager, orgId: string, batch: readonly TrackingEventInput[], maybeRepeated: boolean): Promise<WriteOutcome> {
   const counted = batch.map((event) => event.countable && !event.bot);
-  const { inserted: stored } = await insertEvents(db, orgId, batch, counted, maybeRepeated);
+  const { inserted: stored } = await insertEvents(db, orgId, batch, counted, batch.map(() => null), maybeRepeated);
   return {
     counted: counted.map((flag, index) => flag && stored[index]),
     stored,
@@ -147,7 +154,8 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   const history = await readHistory(db, orgId, events, sends, rules);
   const decision = await decide(db, orgId, events, history, rules);
 
-  const { ids, inserted } = await insertEvents(db, orgId, decision.events, decision.counted, options.maybeRepeated ?? true);
+  const clients = options.clientParsing === false ? decision.events.map(() => null) : clientsOf(decision.events, decision.counted);
+  const { ids, inserted } = await insertEvents(db, orgId, decision.events, decision.counted, clients, options.maybeRepeated ?? true);
   // A repeat of a stored event neither counts nor moves anything again.
   const counts = decision.counted.map((flag, index) => flag && inserted[index]);
   const flipped = await flipStoredEvents(db, orgId, decision.flips);
@@ -162,6 +170,7 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   await insertActivityDeltas(db, orgId, deltas.activityStats);
   const clicked = await bumpLinkCounters(db, orgId, deltas.links);
   await insertLinkStatsDeltas(db, orgId, linkStatsDeltas(deltas.links, clicked, sends));
+  await bumpClientCounters(db, orgId, clientChanges(orgId, decision.events, clients, counts, flipped));
   outcome.written = writtenBatch(decision.events, ids, inserted, counts, flipped);
   await queueWrittenEvents(db, outcome.written);
   await notifyActivity(db, outcome.written);

@@ -63,6 +63,7 @@ export const permissions = shield(
       webhookDeliveries: managesEndpoints,
       // Live activity: every role; the SQL and the hub scope by organisation and sender (src/live).
       activity: isAuthenticated,
+      breakdown: isAuthenticated,
     },
     // Checked for each event the stream emits (graphql-middleware wraps the
     // field's resolve); the stream itself is opened only for an authenticated
@@ -109,6 +110,7 @@ export const permissions = shield(
     WebhookDelivery: allow,
     // Reached only through Query.activity and Subscription.activity, scoped in SQL and in the hub.
     ActivityEvent: allow,
+    BreakdownRow: allow,
   },
   {
     fallbackRule: deny,

@@ -25,6 +25,23 @@ export function decodeHrefValue(rawValue: string): string {
   return trimHtmlWhitespace(rawValue.includes('&') ? decodeHTMLAttribute(rawValue) : rawValue);
 }
 
+/**
+ * Longest data-track-name kept: a name is a grouping key (in the link
+ * rollups' primary key), and no call to action needs more.
+ */
+export const MAX_TRACK_NAME_LENGTH = 200;
+
+/**
+ * A data-track-name attribute's raw source text as the name links are
+ * grouped under: decoded like any attribute value, trimmed, at most
+ * MAX_TRACK_NAME_LENGTH characters; null when nothing is left.
+ */
+export function trackName(rawValue: string): string | null {
+  const name = decodeHrefValue(rawValue);
+  if (name === '') return null;
+  return name.length <= MAX_TRACK_NAME_LENGTH ? name : Array.from(name).slice(0, MAX_TRACK_NAME_LENGTH).join('');
+}
+
 /** Text content as a browser decodes it between tags (legacy entities allowed). */
 export function decodeTextContent(rawText: string): string {
   return rawText.includes('&') ? decodeHTML(rawText) : rawText;

@@ -2,7 +2,7 @@
 // and the `</body>` the open pixel goes before. It reads htmlparser2's token
 // positions and never re-serialises anything.
 import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
-import { decodeHrefValue, decodeTextContent, isTrackableHref } from './link-rules';
+import { decodeHrefValue, decodeTextContent, isTrackableHref, trackName } from './link-rules';
 import { LinksAwaitingText } from './links-awaiting-text';
 import type { ValueQuoting } from './replacement-markup';
 
@@ -13,6 +13,8 @@ export interface LinkSite {
   quote: ValueQuoting;
   /** trimmed, entity-decoded original */
   url: string;
+  /** the anchor's data-track-name (contract section 3 rule 7): its figures are grouped under it; null when absent or empty */
+  name: string | null;
 }
 
 export interface ScanResult {
@@ -23,7 +25,7 @@ export interface ScanResult {
 }
 
 enum TagKind { Other, Anchor, Area, Vml }
-enum AttributeRole { Ignored, Href }
+enum AttributeRole { Ignored, Href, TrackName }
 
 // Conditional comments cannot nest (the first `-->` ends them), but a stray
 // `<!--[if` inside one is re-read as one; the bound keeps that from recursing
@@ -55,6 +57,9 @@ class LinkScanner implements TokenizerCallbacks {
   private hrefEnd = -1;
   private hrefQuote = QuoteType.NoValue;
   private optedOut = false;
+  private nameSeen = false;
+  private nameStart = -1;
+  private nameEnd = -1;
 
   constructor(
     private readonly html: string,
@@ -84,27 +89,38 @@ class LinkScanner implements TokenizerCallbacks {
     this.hrefEnd = -1;
     this.hrefQuote = QuoteType.NoValue;
     this.optedOut = false;
+    this.nameSeen = false;
+    this.nameStart = -1;
+    this.nameEnd = -1;
   }
 
   onattribname(start: number, end: number): void {
     if (this.tagKind === TagKind.Other) return;
     this.attributeRole = AttributeRole.Ignored;
     const length = end - start;
-    if (length !== 4 && length !== 13 && length !== 16) return;
+    if (length !== 4 && length !== 13 && length !== 15 && length !== 16) return;
     const name = this.html.slice(this.base + start, this.base + end).toLowerCase();
     if (name === 'href') {
       // A browser uses the first href; later duplicates are inert.
       if (!this.hrefSeen) this.attributeRole = AttributeRole.Href;
       this.hrefSeen = true;
+    } else if (name === 'data-track-name') {
+      // Like getAttribute: the first one counts.
+      if (!this.nameSeen) this.attributeRole = AttributeRole.TrackName;
+      this.nameSeen = true;
     } else if (name === 'data-no-track' || name === 'data-unsubscribe') {
       this.optedOut = true;
     }
   }
 
   onattribdata(start: number, end: number): void {
-    if (this.attributeRole !== AttributeRole.Href) return;
-    if (this.hrefStart < 0) this.hrefStart = this.base + start;
-    this.hrefEnd = this.base + end;
+    if (this.attributeRole === AttributeRole.Href) {
+      if (this.hrefStart < 0) this.hrefStart = this.base + start;
+      this.hrefEnd = this.base + end;
+    } else if (this.attributeRole === AttributeRole.TrackName) {
+      if (this.nameStart < 0) this.nameStart = this.base + start;
+      this.nameEnd = this.base + end;
+    }
   }
 
   onattribend(quote: QuoteType): void {
@@ -186,7 +202,8 @@ class LinkScanner implements TokenizerCallbacks {
     if (this.unsubscribeUrls.has(url) || !isTrackableHref(url)) return null;
     const quote: ValueQuoting =
       this.hrefQuote === QuoteType.Double ? 'double' : this.hrefQuote === QuoteType.Single ? 'single' : 'unquoted';
-    return { valueStart: this.hrefStart, valueEnd: this.hrefEnd, quote, url };
+    const name = this.nameStart < 0 ? null : trackName(this.html.slice(this.nameStart, this.nameEnd));
+    return { valueStart: this.hrefStart, valueEnd: this.hrefEnd, quote, url, name };
   }
 }
 

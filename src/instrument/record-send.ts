@@ -7,6 +7,7 @@
 // Callers below admin create the shared records they name but never change
 // existing ones (contract section 2): their send keeps what they gave it.
 import type { DataSource, EntityManager } from 'typeorm';
+import { classifyRecipient } from '../breakdowns/mailbox-providers';
 import type { ContactStatus } from '../db/entities/contact.entity';
 import { DomainError } from '../errors';
 import { linkFiguresInsert, sendFiguresInsert } from '../rollups/contributions';
@@ -123,18 +124,23 @@ async function upsertEnrollment(manager: EntityManager, send: SendRecord, enroll
 /**
  * The send, all its links and what they add to the stats and link rollups,
  * in one statement: the links' arrays unnest in step, the figures are summed
- * from the rows just inserted (rollups/contributions.ts).
+ * from the rows just inserted (rollups/contributions.ts). The recipient's
+ * domain and provider are fixed now (breakdowns keep them after the address
+ * is erased).
  */
 async function insertSend(manager: EntityManager, send: SendRecord): Promise<void> {
+  const recipient = classifyRecipient(send.recipientEmail);
   await manager.query(
     `WITH send AS (
        INSERT INTO sends (org_id, id, sender_id, sender_team_id, contact_id, recipient_email, subject,
-                          campaign_id, template_id, enrollment_id, step_index, message_id, tracked, tracked_links)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, cardinality($14::integer[]))
+                          campaign_id, template_id, enrollment_id, step_index, message_id, tracked, tracked_links,
+                          recipient_domain, mailbox_provider)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, cardinality($14::integer[]), $17, $18)
        RETURNING *
      ), links AS (
-       INSERT INTO send_links (org_id, send_id, position, url)
-       SELECT $1::text, $2::uuid, position, url FROM unnest($14::integer[], $15::text[]) AS link(position, url)
+       INSERT INTO send_links (org_id, send_id, position, url, name)
+       SELECT $1::text, $2::uuid, position, url, name
+       FROM unnest($14::integer[], $15::text[], $16::text[]) AS link(position, url, name)
        RETURNING *
      ), send_figures AS (${sendFiguresInsert('send s', '1')}
      ), link_figures AS (${linkFiguresInsert('links l', 'send s', '1')})
@@ -155,6 +161,9 @@ async function insertSend(manager: EntityManager, send: SendRecord): Promise<voi
       send.tracked,
       send.links.map((link) => link.position),
       send.links.map((link) => link.url),
+      send.links.map((link) => link.name),
+      recipient.domain,
+      recipient.provider,
     ],
   );
 }

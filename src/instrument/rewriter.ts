@@ -37,6 +37,8 @@ export interface RewrittenLink {
   position: number;
   /** trimmed, entity-decoded original */
   url: string;
+  /** its data-track-name: the link's figures are grouped under it; null when unnamed */
+  name: string | null;
 }
 
 export interface RewriteResult {
@@ -68,7 +70,7 @@ export function rewriteHtml(html: string, options: RewriteOptions): RewriteResul
     }
     parts.push(html.slice(copiedUpTo, site.valueStart), formatAttributeValue(trackingUrl, site.quote));
     copiedUpTo = site.valueEnd;
-    links.push({ position, url: site.url });
+    links.push({ position, url: site.url, name: site.name });
   }
   if (pixelPending) {
     parts.push(html.slice(copiedUpTo, pixelAt), pixel);

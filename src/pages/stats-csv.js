@@ -29,8 +29,9 @@ export function breakdownCsv(kind, rows) {
   return toCsv(header, rows.map((row) => [displayName(kind, row), row.id, ...FIGURE_COLUMNS.map(([, value]) => value(row.stats))]));
 }
 
+/** Per link: its data-track-name (empty when grouped by URL) and its URL, the first seen under the name. */
 export function linksCsv(links) {
-  return toCsv(['URL', 'Clicks', 'Unique clicks'], links.map((link) => [link.url, link.clicks, link.uniqueClicks]));
+  return toCsv(['Name', 'URL', 'Clicks', 'Unique clicks'], links.map((link) => [link.name, link.url, link.clicks, link.uniqueClicks]));
 }
 
 export function recipientsCsv(recipients) {
@@ -38,4 +39,22 @@ export function recipientsCsv(recipients) {
     ['Email', 'Contact id', 'Send id', 'Sent at', 'Opens', 'Clicks', 'MPP opens', 'First opened at', 'Last clicked at'],
     recipients.map((r) => [r.email, r.contactId, r.sendId, r.sentAt, r.opens, r.clicks, r.mppOpens, r.firstOpenedAt, r.lastClickedAt]),
   );
+}
+
+const READER_COLUMNS = [
+  ['Key', (row) => row.key],
+  ['Sends', (row) => row.sends],
+  ['Opened', (row) => row.opened],
+  ['Clicked', (row) => row.clicked],
+  ['Open rate', (row) => row.openRate],
+  ['Click rate', (row) => row.clickRate],
+  ['Human open rate', (row) => row.humanOpenRate],
+  ['Opens', (row) => row.opens],
+  ['Clicks', (row) => row.clicks],
+  ['MPP opens', (row) => row.mppOpens],
+];
+
+/** A readers table (providers or clients, `heading` names its first column), with every figure the API has for a row. */
+export function readersCsv(heading, rows) {
+  return toCsv([heading, ...READER_COLUMNS.map(([name]) => name)], rows.map((row) => [row.label, ...READER_COLUMNS.map(([, value]) => value(row))]));
 }

@@ -30,7 +30,7 @@ const detailQuery = (kind) => `query ${TITLES[kind]}Detail($id: ID!, $range: Ran
     id name
     stats(range: $range) { ...Figures }
     ${TIMELINE}
-    links(range: $range) { url clicks uniqueClicks }
+    links(range: $range) { url name clicks uniqueClicks }
     ${kind === 'campaign' ? 'templates(range: $range) { template { id name } stats { ...Figures } }' : ''}
   }
 }
@@ -39,12 +39,12 @@ ${FIGURES}`;
 export const CAMPAIGN_QUERY = detailQuery('campaign');
 export const TEMPLATE_QUERY = detailQuery('template');
 
-/** One page of a campaign's or template's recipients, after a row's cursor. */
+/** One page of a campaign's or template's recipients, after a row's cursor; with `link`, those who clicked it. */
 export const recipientsQuery = (kind) => `query ${TITLES[kind]}Recipients(
-  $id: ID!, $range: RangeInput, $limit: Int!, $after: String, $filter: RecipientFilter!
+  $id: ID!, $range: RangeInput, $limit: Int!, $after: String, $filter: RecipientFilter!, $link: String
 ) {
   ${kind}(id: $id) {
-    recipients(range: $range, limit: $limit, after: $after, filter: $filter) {
+    recipients(range: $range, limit: $limit, after: $after, filter: $filter, link: $link) {
       cursor sendId contactId email sentAt opens clicks mppOpens firstOpenedAt lastClickedAt
     }
   }

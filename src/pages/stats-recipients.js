@@ -1,7 +1,8 @@
 // A drill-down's recipients: the filter (all, opened, clicked, not opened),
 // pages of 50 walked with the API's cursors (Next follows the last row's
 // cursor; Previous goes back to a cursor already seen), and the CSV of every
-// recipient under the filter, fetched page by page through the API.
+// recipient under the filter, fetched page by page through the API. Kept to
+// one link ("who clicked this link") when the row names one.
 import { el, formatCount, formatMoment } from './dom.js';
 import { downloadText, slug } from './download.js';
 import { graphql } from './graphql.js';
@@ -47,10 +48,13 @@ function filterControl(name, onChange) {
 }
 
 /**
- * Fills `container` with the recipients of `{ kind, id, name }` in `range`.
- * `session` gives the token, the status line and the page's failure handling.
+ * Fills `container` with the recipients of `{ kind, id, name, link? }` in
+ * `range`: with `link` (a link's name, or its URL when unnamed), only the
+ * sends that clicked it. `session` gives the token, the status line and the
+ * page's failure handling; `moveFocus` takes the focus to the list's heading.
  */
-export function showRecipients(container, row, range, session) {
+export function showRecipients(container, row, range, session, moveFocus = false) {
+  const link = row.link ?? null;
   const state = { filter: 'ALL', starts: [null], index: 0, generation: 0 };
   const tableSlot = el('div', { class: 'recipients-table' });
   const previous = el('button', { type: 'button', class: 'quiet', text: 'Previous' });
@@ -60,7 +64,7 @@ export function showRecipients(container, row, range, session) {
 
   const query = recipientsQuery(row.kind);
   const fetchPage = (limit, after) =>
-    graphql(session.token(), query, { id: row.id, range: range.input, limit, after, filter: state.filter }).then((data) => data[row.kind]?.recipients ?? []);
+    graphql(session.token(), query, { id: row.id, range: range.input, limit, after, filter: state.filter, link }).then((data) => data[row.kind]?.recipients ?? []);
 
   async function showPage() {
     const generation = ++state.generation;
@@ -97,7 +101,8 @@ export function showRecipients(container, row, range, session) {
         if (batch.length < EXPORT_PAGE_SIZE) break;
         after = batch[batch.length - 1].cursor;
       }
-      downloadText(`recipients-${slug(row.name)}-${state.filter.toLowerCase().replace('_', '-')}-${slug(range.label)}.csv`, recipientsCsv(all));
+      const which = link === null ? state.filter.toLowerCase().replace('_', '-') : `clicked-${slug(link)}`;
+      downloadText(`recipients-${slug(row.name)}-${which}-${slug(range.label)}.csv`, recipientsCsv(all));
       const label = FILTERS.find(([value]) => value === state.filter)[1].toLowerCase();
       session.status(`Downloaded ${formatCount(all.length)} ${all.length === 1 ? 'recipient' : 'recipients'} (${label}) as CSV.`);
     } catch (error) {
@@ -123,11 +128,19 @@ export function showRecipients(container, row, range, session) {
     void showPage();
   });
 
+  const heading = el('h3', { id: 'recipients-heading', tabindex: '-1', text: link === null ? 'Recipients' : `Who clicked “${link}”` });
+  const showAll = el('button', { type: 'button', class: 'quiet', id: 'recipients-all', text: 'Show all recipients' });
+  showAll.addEventListener('click', () => void showRecipients(container, { ...row, link: null }, range, session, true));
   container.replaceChildren(
-    el('div', { class: 'table-head' }, el('h3', { text: 'Recipients' }), download),
+    el('div', { class: 'table-head' }, heading, download),
+    link === null ? null : showAll,
     filter,
     tableSlot,
     el('nav', { class: 'pager', 'aria-label': 'Recipient pages' }, previous, position, next),
   );
+  if (moveFocus) {
+    heading.focus();
+    heading.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }
   return showPage();
 }

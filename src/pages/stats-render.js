@@ -125,13 +125,19 @@ export function figuresTable(caption, headers, rows, emptyText) {
   );
 }
 
+/** A named link shows its name, with the first URL under it; its button lists who clicked it. */
+function linkCells(link) {
+  const label = link.name ?? link.url;
+  const who = el('button', { type: 'button', class: 'quiet who-clicked', 'data-link': label, 'aria-label': `Who clicked ${label}`, text: 'Who clicked' });
+  who.disabled = link.clicks === 0;
+  const heading = link.name === null || link.name === undefined
+    ? el('th', { scope: 'row', class: 'url', text: link.url })
+    : el('th', { scope: 'row', class: 'url' }, el('span', { class: 'link-name', text: link.name }), el('span', { class: 'link-url', text: link.url }));
+  return [heading, num(formatCount(link.clicks)), num(formatCount(link.uniqueClicks)), el('td', {}, who)];
+}
+
 const linksTable = (links) =>
-  figuresTable(
-    'Clicks per link',
-    [['Link'], ['Clicks', true], ['Unique clicks', true]],
-    links.map((link) => [el('th', { scope: 'row', class: 'url', text: link.url }), num(formatCount(link.clicks)), num(formatCount(link.uniqueClicks))]),
-    'No clicks in this range.',
-  );
+  figuresTable('Clicks per link', [['Link'], ['Clicks', true], ['Unique clicks', true], ['Recipients']], links.map(linkCells), 'No clicks in this range.');
 
 const templatesTable = (rows) =>
   figuresTable(
@@ -153,8 +159,9 @@ const csvButton = (id, label) => el('button', { type: 'button', class: 'quiet cs
 
 /**
  * The drill-down of one campaign or template. Returns its parts for the
- * caller to fill and wire: the heading (to take the focus), the chart's and
- * the recipients' containers, and the links' CSV button.
+ * caller to fill and wire: the heading (to take the focus), the chart's, the
+ * breakdowns' and the recipients' containers, the links' table (its "Who
+ * clicked" buttons) and their CSV button.
  */
 export function renderDetail(section, kind, item, rangeLabel, onClose) {
   const heading = el('h2', { id: 'detail-heading', tabindex: '-1', text: `${kind === 'campaign' ? 'Campaign' : 'Template'}: ${displayName(kind, item)}` });
@@ -163,14 +170,18 @@ export function renderDetail(section, kind, item, rangeLabel, onClose) {
   const chart = el('div', { class: 'timeline', id: 'detail-timeline' });
   const linksCsv = csvButton('links-csv', 'Download CSV of the links');
   const recipients = el('div', { class: 'recipients', id: 'recipients' });
+  const links = linksTable(item.links);
+  const breakdowns = el('div', { class: 'breakdowns', id: 'detail-breakdowns' });
   section.replaceChildren(
     el('div', { class: 'section-head' }, heading, close),
     ...detailSummary(item.stats, rangeLabel),
     chart,
     el('div', { class: 'table-head' }, el('h3', { text: 'Links' }), linksCsv),
-    linksTable(item.links),
+    links,
     kind === 'campaign' ? templatesTable(item.templates) : null,
+    el('h3', { class: 'readers-heading', text: 'Readers' }),
+    breakdowns,
     recipients,
   );
-  return { heading, chart, recipients, linksCsv };
+  return { heading, chart, recipients, linksCsv, links, breakdowns };
 }

@@ -7,6 +7,7 @@ import { graphql } from './graphql.js';
 import { resolveRange } from './range.js';
 import { clearError, handleFailure, setStatus, showError, showSignedIn, startPage, tokenOrAsk } from './session.js';
 import { renderTimeline } from './stats-chart.js';
+import { showBreakdowns } from './stats-breakdowns.js';
 import { breakdownCsv, linksCsv } from './stats-csv.js';
 import { CAMPAIGN_QUERY, DASHBOARD_QUERY, TEMPLATE_QUERY } from './stats-queries.js';
 import { createLivePanel } from './stats-live.js';
@@ -68,6 +69,7 @@ async function loadDashboard() {
     renderTable();
     live.setNames(data.campaigns);
     live.start();
+    void showBreakdowns($('readers'), { kind: 'all' }, state.range, session);
     setStatus(`Showing ${state.range.label}: ${formatCount(data.overview.sends)} sends.`);
     if (state.open) await loadDetail(false);
   } catch (error) {
@@ -99,7 +101,14 @@ async function loadDetail(moveFocus) {
     section.hidden = false;
     renderTimeline(parts.chart, item.timeline, `Activity of ${name}, ${state.range.label}`, 'Over time');
     parts.linksCsv.addEventListener('click', () => downloadText(`links-${slug(name)}-${slug(state.range.label)}.csv`, linksCsv(item.links)));
+    void showBreakdowns(parts.breakdowns, { kind, id, name }, state.range, session);
     void showRecipients(parts.recipients, { kind, id, name }, state.range, session);
+    // "Who clicked": the recipients list, kept to the sends that clicked that link.
+    parts.links.addEventListener('click', (event) => {
+      const button = event.target.closest('button[data-link]');
+      if (!button) return;
+      void showRecipients(parts.recipients, { kind, id, name, link: button.dataset.link }, state.range, session, true);
+    });
     setStatus(`Showing the details of ${heading.textContent}.`);
     if (moveFocus) {
       heading.focus();

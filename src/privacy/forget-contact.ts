@@ -29,10 +29,12 @@ const ERASE_CONTACT = `
 
 // After the contact is locked no new send can appear for it (instrumentEmail
 // locks the contact first); this statement's snapshot also sees a send that
-// one committed after the first lock.
+// one committed after the first lock. The recipient's domain goes with the
+// address; its mailbox provider stays (an aggregate, as the breakdowns need).
 const BLANK_SENDS = `
   WITH blanked AS (
-    UPDATE sends SET recipient_email = '' WHERE org_id = $1 AND contact_id = $2 AND recipient_email <> '' RETURNING 1)
+    UPDATE sends SET recipient_email = '', recipient_domain = NULL
+    WHERE org_id = $1 AND contact_id = $2 AND (recipient_email <> '' OR recipient_domain IS NOT NULL) RETURNING 1)
   SELECT count(*)::int AS n FROM blanked`;
 
 // Every partition probed by its primary key (org_id, send_id, ...).

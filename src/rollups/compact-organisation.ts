@@ -38,14 +38,21 @@ const FOLD_SEND_STATS = {
          SELECT count(*)::int AS folded FROM moved`,
 };
 
+// By link key; the row keeps the URL of the earliest send seen under the key
+// (the writer's click-only rows carry none), and the name it first had.
 const FOLD_LINK_STATS = {
-  name: 'rollups_fold_link_stats_v1',
+  name: 'rollups_fold_link_stats_v2',
   text: `WITH moved AS (${oldest('send_link_stats_deltas')}), upserted AS (
-           INSERT INTO send_link_stats AS r (org_id, campaign_key, month, template_key, url, positions, clicks, clicked)
-           SELECT $1::text, campaign_key, month, template_key, url, sum(positions), sum(clicks), sum(clicked)
+           INSERT INTO send_link_stats AS r (org_id, campaign_key, month, template_key, link_key, name, url, first_sent_at, positions, clicks, clicked)
+           SELECT $1::text, campaign_key, month, template_key, link_key, max(name),
+                  (array_agg(url ORDER BY first_sent_at, id) FILTER (WHERE url IS NOT NULL))[1], min(first_sent_at),
+                  sum(positions), sum(clicks), sum(clicked)
            FROM moved GROUP BY 2, 3, 4, 5 ORDER BY 2, 3, 4, 5
-           ON CONFLICT (org_id, campaign_key, month, template_key, url) DO UPDATE SET
-             positions = r.positions + excluded.positions, clicks = r.clicks + excluded.clicks, clicked = r.clicked + excluded.clicked
+           ON CONFLICT (org_id, campaign_key, month, template_key, link_key) DO UPDATE SET
+             positions = r.positions + excluded.positions, clicks = r.clicks + excluded.clicks, clicked = r.clicked + excluded.clicked,
+             name = coalesce(r.name, excluded.name),
+             url = CASE WHEN r.url IS NULL OR excluded.first_sent_at < r.first_sent_at THEN coalesce(excluded.url, r.url) ELSE r.url END,
+             first_sent_at = least(r.first_sent_at, excluded.first_sent_at)
            RETURNING 1)
          SELECT count(*)::int AS folded FROM moved`,
 };

@@ -44,14 +44,21 @@ export const sendFiguresInsert = (from: string, sign: string) =>
 /**
  * The INSERT of what the links `links` yields (rows of send_links) add to
  * send_link_stats_deltas, with their sends from `sends` (as `s`), times
- * `sign`: a (send, URL) pair counts once in `clicked`. Joined on the
- * organisation too: a join on the send alone asks Citus to repartition.
+ * `sign`, by link key (a link's data-track-name, or its URL): a (send, key)
+ * pair counts once in `clicked` whatever positions carry the key. Added
+ * sends are sightings of their keys: each carries the key's name and its
+ * first URL in that send (the lowest position) with the send's time, so
+ * compaction keeps the URL of the earliest send (contract section 5). Joined
+ * on the organisation too: a join on the send alone asks Citus to repartition.
  */
 export const linkFiguresInsert = (links: string, sends: string, sign: string) =>
-  `INSERT INTO send_link_stats_deltas (org_id, month, campaign_key, template_key, url, positions, clicks, clicked)
-   SELECT $1::text, date_trunc('month', s.sent_at AT TIME ZONE 'UTC')::date, coalesce(s.campaign_id, ''), coalesce(s.template_id, ''), p.url,
+  `INSERT INTO send_link_stats_deltas (org_id, month, campaign_key, template_key, link_key, name, url, first_sent_at, positions, clicks, clicked)
+   SELECT $1::text, date_trunc('month', s.sent_at AT TIME ZONE 'UTC')::date, coalesce(s.campaign_id, ''), coalesce(s.template_id, ''), p.link_key,
+          max(p.name), CASE WHEN ${sign} > 0 THEN (array_agg(p.url ORDER BY s.sent_at, s.id))[1] END, CASE WHEN ${sign} > 0 THEN min(s.sent_at) END,
           ${sign} * sum(p.positions), ${sign} * sum(p.clicks), ${sign} * count(*) FILTER (WHERE p.clicks > 0)
-   FROM (SELECT l.org_id, l.send_id, l.url, count(*) AS positions, sum(l.clicks) AS clicks FROM ${links} GROUP BY 1, 2, 3) p
+   FROM (SELECT l.org_id, l.send_id, l.link_key, max(l.name) AS name, (array_agg(l.url ORDER BY l.position))[1] AS url,
+                count(*) AS positions, sum(l.clicks) AS clicks
+         FROM ${links} GROUP BY 1, 2, 3) p
    JOIN ${sends} ON s.org_id = p.org_id AND s.id = p.send_id
    GROUP BY 2, 3, 4, 5`;
 
@@ -62,7 +69,7 @@ const SEND_STATS = {
 };
 
 const LINK_STATS = {
-  name: 'rollups_link_contributions_v3',
+  name: 'rollups_link_contributions_v4',
   text: linkFiguresInsert(`send_links l WHERE l.org_id = $1 AND l.send_id = ANY($2::uuid[])`, 'sends s', '$3::integer'),
 };
 

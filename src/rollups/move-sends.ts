@@ -37,8 +37,8 @@ const MOVE = `UPDATE sends SET sent_at = coalesce($3, sent_at), sender_id = coal
                 tracked = coalesce($9, tracked)
               WHERE org_id = $1 AND id = ANY($2::uuid[])`;
 
-// Everything of the sends: their links, activity, raw events and machine windows (each table's primary key leads with the send).
-const DELETE = ['send_activity', 'send_links', 'machine_clients', 'tracking_events'].map(
+// Everything of the sends: their links, activity, client counters, raw events and machine windows (each table's primary key leads with the send).
+const DELETE = ['send_activity', 'send_links', 'send_clients', 'machine_clients', 'tracking_events'].map(
   (table) => `DELETE FROM ${table} WHERE org_id = $1 AND send_id = ANY($2::uuid[])`,
 );
 
@@ -83,7 +83,7 @@ export async function deleteSends(db: DataSource | EntityManager, orgId: string,
 
 // Every row of the organisation's sends and of its figures.
 const ORGANISATION_SENDS = [
-  'send_activity', 'send_links', 'machine_clients', 'tracking_events', 'sends',
+  'send_activity', 'send_links', 'send_clients', 'machine_clients', 'tracking_events', 'sends',
   'send_stats_deltas', 'send_stats_rollups', 'send_link_stats_deltas', 'send_link_stats', 'send_activity_deltas', 'send_activity_rollups',
 ].map((table) => `DELETE FROM ${table} WHERE org_id = $1`);
 

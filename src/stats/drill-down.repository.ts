@@ -62,6 +62,8 @@ export interface RecipientPage {
   filter: RecipientFilter;
   /** rows strictly after this one in the newest-first order; null for the first page */
   after: RecipientPosition | null;
+  /** keeps the sends with a counted click on this link key (a data-track-name, or an unnamed link's URL); null: every send */
+  link?: string | null;
 }
 
 // "Opened" as in the figures: a counted open, or a counted click.
@@ -102,9 +104,14 @@ export async function recipientPages(
   }
   const limit = p.add(page.limit);
   const keyList = p.add([...keys]);
+  // Who clicked a link: each send of the walk probes its own links (send_links' primary key, a handful of rows).
+  const clickedLink =
+    page.link == null
+      ? ''
+      : `AND s.clicks > 0 AND EXISTS (SELECT 1 FROM send_links l WHERE l.org_id = s.org_id AND l.send_id = s.id AND l.link_key = ${p.add(page.link)} AND l.clicks > 0)`;
   const walk = (match: string) => `
     SELECT ${COLUMNS} FROM sends s
-    WHERE s.org_id = ${org} AND s.tracked AND ${times} ${sender} AND ${match} ${after} ${FILTER_SQL[page.filter]}
+    WHERE s.org_id = ${org} AND s.tracked AND ${times} ${sender} AND ${match} ${after} ${FILTER_SQL[page.filter]} ${clickedLink}
     ORDER BY s.sent_at DESC, s.id DESC LIMIT ${limit}`;
   const column = kind === 'campaign' ? 's.campaign_id' : 's.template_id';
   const adHoc = kind === 'template' ? `UNION ALL SELECT '' AS key, r.* FROM (${walk('s.template_id IS NULL')}) r WHERE '' = ANY(${keyList})` : '';

@@ -7,6 +7,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { addLinkFigures, addSendFigures } from '../rollups/contributions';
 import { compactSendStats } from './compaction';
 import { ACTIVITY_CTE, BOT_COUNTS, COUNTED_OPENS, rollUpActivity } from './generate-activity';
+import { clientSql, domainSql, providerSql, readerDomainParameters, userAgentSql } from './generate-readers';
 
 export interface GenerateOptions {
   orgId: string;
@@ -87,15 +88,23 @@ async function generateChunk(db: EntityManager, options: Required<GenerateOption
                       WHEN r_kind < 0.9 THEN floor(r_template * $8::int)::int END AS template_no,
                  CASE WHEN r_status < 0.02 THEN 'FAILED' WHEN r_status < 0.03 THEN 'DEFERRED' ELSE 'SENT' END AS status
        FROM shaped
+     ), addressed AS (
+       -- One domain per contact, whichever send reaches it.
+       SELECT *, (abs(hashtext('domain:' || contact_no)) % 100000) / 100000.0 AS r_domain FROM templated
      )
      SELECT *, ${TIME_ORDERED_ID} AS id,
+               ${domainSql('r_domain', 'contact_no', '$11', '$13')} AS domain,
+               ${providerSql('r_domain', '$11', '$12', '$13')} AS provider,
                'sender-' || lpad((sender_no + 1)::text, 2, '0') AS sender_id,
                'campaign-' || lpad((campaign_no + 1)::text, 3, '0') AS campaign_id, 'template-' || lpad((template_no + 1)::text, 2, '0') AS template_id,
                CASE WHEN NOT tracked OR status = 'FAILED' OR r_engaged >= ${ENGAGED_SHARE} THEN 0
                     ELSE 1 + floor(r_events * (2 * $10::float8 - 1))::int END AS event_count,
                CASE WHEN NOT tracked THEN 0 WHEN template_no IS NULL THEN floor(r_links * 3)::int ELSE 1 + template_no % 4 END AS link_count
-     FROM templated`,
-    [options.orgId, from, to, options.sends, start.toISOString(), (options.days * DAY_MS) / 1000, options.campaigns, options.templates, options.senders, engagedMean],
+     FROM addressed`,
+    [
+      options.orgId, from, to, options.sends, start.toISOString(), (options.days * DAY_MS) / 1000, options.campaigns, options.templates, options.senders, engagedMean,
+      ...readerDomainParameters(),
+    ],
   );
   // One statement: raw events (mostly within hours of the send, never after
   // now; two clients per send for unique clickers), then the counters of
@@ -103,26 +112,35 @@ async function generateChunk(db: EntityManager, options: Required<GenerateOption
   // just inserted, as the event writer would leave them.
   await db.query(
     `WITH draws AS MATERIALIZED (
-       SELECT s.id, s.sent_at, s.template_no, s.link_count, s.apple, e.i,
-              random() AS r_kind, random() AS r_bot, random() AS r_mpp, random() AS r_link, random() AS r_delay, random() AS r_client
+       SELECT s.id, s.sent_at, s.template_no, s.link_count, s.apple, s.provider, e.i,
+              random() AS r_kind, random() AS r_bot, random() AS r_mpp, random() AS r_link, random() AS r_delay, random() AS r_client, random() AS r_agent
        FROM gen_sends s CROSS JOIN LATERAL generate_series(1, s.event_count) AS e(i)
      ), shaped AS (
        SELECT id AS send_id, template_no, r_bot < 0.08 AS bot, apple, r_mpp,
               least(sent_at + power(r_delay, 4) * interval '7 days', $2::timestamptz - interval '1 second') AS occurred_at,
               CASE WHEN link_count > 0 AND r_kind < 0.15 THEN 'CLICK' ELSE 'OPEN' END AS kind,
               CASE WHEN link_count > 0 AND r_kind < 0.15 THEN floor(r_link * link_count)::int END AS position,
-              decode(md5(id::text || ':' || floor(r_client * 2)), 'hex') AS ip_hash
+              decode(md5(id::text || ':' || floor(r_client * 2)), 'hex') AS ip_hash, provider, r_agent
        FROM draws
+     ), flagged AS (
+       SELECT *, NOT bot AND kind = 'OPEN' AND apple AND r_mpp < 0.9 AS mpp FROM shaped
+     ), clients AS (
+       SELECT *, CASE WHEN NOT bot THEN ${clientSql('provider', 'mpp', 'r_agent')} END AS client_device FROM flagged
      ), events AS (
-       INSERT INTO tracking_events (org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash)
+       INSERT INTO tracking_events (org_id, send_id, occurred_at, id, kind, source, counted, bot, mpp, link_position, url, user_agent, ip_hash, client, device)
        SELECT $1, send_id, occurred_at, gen_random_uuid(), kind, CASE kind WHEN 'CLICK' THEN 'REDIRECT' ELSE 'PIXEL' END,
-              NOT bot, bot, kind = 'OPEN' AND apple AND NOT bot AND r_mpp < 0.9, position,
+              NOT bot, bot, mpp, position,
               CASE WHEN kind = 'CLICK' THEN ${linkUrl('send_id')} END,
-              CASE WHEN bot THEN 'Mozilla/5.0 (compatible; LinkScanner/2.1)' WHEN apple THEN 'Mozilla/5.0'
-                   ELSE 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15' END,
-              ip_hash
-       FROM shaped
-       RETURNING send_id, occurred_at, kind, counted, bot, mpp, link_position, ip_hash
+              CASE WHEN bot THEN 'Mozilla/5.0 (compatible; LinkScanner/2.1)' ELSE ${userAgentSql('client_device')} END,
+              ip_hash, split_part(client_device, '/', 1), split_part(client_device, '/', 2)
+       FROM clients
+       RETURNING send_id, occurred_at, kind, counted, bot, mpp, link_position, ip_hash, client, device
+     ), per_client AS (
+       -- The per-send client counters, as the event writer keeps them.
+       INSERT INTO send_clients (org_id, send_id, client, device, opens, clicks, mpp_opens)
+       SELECT $1, send_id, client, device, ${COUNTED_OPENS}, count(*) FILTER (WHERE counted AND kind = 'CLICK'), count(*) FILTER (WHERE counted AND mpp)
+       FROM events WHERE counted GROUP BY send_id, client, device ORDER BY send_id, client, device
+       RETURNING 1
      ), per_send AS (
        SELECT send_id, ${COUNTED_OPENS} AS opens, count(*) FILTER (WHERE counted AND kind = 'CLICK') AS clicks,
               count(*) FILTER (WHERE counted AND mpp) AS mpp_opens, ${BOT_COUNTS},
@@ -142,14 +160,14 @@ async function generateChunk(db: EntityManager, options: Required<GenerateOption
      ), ${ACTIVITY_CTE}
      INSERT INTO sends (org_id, id, sent_at, sender_id, sender_team_id, contact_id, recipient_email, subject, campaign_id, template_id,
                         enrollment_id, step_index, tracked, tracked_links, status, status_changed_at, opens, clicks, mpp_opens,
-                        bot_opens, bot_clicks, first_opened_at, last_opened_at, last_clicked_at)
+                        bot_opens, bot_clicks, first_opened_at, last_opened_at, last_clicked_at, recipient_domain, mailbox_provider)
      SELECT $1, s.id, s.sent_at, s.sender_id, 'team-' || (s.sender_no % 4 + 1),
-            'contact-' || s.contact_no, 'contact-' || s.contact_no || '@example.com', 'Hello from the demo', s.campaign_id, s.template_id,
+            'contact-' || s.contact_no, 'contact-' || s.contact_no || '@' || s.domain, 'Hello from the demo', s.campaign_id, s.template_id,
             CASE WHEN s.campaign_no IS NOT NULL THEN 'enrollment-' || s.campaign_no || '-' || s.contact_no END,
             CASE WHEN s.campaign_no IS NOT NULL THEN floor(s.r_step * 4)::int END,
             s.tracked, s.link_count, s.status, CASE WHEN s.status <> 'SENT' THEN s.sent_at + interval '1 minute' END,
             coalesce(e.opens, 0), coalesce(e.clicks, 0), coalesce(e.mpp_opens, 0), coalesce(e.bot_opens, 0), coalesce(e.bot_clicks, 0),
-            e.first_open, e.last_open, e.last_click
+            e.first_open, e.last_open, e.last_click, s.domain, s.provider
      FROM gen_sends s LEFT JOIN per_send e ON e.send_id = s.id
      ORDER BY s.id`,
     [options.orgId, options.now.toISOString()],
@@ -206,7 +224,7 @@ export async function generateStatsData(db: DataSource, input: GenerateOptions):
   // What the stats read; vacuumed too, so index-only probes need no heap visits. Raw events
   // are left to autovacuum: analyzing the partitioned parent samples all of them again.
   await db.query(
-    `VACUUM (ANALYZE) sends, send_links, send_stats_rollups, send_stats_deltas, send_link_stats, send_link_stats_deltas,
+    `VACUUM (ANALYZE) sends, send_links, send_clients, send_stats_rollups, send_stats_deltas, send_link_stats, send_link_stats_deltas,
        send_activity, send_activity_deltas, campaigns, templates`,
   );
   // Planned on those fresh statistics: probes of send_activity per send, not a guess at an empty table.

@@ -8,6 +8,8 @@ import { badInput, unauthenticated } from '../errors';
 import { recipientPages, visibleHeads, type DrillDownKind, type RecipientFilter, type RecipientRow } from './drill-down.repository';
 import { EMPTY_SUMS, toEngagementStats, type EngagementStats } from './engagement';
 import { AD_HOC_TEMPLATE_ID } from './ad-hoc';
+import { breakdownSums, type BreakdownTarget } from './breakdown.repository';
+import { MAX_BREAKDOWN_ROWS, toBreakdownRow, type BreakdownDimension, type BreakdownRow } from './breakdowns';
 import { linkStats } from './link-stats.repository';
 import { rangeKey, resolveRange, type RangeArgs, type StatsRange } from './range';
 import { RecipientCursors, type CursorBinding, type RecipientPosition } from './recipient-cursor';
@@ -28,6 +30,7 @@ export interface TemplateSubtotal {
 }
 export interface LinkStat {
   url: string;
+  name: string | null;
   clicks: number;
   uniqueClicks: number;
 }
@@ -38,6 +41,8 @@ export interface RecipientArgs {
   /** a row's cursor: the page starts after that row */
   after: string | null;
   filter: RecipientFilter;
+  /** a LinkStat's name, or its url when it has no name: only the sends with a counted click on it */
+  link?: string | null;
 }
 
 /** API template id -> rollup key, where '' is ad-hoc (an id '' names nothing and is refused before). */
@@ -125,7 +130,7 @@ export class StatsService {
   links(kind: DrillDownKind, range: StatsRange, id: string): Promise<LinkStat[]> {
     const loader = this.loader(`links ${kind} ${rangeKey(range)}`, async (keys) => {
       const byKey = groupBy(await linkStats(this.app.readDb, this.scope(), kind, range, keys));
-      return keys.map((key) => (byKey.get(key) ?? []).map(({ url, clicks, uniqueClicks }) => ({ url, clicks, uniqueClicks })));
+      return keys.map((key) => (byKey.get(key) ?? []).map(({ url, name, clicks, uniqueClicks }) => ({ url, name, clicks, uniqueClicks })));
     });
     return loader.load(kind === 'template' ? templateKeyOf(id) : id);
   }
@@ -138,12 +143,30 @@ export class StatsService {
     return loader.load(target === 'template' ? templateKeyOf(id) : id);
   }
 
+  /** The view's groups by a dimension, largest first: the whole view ('all', id ''), a campaign or a template. */
+  breakdown(target: BreakdownTarget, range: StatsRange, by: BreakdownDimension, limit: number, id: string): Promise<BreakdownRow[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BREAKDOWN_ROWS) {
+      throw badInput(`limit must be between 1 and ${MAX_BREAKDOWN_ROWS}`);
+    }
+    const loader = this.loader(`breakdown ${target} ${by} ${limit} ${rangeKey(range)}`, async (keys) => {
+      const byView = new Map<string, BreakdownRow[]>();
+      for (const sums of await breakdownSums(this.app.readDb, this.scope(), target, range, by, keys, limit)) {
+        const rows = byView.get(sums.view) ?? [];
+        rows.push(toBreakdownRow(by, sums));
+        byView.set(sums.view, rows);
+      }
+      return keys.map((key) => byView.get(key) ?? []);
+    });
+    return loader.load(target === 'template' ? templateKeyOf(id) : id);
+  }
+
   /** A page of the tracked sends in range, newest first; `after` must be a cursor of this very list. */
-  recipients(kind: DrillDownKind, range: StatsRange, { limit, after, filter }: RecipientArgs, id: string): Promise<Recipient[]> {
+  recipients(kind: DrillDownKind, range: StatsRange, { limit, after, filter, link = null }: RecipientArgs, id: string): Promise<Recipient[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECIPIENTS) {
       throw badInput(`limit must be between 1 and ${MAX_RECIPIENTS}`);
     }
-    const loader = this.loader(`recipients ${kind} ${limit} ${filter} ${after ?? ''} ${rangeKey(range)}`, async (keys) => {
+    // JSON keeps a link holding spaces apart from the other parts of the loader's name.
+    const loader = this.loader(`recipients ${kind} ${limit} ${filter} ${JSON.stringify([after, link])} ${rangeKey(range)}`, async (keys) => {
       const { orgId } = this.scope();
       // One binding per key, reused for every row's cursor of its list.
       const bindings = keys.map((key): CursorBinding => ({ orgId, kind, id: kind === 'template' ? templateIdOf(key) : key }));
@@ -159,7 +182,7 @@ export class StatsService {
         }
       });
       const valid = keys.filter((_, index) => problems[index] === null);
-      const rows = valid.length === 0 ? [] : await recipientPages(this.app.readDb, this.scope(), kind, range, valid, { limit, filter, after: position });
+      const rows = valid.length === 0 ? [] : await recipientPages(this.app.readDb, this.scope(), kind, range, valid, { limit, filter, after: position, link });
       const byKey = groupBy(rows);
       return keys.map((key, index) => {
         const problem = problems[index];

@@ -1,6 +1,8 @@
 // The benchmark's data generator: counters on sends and links agree with the
 // raw events it writes, and the stats over its data equal a direct count.
-import { CampaignTimelineDocument, OverviewDocument, TimelineDocument } from '../generated/graphql';
+import { CampaignTimelineDocument, OverviewBreakdownDocument, OverviewDocument, TimelineDocument } from '../generated/graphql';
+import { MailClientParser } from '../../src/breakdowns/mail-clients';
+import { providerOfDomain } from '../../src/breakdowns/mailbox-providers';
 import { generateStatsData } from '../../src/stats/generate-data';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gql } from '../support/graphql-client';
@@ -114,5 +116,36 @@ describe('generateStatsData', () => {
       expect(result.data?.overview.sends).toBeGreaterThan(0);
       expect(result.data?.overview).toEqual(await directFigures(t.app.db, org, { to: new Date(), sender }));
     }
+  });
+
+  it('gives its readers real domains and mail clients: each client row a count over the raw events, each UA parsed to its client', async () => {
+    const sends: { recipient_domain: string; mailbox_provider: string }[] = await t.app.db.query(
+      `SELECT DISTINCT recipient_domain, mailbox_provider FROM sends WHERE org_id = $1`,
+      [org],
+    );
+    for (const row of sends) expect([row.recipient_domain, row.mailbox_provider]).toEqual([row.recipient_domain, providerOfDomain(row.recipient_domain)]);
+    expect(new Set(sends.map((row) => row.mailbox_provider)).size).toBeGreaterThan(5);
+
+    const parser = new MailClientParser();
+    const agents: { user_agent: string; client: string; device: string; mpp: boolean }[] = await t.app.db.query(
+      `SELECT DISTINCT user_agent, client, device, mpp FROM tracking_events WHERE org_id = $1 AND counted`,
+      [org],
+    );
+    for (const agent of agents) {
+      expect([agent.user_agent, parser.clientOf({ userAgent: agent.user_agent, mpp: agent.mpp, botReason: null })]).toEqual([
+        agent.user_agent,
+        { client: agent.client, device: agent.device },
+      ]);
+    }
+
+    const result = await gql(t.url, OverviewBreakdownDocument, { by: 'EMAIL_CLIENT', range: { preset: 'ALL_TIME' }, limit: 100 }, await tokenFor(org, 'boss', 'admin'));
+    const direct: { key: string; sends: number; opens: number; clicks: number; mpp_opens: number }[] = await t.app.db.query(
+      `SELECT e.client AS key, count(DISTINCT e.send_id)::int AS sends, count(*) FILTER (WHERE e.kind = 'OPEN')::int AS opens,
+              count(*) FILTER (WHERE e.kind = 'CLICK')::int AS clicks, count(*) FILTER (WHERE e.mpp)::int AS mpp_opens
+       FROM tracking_events e JOIN sends s ON s.org_id = e.org_id AND s.id = e.send_id
+       WHERE e.org_id = $1 AND e.counted AND s.tracked GROUP BY 1 ORDER BY 2 DESC, 1`,
+      [org],
+    );
+    expect(result.data!.breakdown.map((row) => ({ key: row.key, sends: row.sends, opens: row.opens, clicks: row.clicks, mpp_opens: row.mppOpens }))).toEqual(direct);
   });
 });

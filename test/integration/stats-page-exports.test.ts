@@ -285,7 +285,7 @@ test('downloads the table shown, a row’s links and every recipient as CSV, for
   await openCampaign(page);
   const links = await downloaded(page, () => page.getByRole('button', { name: 'Download CSV of the links' }).click());
   expect(links.name).toBe('links-atlas-launch-last-7-days.csv');
-  expect(links.text).toBe(`${BOM}URL,Clicks,Unique clicks\r\n"https://shop.example/atlas?utm=a,b",10,10\r\nhttps://shop.example/docs,0,0\r\n`);
+  expect(links.text).toBe(`${BOM}Name,URL,Clicks,Unique clicks\r\n,"https://shop.example/atlas?utm=a,b",10,10\r\n,https://shop.example/docs,0,0\r\n`);
 
   const everyone = await downloaded(page, () => page.getByRole('button', { name: 'Download CSV of every recipient' }).click());
   expect(everyone.name).toBe('recipients-atlas-launch-all-last-7-days.csv');

@@ -206,8 +206,8 @@ test('a campaign drill-down shows clicks per link, per-template sub-totals and t
   expect(await settledText(page, '#detail-heading', 'Campaign: Spring sale')).toBe('Campaign: Spring sale');
   const table = (caption: string) => page.locator('#detail table', { has: page.locator('caption', { hasText: caption }) });
   expect(await table('Clicks per link').locator('tbody tr').allInnerTexts()).toEqual([
-    'https://shop.example/spring\t1\t1',
-    'https://shop.example/offer\t0\t0',
+    'https://shop.example/spring\t1\t1\tWho clicked',
+    'https://shop.example/offer\t0\t0\tWho clicked',
   ]);
   expect(await table('Templates in this campaign').locator('tbody th').allTextContents()).toEqual(['Spring teaser', 'Spring offer']);
   expect(await table('Templates in this campaign').locator('tbody td').allTextContents()).toEqual(['2', '50.0%', '50.0%', '100.0%', '33.3%', '1', '100.0%', '0.0%', '0.0%', '100.0%']);

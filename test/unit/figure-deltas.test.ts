@@ -102,7 +102,7 @@ describe('per link', () => {
     expect(links).toEqual([{ sendId: 's1', position: 0, clicks: 2, clickers: 0, first: t0, last: t0 }]);
   });
 
-  it('counts a send in a URL\'s "clicked" once however many of its positions carry the URL, and takes it back with its last click', () => {
+  it('counts a send in a link key\'s "clicked" once however many of its positions carry the key, and takes it back with its last click', () => {
     const sends = new Map([['s1', before()], ['s2', before()]]);
     const links = [
       { sendId: 's1', position: 0, clicks: 1, clickers: 1, first: t0, last: t0 },
@@ -110,12 +110,13 @@ describe('per link', () => {
       { sendId: 's2', position: 0, clicks: -1, clickers: -1, first: null, last: null },
     ];
     const clicked = [
-      { sendId: 's1', position: 0, url: 'https://a/', urlClicksBefore: 0 },
-      { sendId: 's1', position: 2, url: 'https://a/', urlClicksBefore: 0 },
-      { sendId: 's2', position: 0, url: 'https://a/', urlClicksBefore: 1 },
+      // One data-track-name over two personalised URLs: the key is the name.
+      { sendId: 's1', position: 0, linkKey: 'cta', keyClicksBefore: 0 },
+      { sendId: 's1', position: 2, linkKey: 'cta', keyClicksBefore: 0 },
+      { sendId: 's2', position: 0, linkKey: 'cta', keyClicksBefore: 1 },
     ];
     expect(linkStatsDeltas(links, clicked, sends)).toEqual([
-      { month: monthOf(SENT), campaignKey: 'c1', templateKey: '', url: 'https://a/', positions: 0, clicks: 1, clicked: 0 },
+      { month: monthOf(SENT), campaignKey: 'c1', templateKey: '', linkKey: 'cta', positions: 0, clicks: 1, clicked: 0 },
     ]);
     expect(linkStatsDeltas(links.slice(0, 2), clicked.slice(0, 2), sends)).toEqual([expect.objectContaining({ clicks: 2, clicked: 1 })]);
   });

@@ -26,8 +26,8 @@ describe('rewriteHtml with links declined by clickUrl', () => {
         `<a href=https://t.example/c/1>3</a>${openPixelTag(PIXEL_URL)}</body>`,
     );
     expect(result.links).toEqual([
-      { position: 0, url: 'https://e.com/1' },
-      { position: 1, url: 'https://e.com/3' },
+      { position: 0, url: 'https://e.com/1', name: null },
+      { position: 1, url: 'https://e.com/3', name: null },
     ]);
     // the declined link was offered position 1, which the next link then took
     expect(result.seen).toEqual([

@@ -30,7 +30,7 @@ describe('rule 1: which hrefs are replaced and how the value is written', () => 
   it('replaces a double-quoted http(s) href and inserts the pixel before </body>', () => {
     const result = rewrite('<body><a href="https://example.com/x" class="b">Go</a></body></html>');
     expect(result.html).toBe(`<body><a href="${t(0)}" class="b">Go</a>${PIXEL}</body></html>`);
-    expect(result.links).toEqual([{ position: 0, url: 'https://example.com/x' }]);
+    expect(result.links).toEqual([{ position: 0, url: 'https://example.com/x', name: null }]);
   });
 
   it('passes original URL and position to clickUrl, in document order', () => {
@@ -76,7 +76,7 @@ describe('rule 1: which hrefs are replaced and how the value is written', () => 
   it('accepts an upper-case scheme and reports the URL as written', () => {
     const result = rewrite('<a href="HTTPS://E.COM/Path">x</a>');
     expect(result.html).toBe(`<a href="${t(0)}">x</a>${PIXEL}`);
-    expect(result.links).toEqual([{ position: 0, url: 'HTTPS://E.COM/Path' }]);
+    expect(result.links).toEqual([{ position: 0, url: 'HTTPS://E.COM/Path', name: null }]);
   });
 
   it('trims whitespace around the URL and replaces the whole value', () => {
@@ -335,7 +335,7 @@ describe('rule 4: the trap link', () => {
   it('is no link of the email: no position, not in links, nothing renumbered', () => {
     const result = rewrite('<a href="https://e.com/a">a</a></body><a href="https://e.com/b">b</a>', withTrap);
     expect(result.html).toBe(`<a href="${t(0)}">a</a>${PIXEL}${TRAP}</body><a href="${t(1)}">b</a>`);
-    expect(result.links).toEqual([{ position: 0, url: 'https://e.com/a' }, { position: 1, url: 'https://e.com/b' }]);
+    expect(result.links).toEqual([{ position: 0, url: 'https://e.com/a', name: null }, { position: 1, url: 'https://e.com/b', name: null }]);
   });
 
   it('is left out without a trap URL', () => {
@@ -389,7 +389,7 @@ describe('rule 7: broken and hostile input', () => {
     const html = '<a href="https://e.com/x">x</a>'.repeat(100_000);
     const result = rewrite(html);
     expect(result.links).toHaveLength(100_000);
-    expect(result.links[99_999]).toEqual({ position: 99_999, url: 'https://e.com/x' });
+    expect(result.links[99_999]).toEqual({ position: 99_999, url: 'https://e.com/x', name: null });
   });
 });
 

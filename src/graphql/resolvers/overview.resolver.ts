@@ -1,7 +1,9 @@
-// Query.overview and Query.timeline: the four cards, and activity over time,
-// over every visible send in range.
+// Query.overview, Query.timeline and Query.breakdown: the four cards,
+// activity over time and the breakdowns, over every visible send in range.
 import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
 import { viewerOf, type Context } from '../context';
+import { DEFAULT_BREAKDOWN_ROWS } from '../../stats/breakdowns';
+import { BreakdownArgsType, BreakdownRowType } from '../types/breakdown.type';
 import { RangeInput } from '../types/range.input';
 import { EngagementStatsType } from '../types/stats.type';
 import { timelineArgs, TimelineArgsType, TimelinePointType } from '../types/timeline.type';
@@ -20,5 +22,12 @@ export class OverviewResolver {
     viewerOf(context);
     const stats = context.loaders.stats;
     return stats.timeline('all', stats.range(args.range), timelineArgs(args), '');
+  }
+
+  @Query(() => [BreakdownRowType], { description: 'The visible tracked sends in range by provider or domain, or their counted events by client or device; largest first' })
+  breakdown(@Args() args: BreakdownArgsType, @Ctx() context: Context): Promise<BreakdownRowType[]> {
+    viewerOf(context);
+    const stats = context.loaders.stats;
+    return stats.breakdown('all', stats.range(args.range), args.by, args.limit ?? DEFAULT_BREAKDOWN_ROWS, '');
   }
 }

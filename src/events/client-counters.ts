@@ -1,0 +1,69 @@
+// The per-send client counters (send_clients, contract section 13), kept
+// forever like the send's own: which mail client and device made each
+// counted open and click. The writer parses each counted event's user agent
+// here, after the rules decided it counts (the pixel's and the redirect's
+// answering path never parse), stores the client on the raw event, and moves
+// the counters in one statement per batch: new events add to their client,
+// reclassified ones take back from the client stored on their raw row. A
+// machine's event counts nowhere and is not parsed. The organisation is $1:
+// one shard on Citus.
+import type { EntityManager } from 'typeorm';
+import { clientDeltas, type ClientChange } from '../breakdowns/client-deltas';
+import type { ClientKey } from '../breakdowns/client-keys';
+import { MailClientParser } from '../breakdowns/mail-clients';
+import { runPrepared } from '../db/prepared';
+import type { TrackingEventInput } from './event';
+import type { FlippedEvent } from './reclassify';
+
+/** One per process: every batch shares its cache of parsed user agents (a parse costs about half a millisecond). */
+const parser = new MailClientParser();
+
+/** Per event: its client when it counts, else null (a machine's, or a collapsed repeat). */
+export function clientsOf(events: readonly TrackingEventInput[], counted: readonly boolean[]): (ClientKey | null)[] {
+  return events.map((event, index) =>
+    counted[index] ? parser.clientOf({ userAgent: event.userAgent, mpp: event.mpp, botReason: event.botReason }) : null,
+  );
+}
+
+/** The batch's effect on its sends' client counters: the events it stored and counted, and the stored ones it took back. */
+export function clientChanges(
+  orgId: string,
+  events: readonly TrackingEventInput[],
+  clients: readonly (ClientKey | null)[],
+  counted: readonly boolean[],
+  flipped: readonly FlippedEvent[],
+): ClientChange[] {
+  const changes: ClientChange[] = [];
+  events.forEach((event, index) => {
+    if (counted[index]) changes.push({ orgId, sendId: event.sendId, kind: event.kind, mpp: event.mpp, counted: 1, client: clients[index] ?? null });
+  });
+  for (const { event, client } of flipped) {
+    changes.push({ orgId, sendId: event.sendId, kind: event.kind, mpp: event.mpp, counted: -1, client });
+  }
+  return changes;
+}
+
+// send_clients' primary key per row, in key order (clientDeltas sorts them).
+const BUMP_CLIENTS = {
+  name: 'events_bump_clients_v1',
+  text: `INSERT INTO send_clients AS c (org_id, send_id, client, device, opens, clicks, mpp_opens)
+         SELECT $1::text, d.send_id, d.client, d.device, d.opens, d.clicks, d.mpp_opens
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::integer[], $6::integer[], $7::integer[])
+           AS d(send_id, client, device, opens, clicks, mpp_opens)
+         ON CONFLICT (org_id, send_id, client, device) DO UPDATE SET
+           opens = c.opens + excluded.opens, clicks = c.clicks + excluded.clicks, mpp_opens = c.mpp_opens + excluded.mpp_opens`,
+};
+
+export async function bumpClientCounters(db: EntityManager, orgId: string, changes: readonly ClientChange[]): Promise<void> {
+  const deltas = clientDeltas(changes);
+  if (deltas.length === 0) return;
+  await runPrepared(db, BUMP_CLIENTS, [
+    orgId,
+    deltas.map((delta) => delta.sendId),
+    deltas.map((delta) => delta.client),
+    deltas.map((delta) => delta.device),
+    deltas.map((delta) => delta.opens),
+    deltas.map((delta) => delta.clicks),
+    deltas.map((delta) => delta.mppOpens),
+  ]);
+}
