@@ -30,16 +30,24 @@ export interface ClientDelta {
 
 /** Summed per (organisation, send, client, device), rows that sum to nothing dropped, in key order. */
 export function clientDeltas(changes: readonly ClientChange[]): ClientDelta[] {
-  const byKey = new Map<string, ClientDelta>();
+  // Nested maps rather than one composite key per change: the writer calls
+  // this for every counted event, and a key string per event was garbage
+  // enough to grow the heap of a writer draining a million events.
+  const byKey = new Map<string, Map<string, Map<string, Map<string, ClientDelta>>>>();
+  const within = <V>(map: Map<string, V>, key: string, make: () => V): V => {
+    let value = map.get(key);
+    if (value === undefined) map.set(key, (value = make()));
+    return value;
+  };
+  const all: ClientDelta[] = [];
   for (const change of changes) {
     if (change.counted === 0 || change.client === null) continue;
     const { client, device } = change.client;
-    const key = JSON.stringify([change.orgId, change.sendId, client, device]);
-    let delta = byKey.get(key);
-    if (!delta) {
-      delta = { orgId: change.orgId, sendId: change.sendId, client, device, opens: 0, clicks: 0, mppOpens: 0 };
-      byKey.set(key, delta);
-    }
+    const delta = within(within(within(within(byKey, change.orgId, () => new Map()), change.sendId, () => new Map()), client, () => new Map()), device, () => {
+      const created: ClientDelta = { orgId: change.orgId, sendId: change.sendId, client, device, opens: 0, clicks: 0, mppOpens: 0 };
+      all.push(created);
+      return created;
+    });
     if (change.kind === 'CLICK') delta.clicks += change.counted;
     else {
       delta.opens += change.counted;
@@ -47,7 +55,7 @@ export function clientDeltas(changes: readonly ClientChange[]): ClientDelta[] {
     }
   }
   const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...byKey.values()]
+  return all
     .filter((delta) => delta.opens !== 0 || delta.clicks !== 0 || delta.mppOpens !== 0)
     .sort((a, b) => compare(a.orgId, b.orgId) || compare(a.sendId, b.sendId) || compare(a.client, b.client) || compare(a.device, b.device));
 }
