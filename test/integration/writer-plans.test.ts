@@ -51,6 +51,8 @@ async function readPlans(db: EntityManager, orgId: string): Promise<Record<strin
   const [lo, hi] = [sendIds.map(() => now - 65_000), sendIds.map(() => now + 65_000)];
   const kinds = sendIds.map(() => 'OPEN');
   const history = [orgId, sendIds, ips, lo, hi, now - 65_000, now + 65_000, sendIds, ips, sendIds, ips, lo, now - 86_400_000, sendIds, kinds, lo, hi, sendIds, kinds, lo, hi];
+  // As the writer sets it (write-events.ts): on Citus the workers plan the probes, so the setting must reach them.
+  await db.query(`SET LOCAL citus.propagate_set_commands = 'local'`);
   await db.query('SET LOCAL enable_seqscan = off');
   const plans: Record<string, unknown>[] = [];
   for (const [statement, values] of [
