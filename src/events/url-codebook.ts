@@ -55,6 +55,9 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Whether `byte` is a code byte some URL text holds: a printable ASCII character or an entry's code. */
 export const isUrlSymbol = (byte: number): boolean => (byte >= 0x20 && byte < 0x7f) || entryAt[byte] !== undefined;
 
+let cost = new Uint32Array(1024);
+let step = new Int16Array(1024);
+
 /**
  * The URL as code bytes (its characters and codebook entries) of the least
  * total cost, each byte costing `costOf[byte]` (a shortest path over the
@@ -63,16 +66,24 @@ export const isUrlSymbol = (byte: number): boolean => (byte >= 0x20 && byte < 0x
 export function parseUrlText(url: string, costOf: ArrayLike<number>): Buffer | null {
   if (!PRINTABLE_ASCII.test(url)) return null;
   const n = url.length;
+  // Reused between calls: minting parses every link of an email twice, and fresh arrays cost more than the parse.
+  if (cost.length <= n) {
+    cost = new Uint32Array(2 * n + 1);
+    step = new Int16Array(2 * n + 1);
+  }
   // cost[i]: least cost of url[i..]; step[i]: the code taken at i (-1: the literal character).
-  const cost = new Uint32Array(n + 1);
-  const step = new Int16Array(n);
+  cost[n] = 0;
   let symbols = 0;
   for (let i = n - 1; i >= 0; i--) {
-    cost[i] = cost[i + 1] + costOf[url.charCodeAt(i)];
+    const first = url.charCodeAt(i);
+    cost[i] = cost[i + 1] + costOf[first];
     step[i] = -1;
-    for (const { entry, code } of candidates[url.charCodeAt(i)]) {
-      if (cost[i + entry.length] + costOf[code] < cost[i] && url.startsWith(entry, i)) {
-        cost[i] = cost[i + entry.length] + costOf[code];
+    const list = candidates[first];
+    for (let k = 0; k < list.length; k++) {
+      const { entry, code } = list[k]!;
+      const through = cost[i + entry.length] + costOf[code];
+      if (through < cost[i] && i + entry.length <= n && url.startsWith(entry, i)) {
+        cost[i] = through;
         step[i] = code;
       }
     }
