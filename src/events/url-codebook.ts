@@ -55,8 +55,8 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Whether `byte` is a code byte some URL text holds: a printable ASCII character or an entry's code. */
 export const isUrlSymbol = (byte: number): boolean => (byte >= 0x20 && byte < 0x7f) || entryAt[byte] !== undefined;
 
-let cost = new Uint32Array(1024);
-let step = new Int16Array(1024);
+/** Parse arrays for URLs of up to 4 Ki characters, nearly all of them. */
+const REUSED = { cost: new Uint32Array(4097), step: new Int16Array(4097) };
 
 /**
  * The URL as code bytes (its characters and codebook entries) of the least
@@ -66,11 +66,10 @@ let step = new Int16Array(1024);
 export function parseUrlText(url: string, costOf: ArrayLike<number>): Buffer | null {
   if (!PRINTABLE_ASCII.test(url)) return null;
   const n = url.length;
-  // Reused between calls: minting parses every link of an email twice, and fresh arrays cost more than the parse.
-  if (cost.length <= n) {
-    cost = new Uint32Array(2 * n + 1);
-    step = new Int16Array(2 * n + 1);
-  }
+  // Reused between calls: minting parses every link of an email twice, and fresh arrays cost more than the
+  // parse. Not grown: a hostile megabyte-long href must not pin megabytes for the life of the process.
+  const cost = n < REUSED.cost.length ? REUSED.cost : new Uint32Array(n + 1);
+  const step = n < REUSED.cost.length ? REUSED.step : new Int16Array(n);
   // cost[i]: least cost of url[i..]; step[i]: the code taken at i (-1: the literal character).
   cost[n] = 0;
   let symbols = 0;

@@ -26,6 +26,9 @@ it('writes text of the 64 URL-safe characters in 6 to 7 bits a character, common
   // every character as often: what opaque ids look like
   const text = Array.from({ length: 6400 }, (_, i) => SAFE[(i * 37 + (i >> 6)) % 64]).join('');
   expect(encodeUrlBits(text)!.length).toBeLessThanOrEqual((6400 * 6.7) / 8);
+  // longer than the parse arrays kept between calls, then a short one that reuses them
+  expect(decodeUrlBits(encodeUrlBits(text)!, 0)).toBe(text);
+  expect(decodeUrlBits(encodeUrlBits('https://e.com/')!, 0)).toBe('https://e.com/');
   const shop = 'https://www.example-shop.com/products/linen-shirt?utm_source=newsletter&utm_medium=email';
   expect(encodeUrlBits(shop)!.length).toBeLessThan(encodeUrlText(shop)!.length);
 });
