@@ -88,7 +88,8 @@ export function encodeUrlBits(url: string): Buffer | null {
 }
 
 /** The longest text one symbol stands for (`https://www.`). */
-const LONGEST = Math.max(...entryCodes.map((codes) => codes?.length ?? 1));
+// (entryCodes has holes where no entry is: map would keep them, and Math.max of a hole is NaN)
+const LONGEST = Math.max(1, ...entryCodes.filter((codes) => codes !== undefined).map((codes) => codes!.length));
 let scratch = Buffer.allocUnsafe(4096);
 
 /**
