@@ -4,7 +4,7 @@
 // bits instead of a whole byte. A URL's characters carry about 6 bits each
 // (letters, digits and a few marks), so a byte per character, base64url on
 // top, spent a third more than the text needed; here a lowercase letter
-// costs 5 to 7 bits, an uppercase letter, a digit or `=` 7, `https://` 6.
+// costs 5 to 7 bits, an uppercase one 6 or 7, a digit or `=` 7, `https://` 6.
 // The codes are canonical Huffman codes, so the decoder needs only the
 // lengths below: one table look-up per symbol.
 //
