@@ -121,12 +121,21 @@ export async function benchOutbound(): Promise<BenchRow[]> {
     const ceiling = await bareClientRate(receiver.url, 5);
     await addEndpoint(env.db, orgs.throughput, `${receiver.url}/throughput`);
     await queueBacklog(env.db, orgs.throughput, DELIVERIES);
+    // Every statement the dispatcher sends meanwhile (TypeORM hands each to its logger, whatever the level).
+    let statements = 0;
+    const logQuery = env.db.logger.logQuery.bind(env.db.logger);
+    env.db.logger.logQuery = (query, parameters, runner) => {
+      statements++;
+      logQuery(query, parameters, runner);
+    };
     const started = Date.now();
     env.app.outbound.start();
     const delivered = () => arrivals.filter((arrival) => arrival.path === '/throughput').length;
     await waitUntil(() => delivered() >= DELIVERIES, 600_000);
     const seconds = (Date.now() - started) / 1000;
+    env.db.logger.logQuery = logQuery;
     rows.push({ name: 'outbound deliveries to one healthy local receiver', value: delivered() / seconds, unit: 'deliveries/s', goal: `>= 2,000 (the same client alone: ${Math.round(ceiling)}/s)` });
+    rows.push({ name: 'outbound statements per delivery', value: statements / Math.max(1, delivered()), unit: 'statements', goal: 'reference (settling, claims, records, transactions)' });
 
     // 2. A steady flow of opens through the pixel: settled 60 s after each, delivered when?
     await addEndpoint(env.db, orgs.flow, `${receiver.url}/flow`);
