@@ -14,7 +14,7 @@ import type { Logger } from '../logger';
 import { attemptClass, attemptOutcome } from './attempt-outcome';
 import { claimDeliveries, dueEndpoints, recordOutcomes, releaseDeliveries, type AttemptOutcome, type ClaimedDelivery } from './delivery-claims';
 import { EndpointLanes } from './endpoint-lanes';
-import { signingSecrets } from './endpoint-secrets';
+import { OpenedSecrets } from './endpoint-secrets';
 import { defaultDispatcherOptions, LEASE_MARGIN_MS, type DispatcherCounters, type DispatcherOptions } from './dispatcher-options';
 import type { AttemptResult, HttpSender } from './http-sender';
 import { noPressure, type ServingPressure } from './serving-pressure';
@@ -26,6 +26,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class OutboundDispatcher {
   readonly counters: DispatcherCounters = { outcomes: { delivered: 0, retrying: 0, failed: 0 }, attempts: new Map(), endpointFailures: new Map() };
   private readonly lanes = new EndpointLanes();
+  private readonly secrets: OpenedSecrets;
   private readonly attempts = new Set<Promise<void>>();
   private pendingOutcomes: AttemptOutcome[] = [];
   private recordTimer: NodeJS.Timeout | null = null;
@@ -43,11 +44,13 @@ export class OutboundDispatcher {
   constructor(
     private readonly db: DataSource,
     private readonly sender: HttpSender,
-    private readonly encryptionKey: Buffer,
+    encryptionKey: Buffer,
     private readonly log: Logger,
     private readonly options: DispatcherOptions = defaultDispatcherOptions,
     private readonly pressure: Pick<ServingPressure, 'isBusy'> = noPressure,
-  ) {}
+  ) {
+    this.secrets = new OpenedSecrets(encryptionKey);
+  }
 
   start(): void {
     if (this.running) return;
@@ -160,8 +163,7 @@ export class OutboundDispatcher {
     const now = Date.now();
     let result: AttemptResult;
     try {
-      const secrets = signingSecrets(
-        this.encryptionKey,
+      const secrets = this.secrets.signing(
         { orgId: delivery.org_id, endpointId: delivery.endpoint_id, current: delivery.secret_enc, previous: delivery.previous_secret_enc, previousUntil: delivery.previous_secret_until },
         now,
       );
