@@ -2,16 +2,19 @@
 // larger than what it claims ahead is delivered each once; while the process
 // is busy answering requests it delivers at a trickle, never nothing, and
 // all of it once the requests stop; a graceful stop gives back at once what
-// it claimed and never started, while what it was sending keeps its lease.
+// it claimed and never started, while what it was sending keeps its lease;
+// an answer that never ends is read only up to the cap.
 // On a database of its own: another file's dispatcher would claim these too.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { createLogger } from '../../src/logger';
 import { queueTestDelivery } from '../../src/outbound/delivery-store';
 import { OutboundDispatcher } from '../../src/outbound/dispatcher';
 import { defaultDispatcherOptions } from '../../src/outbound/dispatcher-options';
 import { newEndpointSecret, sealEndpointSecret } from '../../src/outbound/endpoint-secrets';
-import { HttpSender } from '../../src/outbound/http-sender';
+import { HttpSender, MAX_RESPONSE_BYTES } from '../../src/outbound/http-sender';
 import { testConfig, uniqueOrg } from '../support/app';
 import { Receiver } from '../support/receiver';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
@@ -109,3 +112,33 @@ test('a graceful stop gives back what was claimed and never started; what was in
   expect(perEndpoint + claimAhead).toBeLessThan(100);
   receiver.answer = () => 200;
 }, 60_000);
+
+test('an answer whose body never ends is read up to 64 KB: the attempt ends with its status, the connection cut', async () => {
+  let written = 0;
+  let closed = false;
+  const endless = createServer((request, response) => {
+    request.resume();
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    const chunk = Buffer.alloc(16 * 1024, 0x61);
+    const more = () => {
+      while (!closed && response.write(chunk)) written += chunk.length;
+    };
+    response.on('drain', more);
+    response.on('close', () => (closed = true));
+    more();
+  });
+  await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+  const sender = new HttpSender(true);
+  try {
+    const result = await sender.send({ url: `http://127.0.0.1:${(endless.address() as AddressInfo).port}/`, headers: {}, body: '{}' });
+    expect(result).toEqual({ statusCode: 200, error: null });
+    for (let i = 0; i < 50 && !closed; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(closed).toBe(true);
+    // What the kernel's buffers took beyond the cap, not an endless read.
+    expect(written).toBeLessThan(MAX_RESPONSE_BYTES + 16 * 1024 * 1024);
+  } finally {
+    await sender.close();
+    endless.closeAllConnections();
+    endless.close();
+  }
+}, 30_000);
