@@ -133,6 +133,8 @@ export class OutboundDispatcher {
       this.lanes.claimed(rooms, await claimDeliveries(this.db, orgId, rooms, this.options.leaseMs), claimedAt);
       this.pump();
     }
+    // Also when nothing was claimed: deliveries queued while the process was busy go once it is not.
+    this.pump();
   }
 
   /** Starts what the lanes allow, at most launchBudget attempts in this turn of the loop; the rest in the next. */
