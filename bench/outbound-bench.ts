@@ -29,14 +29,15 @@ interface Arrival {
   occurredAt: string;
 }
 
-/** The healthy receiver: answers 204 at once, notes what arrived where. */
-function startReceiver(arrivals: Arrival[]): Promise<{ server: Server; url: string }> {
+/** The healthy receiver: answers 204 at once, notes what arrived where (and counts it, so waiting for a count costs the process nothing). */
+function startReceiver(arrivals: Arrival[], counts: Map<string, number>): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     request.on('end', () => {
       const occurredAt = /"occurredAt":"([^"]+)"/.exec(body)?.[1] ?? '';
       arrivals.push({ path: request.url ?? '', at: Date.now(), occurredAt });
+      counts.set(request.url ?? '', (counts.get(request.url ?? '') ?? 0) + 1);
       response.writeHead(204).end();
     });
   });
@@ -62,8 +63,9 @@ async function queueBacklog(db: DataSource, orgId: string, count: number): Promi
 }
 
 /** What the same client posts per second to the receiver with nothing else to do: the ceiling. */
-async function bareClientRate(url: string, seconds: number): Promise<number> {
+async function bareClientRate(url: string, seconds: number): Promise<{ perSecond: number; cpuMs: number }> {
   const agent = new Agent({ connections: 32 });
+  const cpu = process.cpuUsage();
   const until = Date.now() + seconds * 1000;
   let done = 0;
   await Promise.all(
@@ -75,8 +77,9 @@ async function bareClientRate(url: string, seconds: number): Promise<number> {
       }
     }),
   );
+  const used = process.cpuUsage(cpu);
   await agent.close();
-  return done / seconds;
+  return { perSecond: done / seconds, cpuMs: (used.user + used.system) / 1000 / Math.max(1, done) };
 }
 
 async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -109,7 +112,8 @@ const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.max(0, 
 export async function benchOutbound(): Promise<BenchRow[]> {
   const env = await startBenchEnvironment('outbound');
   const arrivals: Arrival[] = [];
-  const receiver = await startReceiver(arrivals);
+  const counts = new Map<string, number>();
+  const receiver = await startReceiver(arrivals, counts);
   const rows: BenchRow[] = [];
   try {
     const codec = new TokenCodec(BENCH_SECRETS.TRACKING_SIGNING_SECRET);
@@ -121,12 +125,30 @@ export async function benchOutbound(): Promise<BenchRow[]> {
     const ceiling = await bareClientRate(receiver.url, 5);
     await addEndpoint(env.db, orgs.throughput, `${receiver.url}/throughput`);
     await queueBacklog(env.db, orgs.throughput, DELIVERIES);
+    // Every statement the dispatcher sends meanwhile (TypeORM hands each to its logger, whatever the level).
+    let statements = 0;
+    const logQuery = env.db.logger.logQuery.bind(env.db.logger);
+    env.db.logger.logQuery = (query, parameters, runner) => {
+      statements++;
+      logQuery(query, parameters, runner);
+    };
     const started = Date.now();
+    // CPU time, not wall time: on a loaded machine the rate mostly says how much CPU the process was given.
+    const cpu = process.cpuUsage();
     env.app.outbound.start();
-    const delivered = () => arrivals.filter((arrival) => arrival.path === '/throughput').length;
+    const delivered = () => counts.get('/throughput') ?? 0;
     await waitUntil(() => delivered() >= DELIVERIES, 600_000);
     const seconds = (Date.now() - started) / 1000;
-    rows.push({ name: 'outbound deliveries to one healthy local receiver', value: delivered() / seconds, unit: 'deliveries/s', goal: `>= 2,000 (the same client alone: ${Math.round(ceiling)}/s)` });
+    env.db.logger.logQuery = logQuery;
+    const used = process.cpuUsage(cpu);
+    rows.push({ name: 'outbound deliveries to one healthy local receiver', value: delivered() / seconds, unit: 'deliveries/s', goal: `>= 2,000 (the same client alone: ${Math.round(ceiling.perSecond)}/s)` });
+    rows.push({
+      name: 'outbound CPU per delivery (this process, receiver included)',
+      value: (used.user + used.system) / 1000 / Math.max(1, delivered()),
+      unit: 'ms',
+      goal: `reference (the same client alone: ${ceiling.cpuMs.toFixed(3)} ms per request)`,
+    });
+    rows.push({ name: 'outbound statements per delivery', value: statements / Math.max(1, delivered()), unit: 'statements', goal: 'reference (settling, claims, records, transactions)' });
 
     // 2. A steady flow of opens through the pixel: settled 60 s after each, delivered when?
     await addEndpoint(env.db, orgs.flow, `${receiver.url}/flow`);
@@ -142,7 +164,7 @@ export async function benchOutbound(): Promise<BenchRow[]> {
     }
     const flowCount = FLOW_SECONDS * FLOW_PER_SECOND;
     const flow = () => arrivals.filter((arrival) => arrival.path === '/flow');
-    await waitUntil(() => flow().length >= flowCount, 120_000);
+    await waitUntil(() => (counts.get('/flow') ?? 0) >= flowCount, 120_000);
     const latencies = flow().map((arrival) => (arrival.at - (Date.parse(arrival.occurredAt) + 60_000)) / 1000);
     rows.push({ name: 'outbound p99 from settling (event + 60 s) to delivery', value: p99(latencies), unit: 's', goal: `< 15 s (${flow().length}/${flowCount} opens delivered, ${FLOW_PER_SECOND}/s)` });
     await env.app.outbound.stop();

@@ -12,8 +12,10 @@ import { registerLiveMetrics } from './live/live-metrics';
 import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { OutboundDispatcher } from './outbound/dispatcher';
+import { defaultDispatcherOptions } from './outbound/dispatcher-options';
 import { HttpSender } from './outbound/http-sender';
 import { registerOutboundMetrics } from './outbound/outbound-metrics';
+import { ServingPressure } from './outbound/serving-pressure';
 import { SendStatsCompactor } from './stats/compaction';
 
 export interface App {
@@ -60,7 +62,9 @@ export function createApp(config: Config, db: DataSource, log: Logger, options: 
   const machineRules = options.machineRules ?? true;
   const recorder = new EventRecorder(db, log, journal, { ...defaultRecorderOptions, machineRules, ...options.recorder });
   const metrics = new Metrics(recorder);
-  const outbound = new OutboundDispatcher(db, new HttpSender(config.webhookAllowPrivate), config.secretsEncryptionKey, log);
+  // Deliveries yield to the requests this process answers (contract section 11: they never slow the pixel).
+  const pressure = new ServingPressure(() => metrics.answered);
+  const outbound = new OutboundDispatcher(db, new HttpSender(config.webhookAllowPrivate), config.secretsEncryptionKey, log, defaultDispatcherOptions, pressure);
   registerOutboundMetrics(metrics.registry, outbound, db);
   const live = new ActivityHub(db, listenUrl(db), log, {
     ...defaultHubOptions,

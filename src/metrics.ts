@@ -41,6 +41,8 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly bound = new Map<string, Counter.Internal>();
+  /** every request answered, a plain number: the outbound dispatcher reads it to yield to them (outbound/serving-pressure.ts) */
+  answered = 0;
   private readonly webhooks = new Counter({
     name: 'mailgun_webhook_events_total',
     help: 'Mailgun webhook deliveries, by outcome',
@@ -147,6 +149,7 @@ export class Metrics {
   }
 
   countRequest(route: string, status: number): void {
+    this.answered++;
     const key = `${route} ${status}`;
     let child = this.bound.get(key);
     if (!child) {

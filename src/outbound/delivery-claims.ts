@@ -69,6 +69,29 @@ export async function claimDeliveries(db: DataSource, orgId: string, slots: Read
   return returnedRows(await db.query(CLAIM, [orgId, [...slots.keys()], [...slots.values()], leaseMs / 1000, randomUUID()]));
 }
 
+// Claimed here and never started (at shutdown): due again at once for any
+// instance, unless a later claim has leased them since. One organisation ($1).
+const RELEASE = `
+  UPDATE webhook_deliveries SET next_attempt_at = now()
+  WHERE org_id = $1 AND id = ANY ($2::uuid[]) AND lease_id = ANY ($3::uuid[]) AND status = 'PENDING'`;
+
+function byOrganisation<T>(items: readonly T[], orgOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(orgOf(item));
+    if (group) group.push(item);
+    else groups.set(orgOf(item), [item]);
+  }
+  return groups;
+}
+
+/** Gives claimed deliveries back without an attempt, one statement per organisation. */
+export async function releaseDeliveries(db: DataSource, deliveries: readonly ClaimedDelivery[]): Promise<void> {
+  for (const [orgId, group] of byOrganisation(deliveries, (delivery) => delivery.org_id)) {
+    await db.query(RELEASE, [orgId, group.map((delivery) => delivery.id), [...new Set(group.map((delivery) => delivery.lease_id))]]);
+  }
+}
+
 export type FinalStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
 
 export interface AttemptOutcome {
@@ -135,14 +158,8 @@ async function recordOrganisation(db: DataSource, orgId: string, outcomes: reado
  * leases run out, and the first error is thrown at the end.
  */
 export async function recordOutcomes(db: DataSource, outcomes: readonly AttemptOutcome[]): Promise<void> {
-  const byOrg = new Map<string, AttemptOutcome[]>();
-  for (const outcome of outcomes) {
-    const group = byOrg.get(outcome.orgId);
-    if (group) group.push(outcome);
-    else byOrg.set(outcome.orgId, [outcome]);
-  }
   let failure: unknown = null;
-  for (const [orgId, group] of byOrg) {
+  for (const [orgId, group] of byOrganisation(outcomes, (outcome) => outcome.orgId)) {
     try {
       await recordOrganisation(db, orgId, group);
     } catch (error) {

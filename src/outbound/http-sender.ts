@@ -69,7 +69,8 @@ export class HttpSender {
         body: message.body,
         signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
       });
-      await drainCapped(response.body);
+      // Read up to the cap and discarded; past it, undici destroys the connection.
+      await response.body.dump({ limit: MAX_RESPONSE_BYTES });
       const ok = response.statusCode >= 200 && response.statusCode < 300;
       return { statusCode: response.statusCode, error: ok ? null : `answered ${response.statusCode}` };
     } catch (error) {
@@ -80,14 +81,5 @@ export class HttpSender {
   /** Ends every connection now: an attempt still in flight is abandoned (its lease brings it back). */
   async close(): Promise<void> {
     await this.agent.destroy().catch(() => undefined);
-  }
-}
-
-/** Reads the answer up to the cap; leaving the loop early destroys the stream and its connection. */
-async function drainCapped(body: AsyncIterable<Buffer>): Promise<void> {
-  let read = 0;
-  for await (const chunk of body) {
-    read += chunk.length;
-    if (read > MAX_RESPONSE_BYTES) break;
   }
 }

@@ -1,6 +1,8 @@
 // The Standard Webhooks signer against the standardwebhooks package, which
-// receivers verify with; and the secrets' form.
+// receivers verify with; the secrets' form; and the opened secrets a
+// delivering process keeps, which follow a rotation and its 24-hour overlap.
 import { Webhook } from 'standardwebhooks';
+import { OpenedSecrets, sealEndpointSecret } from '../../src/outbound/endpoint-secrets';
 import { formatSecret, secretKey, signMessage } from '../../src/outbound/signer';
 
 const secret = formatSecret(Buffer.alloc(32, 1));
@@ -35,4 +37,16 @@ test('a secret is whsec_ and 24 to 64 bytes of base64', () => {
   expect(secretKey('whsec_not base64!')).toBeNull();
   expect(() => formatSecret(Buffer.alloc(8))).toThrow();
   expect(() => signMessage([], 'id', 1, body)).toThrow();
+});
+
+test('opened secrets are kept per endpoint until a rotation changes them, and the old one signs only during its overlap', () => {
+  const key = Buffer.alloc(32, 7);
+  const opened = new OpenedSecrets(key);
+  const sealed = { orgId: 'o', endpointId: 'e', current: sealEndpointSecret(key, secret, 'o', 'e'), previous: null, previousUntil: null };
+  expect(opened.signing(sealed, 0)).toEqual([secret]);
+  // Another row's sealed bytes do not open here, cached or not.
+  expect(() => opened.signing({ ...sealed, orgId: 'p' }, 0)).toThrow();
+  const rotated = { ...sealed, current: sealEndpointSecret(key, other, 'o', 'e'), previous: sealed.current, previousUntil: new Date(1_000) };
+  expect(opened.signing(rotated, 500)).toEqual([other, secret]);
+  expect(opened.signing(rotated, 1_000)).toEqual([other]);
 });
