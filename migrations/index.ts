@@ -17,6 +17,7 @@ import { FiguresWithoutTriggers1765000000000 } from './1765000000000-figures-wit
 import { OutboundWebhooks1765030000000 } from './1765030000000-outbound-webhooks';
 import { LiveActivity1765040000000 } from './1765040000000-live-activity';
 import { Breakdowns1765050000000 } from './1765050000000-breakdowns';
+import { BreakdownRollups1765110000000 } from './1765110000000-breakdown-rollups';
 
 export const migrations = [
   InitialSchema1764000000000,
@@ -36,4 +37,5 @@ export const migrations = [
   OutboundWebhooks1765030000000,
   LiveActivity1765040000000,
   Breakdowns1765050000000,
+  BreakdownRollups1765110000000,
 ];
