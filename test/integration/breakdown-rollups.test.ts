@@ -1,6 +1,6 @@
-// The organisation-wide (and one sender's) breakdowns by mailbox provider and
-// recipient domain read from rollups (src/stats/breakdown-rollups.repository.ts)
-// equal the raw aggregate over the sends (breakdown.repository.ts), row for
+// The organisation-wide (and one sender's) breakdowns by each dimension,
+// read from rollups (src/stats/breakdown-rollups.repository.ts), equal the
+// raw aggregate over the sends (breakdown.repository.ts), row for
 // row, for ranges cutting days and months at both ends: with the deltas
 // pending and after compaction, after a BURST flip takes counted events
 // back, after erasure, after pruning the raw events, and after moves of
