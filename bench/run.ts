@@ -10,6 +10,7 @@ import { benchOutbound } from './outbound-bench';
 import { benchLive } from './live-bench';
 import { benchRetention } from './retention-bench';
 import { benchStats } from './stats-bench';
+import { benchRedirectFormats } from './redirect-format-bench';
 import { printTable, type BenchRow } from './table';
 import { benchTokens } from './token-bench';
 import { benchTracking } from './tracking-bench';
@@ -20,6 +21,7 @@ type Section = () => Promise<BenchRow[]>;
 
 const sections: Record<string, Section> = {
   tracking: benchTracking,
+  'redirect-formats': benchRedirectFormats,
   writer: benchWriter,
   classify: benchClassify,
   tokens: benchTokens,

@@ -20,7 +20,8 @@ const BURST_S = Number(process.env.BENCH_TRACKING_BURST_SECONDS ?? 10);
 const SUSTAINED_S = Number(process.env.BENCH_TRACKING_SUSTAINED_SECONDS ?? 60);
 const WARM_UP_S = 3;
 const ORG = 'bench-tracking';
-const LINK = 'https://example.com/landing?utm_source=bench&utm_medium=email';
+/** The link every send's click goes to; the redirect-formats benchmark uses it too. */
+export const LINK = 'https://example.com/landing?utm_source=bench&utm_medium=email';
 
 const settle = settleWriterTables;
 

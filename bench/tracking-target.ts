@@ -59,8 +59,9 @@ async function application(options: AppOptions, outbound = false): Promise<void>
   const server = await startServer(app, 0, '127.0.0.1');
   if (outbound) app.outbound.start();
   let peakRss = 0;
-  // The share of 100 ms ticks the event loop was busier than the recorder's
-  // threshold: while it is, writing waits (up to maxDeferMs), so this says
+  // The share of 100 ms ticks the event loop was busier than the threshold
+  // at which the recorder's writing starts to wait (up to maxDeferMs; it
+  // resumes after a second below 60 %, events/write-pacing.ts), so this says
   // whether a load was written as it went or after it.
   let loop = performance.eventLoopUtilization();
   let ticks = 0;

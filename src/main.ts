@@ -7,7 +7,8 @@ import { openDatabase } from './db/connect';
 import { devSecretsUnlessProduction } from './dev-secrets';
 import { createLogger } from './logger';
 import { ensureUpcomingPartitions } from './retention/prune';
-import { scheduleRetention } from './retention/scheduler';
+import { scheduleRepeating, scheduleRetention } from './retention/scheduler';
+import { backfillClientsInBackground } from './events/client-backfill';
 import { SpoolDirectoryError } from './events/journal/spool-directory';
 import { startServer } from './server';
 
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   const server = await startServer(app);
   app.outbound.start();
   const retention = scheduleRetention(database.db, log, config.retentionDays);
+  // Clients of events stored before the writer parsed them (docs/breakdowns.md): soon after start, then hourly.
+  const backfill = scheduleRepeating((stopping) => backfillClientsInBackground(database.db, log, stopping), 60 * 60_000, 10_000);
   log.info(
     { url: server.url, database: database.embedded ? 'embedded' : 'DATABASE_URL', tracking: config.trackingEnabled },
     `listening on ${server.url} (GraphQL at ${server.url}/graphql)`,
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
       // No new connections; requests in flight get a few seconds to finish.
       await server.close(IN_FLIGHT_GRACE_MS);
       await retention.stop();
+      await backfill.stop();
       // Attempts still running after a second are tried again once their lease runs out.
       await app.outbound.stop(OUTBOUND_GRACE_MS);
       // The journal is synced first, then the writer writes what fits.

@@ -10,7 +10,7 @@
 import type { EntityManager } from 'typeorm';
 import { clientDeltas, type ClientChange } from '../breakdowns/client-deltas';
 import type { ClientKey } from '../breakdowns/client-keys';
-import { MailClientParser } from '../breakdowns/mail-clients';
+import { MailClientParser, type ClientEvidence } from '../breakdowns/mail-clients';
 import { runPrepared } from '../db/prepared';
 import { addClientCounterBreakdowns } from '../rollups/client-breakdown-deltas';
 import type { TrackingEventInput } from './event';
@@ -19,10 +19,15 @@ import type { FlippedEvent } from './reclassify';
 /** One per process: every batch shares its cache of parsed user agents (a parse costs about half a millisecond). */
 const parser = new MailClientParser();
 
+/** One event's client, through the process's parser (and its cache); the backfill's way in. */
+export function clientOf(evidence: ClientEvidence): ClientKey {
+  return parser.clientOf(evidence);
+}
+
 /** Per event: its client when it counts, else null (a machine's, or a collapsed repeat). */
 export function clientsOf(events: readonly TrackingEventInput[], counted: readonly boolean[]): (ClientKey | null)[] {
   return events.map((event, index) =>
-    counted[index] ? parser.clientOf({ userAgent: event.userAgent, mpp: event.mpp, botReason: event.botReason }) : null,
+    counted[index] ? parser.clientOf({ userAgent: event.userAgent, mpp: event.mpp, botReason: event.botReason, ...event.clientHints }) : null,
   );
 }
 

@@ -1,6 +1,7 @@
 // The one shape every open and click takes on its way to the database, from
 // the pixel, the redirect and Mailgun's webhooks alike.
 import { createHmac, hash } from 'node:crypto';
+import type { ClientEvidence } from '../breakdowns/mail-clients';
 
 export type EventKind = 'OPEN' | 'CLICK';
 export type EventSource = 'PIXEL' | 'REDIRECT' | 'WEBHOOK';
@@ -24,7 +25,15 @@ interface EventFacts {
   userAgent: string | null;
   /** fixed when the event is journaled (deterministic for webhook events), so a repeat is stored once */
   id?: string;
+  /**
+   * What else names the mail client, for the writer's parser (contract
+   * section 13): an Android WebView's X-Requested-With, Mailgun's client-info.
+   * Absent for most events.
+   */
+  clientHints?: ClientHints;
 }
+
+export type ClientHints = Pick<ClientEvidence, 'requestedWith' | 'webhook'>;
 
 /**
  * An event as the pixel and the redirect hand it to the recorder and the
@@ -51,6 +60,7 @@ export function toEventInput(event: PendingEvent): TrackingEventInput {
     userAgent: event.userAgent,
     ipHash: event.ipHashHex,
     id: event.id,
+    clientHints: event.clientHints,
   };
 }
 

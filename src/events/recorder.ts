@@ -13,6 +13,7 @@ import { Journal, type JournalBatch, type JournalOptions } from './journal/journ
 import { isTransient } from './transient-errors';
 import { writeEvents } from './write-events';
 import { cutPerOrganisation, WriteRate } from './write-lanes';
+import { nextPacing, WRITING, type Pacing } from './write-pacing';
 
 export interface RecorderOptions {
   /** events taken from the journal at once, cut per organisation and spread over the lanes */
@@ -26,8 +27,11 @@ export interface RecorderOptions {
   maxRetryDelayMs: number;
   /** bounds one batch's statements, so a stuck database cannot stall the writer */
   statementTimeoutMs: number;
-  /** event-loop utilisation above which writing waits, while the oldest waiting event is younger than maxDeferMs */
+  /** event-loop utilisation above which writing waits, while the oldest waiting event is younger than maxDeferMs (write-pacing.ts) */
   busyUtilisation: number;
+  /** writing that waits resumes once the loop was less busy than this over resumeWindowMs */
+  resumeUtilisation: number;
+  resumeWindowMs: number;
   /** how far behind writing may fall while the loop is busy (0: never wait) */
   maxDeferMs: number;
   /** false only for the tracking benchmark's baseline: BURST, TRAP and the cross-source take-back are not applied (contract section 4 needs them) */
@@ -46,8 +50,11 @@ export const defaultRecorderOptions: RecorderOptions = {
   // While requests keep the loop this busy (a burst: several thousand a
   // second), writing waits until the oldest waiting event is 10 s old: a
   // burst is answered at full speed and written right after, from the
-  // journal; a longer load is written as it goes, 10 s behind.
+  // journal; a longer load is written as it goes, 10 s behind. Waiting
+  // ends early only after a whole second below 60 %: the load is over.
   busyUtilisation: 0.8,
+  resumeUtilisation: 0.6,
+  resumeWindowMs: 1_000,
   maxDeferMs: 10_000,
   machineRules: true,
   appendOnly: false,
@@ -81,6 +88,7 @@ export class EventRecorder {
   readonly rate = new WriteRate();
   readonly journal: Journal;
   private loopSample: EventLoopUtilization = performance.eventLoopUtilization();
+  private pacing: Pacing = WRITING;
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private retryDelay: number;
@@ -183,13 +191,13 @@ export class EventRecorder {
    * a sustained load is written as it goes, at most maxDeferMs behind.
    */
   private shouldDefer(): boolean {
-    if (this.deadline !== null || this.options.maxDeferMs <= 0) return false;
+    if (this.deadline !== null) return false;
     const sample = performance.eventLoopUtilization();
-    const busy = performance.eventLoopUtilization(sample, this.loopSample).utilization > this.options.busyUtilisation;
+    const { active, idle } = performance.eventLoopUtilization(sample, this.loopSample);
     this.loopSample = sample;
-    if (!busy) return false;
     const oldest = this.journal.oldestWaitingAt();
-    return oldest !== null && Date.now() - oldest < this.options.maxDeferMs;
+    this.pacing = nextPacing(this.pacing, { activeMs: active, elapsedMs: active + idle }, oldest === null ? null : Date.now() - oldest, this.options);
+    return this.pacing.deferring;
   }
 
   /** Starts the write loop unless it runs; `draining` is cleared only after it was set. */

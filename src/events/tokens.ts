@@ -7,10 +7,13 @@
 // (emails live in inboxes for years); only the short one is minted:
 // - first (0x01-0x03): kind || send id || org id as text || [position || URL as UTF-8], 128-bit tag;
 // - short (0x80-0xFF): a header byte saying kind and how the org id and URL
-//   are packed || send id || org id || [position || URL], 96-bit tag.
+//   are packed || send id || org id || [position || URL], 96-bit tag. Its
+//   URL forms: UTF-8, codebook bytes, and codebook symbols in prefix codes
+//   (the last added later; tokens of each form ever minted decode forever).
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { bytesToUuid, readOrgId, readVarint, uuidToBytes, writeOrgId, writeVarint } from './token-bytes';
 import { decodeUrlText, encodeUrlText } from './url-codebook';
+import { decodeUrlBits, encodeUrlBits } from './url-huffman';
 
 export interface OpenToken {
   kind: 'open';
@@ -49,6 +52,7 @@ const SHORT_TAG_BYTES = 12;
 const SHORT_FORMAT = 0x80;
 const URL_UTF8 = 0;
 const URL_CODEBOOK = 1;
+const URL_BITS = 2;
 
 /** Longer tokens are refused before any decoding work (URLs over ~12 KB are not links). */
 export const MAX_TOKEN_LENGTH = 16_384;
@@ -77,14 +81,16 @@ export class TokenCodec {
   encodeClick(orgId: string, sendId: string, position: number, url: string): string {
     const bytes = this.header(CLICK, orgId, sendId);
     writeVarint(position, bytes);
-    const packed = encodeUrlText(url);
-    if (packed) bytes[0] |= URL_CODEBOOK;
-    return this.seal(bytes, packed ?? Buffer.from(url, 'utf8'));
+    const [form, text] = urlForm(url);
+    bytes[0] |= form;
+    return this.seal(bytes, text);
   }
 
   /** The token's contents, or null when it is malformed, too long or not ours. */
   decode(token: string): TrackingToken | null {
-    if (token.length > MAX_TOKEN_LENGTH || token.length < 24 || !TOKEN_PATTERN.test(token)) return null;
+    // A length of 4n + 1 is no base64url encoding: the decoder would drop the last character, so that a
+    // token with any character appended would verify as itself.
+    if (token.length > MAX_TOKEN_LENGTH || token.length < 24 || token.length % 4 === 1 || !TOKEN_PATTERN.test(token)) return null;
     const bytes = Buffer.from(token, 'base64url');
     return bytes[0] & SHORT_FORMAT ? this.decodeShort(bytes) : this.decodeFirst(bytes);
   }
@@ -103,7 +109,7 @@ export class TokenCodec {
     if (kind !== 'click') return orgEnd === payload.length && urlForm === 0 ? { kind, orgId, sendId } : null;
     const position = readVarint(payload, orgEnd);
     if (!position) return null;
-    const url = urlForm === URL_CODEBOOK ? decodeUrlText(payload, position[1]) : urlForm === URL_UTF8 ? payload.toString('utf8', position[1]) : null;
+    const url = urlText(payload, position[1], urlForm);
     return url === null ? null : { kind, orgId, sendId, position: position[0], url };
   }
 
@@ -144,5 +150,29 @@ export class TokenCodec {
     const payload = tail ? Buffer.concat([Buffer.from(header), tail]) : Buffer.from(header);
     const tag = createHmac('sha256', this.shortKey).update(payload).digest().subarray(0, SHORT_TAG_BYTES);
     return Buffer.concat([payload, tag]).toString('base64url');
+  }
+}
+
+/**
+ * The URL's shortest form: prefix codes (nearly always), codebook bytes
+ * where those come out shorter, UTF-8 when it is not printable ASCII.
+ */
+function urlForm(url: string): [number, Buffer] {
+  const bytes = encodeUrlText(url);
+  if (!bytes) return [URL_UTF8, Buffer.from(url, 'utf8')];
+  const bits = encodeUrlBits(url)!;
+  return bits.length <= bytes.length ? [URL_BITS, bits] : [URL_CODEBOOK, bytes];
+}
+
+function urlText(payload: Buffer, start: number, form: number): string | null {
+  switch (form) {
+    case URL_BITS:
+      return decodeUrlBits(payload, start);
+    case URL_CODEBOOK:
+      return decodeUrlText(payload, start);
+    case URL_UTF8:
+      return payload.toString('utf8', start);
+    default:
+      return null;
   }
 }

@@ -3,6 +3,8 @@
 // written as one byte each, from a built-in codebook. Decoding is a table
 // look-up per byte, so the redirect pays next to nothing for it; deflate
 // with a preset dictionary was measured against it (docs/rewriting.md).
+// The same code bytes are the symbols events/url-huffman.ts writes in
+// prefix codes of a few bits each.
 //
 // FROZEN: tokens in sent emails decode with this exact list, forever. A
 // change needs a new token format byte (events/tokens.ts), never an edit.
@@ -50,28 +52,43 @@ for (const list of candidates) list.sort((a, b) => b.entry.length - a.entry.leng
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
+/** Whether `byte` is a code byte some URL text holds: a printable ASCII character or an entry's code. */
+export const isUrlSymbol = (byte: number): boolean => (byte >= 0x20 && byte < 0x7f) || entryAt[byte] !== undefined;
+
+/** Parse arrays for URLs of up to 4 Ki characters, nearly all of them. */
+const REUSED = { cost: new Uint32Array(4097), step: new Int16Array(4097) };
+
 /**
- * The URL in the fewest code bytes (a shortest path over the text: never
- * longer than the text itself), or null when it holds anything but
- * printable ASCII, which then travels as UTF-8.
+ * The URL as code bytes (its characters and codebook entries) of the least
+ * total cost, each byte costing `costOf[byte]` (a shortest path over the
+ * text), or null when it holds anything but printable ASCII.
  */
-export function encodeUrlText(url: string): Buffer | null {
+export function parseUrlText(url: string, costOf: ArrayLike<number>): Buffer | null {
   if (!PRINTABLE_ASCII.test(url)) return null;
   const n = url.length;
-  // cost[i]: fewest bytes for url[i..]; step[i]: the code taken at i (-1: the literal character).
-  const cost = new Uint32Array(n + 1);
-  const step = new Int16Array(n);
+  // Reused between calls: minting parses every link of an email twice, and fresh arrays cost more than the
+  // parse. Not grown: a hostile megabyte-long href must not pin megabytes for the life of the process.
+  const cost = n < REUSED.cost.length ? REUSED.cost : new Uint32Array(n + 1);
+  const step = n < REUSED.cost.length ? REUSED.step : new Int16Array(n);
+  // cost[i]: least cost of url[i..]; step[i]: the code taken at i (-1: the literal character).
+  cost[n] = 0;
+  let symbols = 0;
   for (let i = n - 1; i >= 0; i--) {
-    cost[i] = cost[i + 1] + 1;
+    const first = url.charCodeAt(i);
+    cost[i] = cost[i + 1] + costOf[first];
     step[i] = -1;
-    for (const { entry, code } of candidates[url.charCodeAt(i)]) {
-      if (cost[i + entry.length] + 1 < cost[i] && url.startsWith(entry, i)) {
-        cost[i] = cost[i + entry.length] + 1;
+    const list = candidates[first];
+    for (let k = 0; k < list.length; k++) {
+      const { entry, code } = list[k]!;
+      const through = cost[i + entry.length] + costOf[code];
+      if (through < cost[i] && i + entry.length <= n && url.startsWith(entry, i)) {
+        cost[i] = through;
         step[i] = code;
       }
     }
   }
-  const out = Buffer.allocUnsafe(cost[0]);
+  for (let i = 0; i < n; symbols++) i += step[i] === -1 ? 1 : entryAt[step[i]]!.length;
+  const out = Buffer.allocUnsafe(symbols);
   for (let i = 0, at = 0; i < n; at++) {
     const code = step[i];
     out[at] = code === -1 ? url.charCodeAt(i) : code;
@@ -80,8 +97,16 @@ export function encodeUrlText(url: string): Buffer | null {
   return out;
 }
 
+const ONE_BYTE_EACH = new Uint8Array(256).fill(1);
+
+/**
+ * The URL in the fewest code bytes (never longer than the text itself), or
+ * null when it holds anything but printable ASCII, which then travels as UTF-8.
+ */
+export const encodeUrlText = (url: string): Buffer | null => parseUrlText(url, ONE_BYTE_EACH);
+
 /** Each entry's character codes, by code byte. */
-const entryCodes = entryAt.map((entry) => (entry === undefined ? undefined : new Uint8Array(Buffer.from(entry, 'latin1'))));
+export const entryCodes: readonly (Uint8Array | undefined)[] = entryAt.map((entry) => (entry === undefined ? undefined : new Uint8Array(Buffer.from(entry, 'latin1'))));
 let scratch = Buffer.allocUnsafe(4096);
 
 /**
@@ -96,7 +121,7 @@ export function decodeUrlText(bytes: Buffer, start: number): string | null {
     const byte = bytes[i];
     if (byte >= 0x20 && byte < 0x7f) length++;
     else if (entryCodes[byte] === undefined) return null;
-    else length += entryCodes[byte].length;
+    else length += entryCodes[byte]!.length;
   }
   if (scratch.length < length) scratch = Buffer.allocUnsafe(length);
   let at = 0;

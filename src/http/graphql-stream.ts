@@ -14,6 +14,7 @@ import type { App } from '../app';
 import { authenticate } from '../auth/jwt';
 import type { Viewer } from '../auth/viewer';
 import { formatGraphQLError } from '../errors';
+import { createCompiledSubscribe } from '../graphql/compiled-subscribe';
 import { createContext } from '../graphql/context';
 import { limitRefusal, measureOperation } from '../graphql/query-limits';
 import { buildGraphQLSchema } from '../graphql/schema';
@@ -91,6 +92,7 @@ export function createGraphQLStream(app: App): GraphQLStreamEndpoint {
 
   const handler = createHandler<IncomingMessage, StreamRequestContext, ReturnType<typeof streamContext>>({
     schema,
+    subscribe: createCompiledSubscribe(schema),
     // Every request needs a valid token; null afterwards turns graphql-sse's
     // "single connection mode" off: each subscription is its own request.
     async authenticate(req) {

@@ -73,14 +73,16 @@ export async function readBatchActivity(db: DataSource, orgId: string, batchId: 
 
 /**
  * The latest retained events the filter sees, newest first, as OPENED and
- * CLICKED with their flags as they are now. tracking_events_recent_idx walks
+ * CLICKED with their flags as they are now. tracking_events_latest_idx walks
  * the organisation's events backwards in time; a sender, campaign or template
  * narrows through the join to sends (PostgreSQL picks the sends index first
- * when the scope is small).
+ * when the scope is small). The index is partial on a condition only this
+ * query states (migration 1765100000000: the writer's probes must never
+ * match it); it holds for every event.
  */
 export async function latestActivity(db: DataSource, filter: ActivityFilter, limit: number): Promise<ActivityEvent[]> {
   const values: unknown[] = [filter.orgId];
-  const where = ['e.org_id = $1'];
+  const where = ['e.org_id = $1', `e.recorded_at > '-infinity'`];
   const add = (condition: (placeholder: string) => string, value: unknown) => {
     values.push(value);
     where.push(condition(`$${values.length}`));

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app';
 import { clientIp } from '../events/client-ip';
-import type { EventKind, EventSource } from '../events/event';
+import type { EventKind, EventSource, PendingEvent } from '../events/event';
 import { locationHeader } from '../http/location';
 import type { Router } from '../http/router';
 
@@ -53,8 +53,19 @@ class StringPool {
 }
 
 const userAgents = new StringPool(10_000);
+/** X-Requested-With: an Android WebView's app id, a few hundred in the wild */
+const appIds = new StringPool(1_000);
+const MAX_APP_ID = 128;
 const organisations = new StringPool(10_000);
 const MAX_USER_AGENT = 1024;
+
+/** The app an Android WebView names (the writer parses it with the user agent): none for most requests. */
+function hintsOf(req: IncomingMessage): Pick<PendingEvent, 'clientHints'> {
+  const requestedWith = header(req, 'x-requested-with');
+  // XMLHttpRequest is what scripts send, not an app.
+  if (requestedWith === undefined || requestedWith === '' || requestedWith === 'XMLHttpRequest') return {};
+  return { clientHints: { requestedWith: appIds.intern(requestedWith.slice(0, MAX_APP_ID)) } };
+}
 
 function recordEvent(
   app: App,
@@ -86,6 +97,7 @@ function recordEvent(
     url: target.url,
     userAgent: userAgent === undefined ? null : userAgents.intern(userAgent.slice(0, MAX_USER_AGENT)),
     ipHashHex: ip ? app.ipHasher.hash(target.sendId, ip) : null,
+    ...hintsOf(req),
   });
 }
 

@@ -29,6 +29,8 @@ export interface MailgunEvent {
   userAgent: string | null;
   /** client-info.bot: "apple" for Apple's privacy proxy, "generic" and others for bots */
   clientBot: string | null;
+  /** client-info.device-type, lower case ("desktop", "mobile", "tablet", "unknown") */
+  deviceType: string | null;
 }
 
 export interface MapContext {
@@ -166,5 +168,6 @@ export function mapMailgunEvent(eventData: unknown, context: MapContext): Mailgu
     ip: ipAddress(eventData.ip),
     userAgent: cleanText(field(clientInfo, 'user-agent'), 1024),
     clientBot: botFlag(field(clientInfo, 'bot')),
+    deviceType: cleanText(field(clientInfo, 'device-type'), 32)?.toLowerCase() ?? null,
   };
 }

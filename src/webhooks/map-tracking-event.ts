@@ -116,5 +116,6 @@ export function toTrackingEvent(event: MailgunEvent, send: SendRef, helpers: Web
     userAgent: event.userAgent,
     ipHash: event.ip === null ? null : helpers.hashIp(send.sendId, event.ip),
     id: webhookEventUuid(send.orgId, event.id),
+    clientHints: { webhook: { bot: event.clientBot, deviceType: event.deviceType } },
   };
 }

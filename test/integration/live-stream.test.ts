@@ -3,7 +3,7 @@
 // machine found after the fact arriving as RECLASSIFIED.
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { gqlRaw } from '../support/graphql-client';
-import { BOT_UA, hitLink, hitPixel, MPP_UA, openLiveStream, PERSON_UA, type LiveStream } from '../support/live-stream';
+import { BOT_UA, hitLink, hitPixel, MPP_UA, openLiveStream, PERSON_UA, type LiveStream, type StreamVariables } from '../support/live-stream';
 import { eventData, insertContact, jsonBody, PLATFORM_KEY, postJson } from '../support/mailgun';
 import { insertSend } from '../support/sends';
 
@@ -184,6 +184,28 @@ describe('Subscription.activity', () => {
     await live.waitFor((event) => event.type === 'OPENED' && event.source === 'PIXEL' && event.counted);
     const flip = await live.waitFor((event) => event.type === 'RECLASSIFIED');
     expect(flip).toEqual(expect.objectContaining({ id: webhook.id, source: 'WEBHOOK', counted: false, bot: false, botReason: null }));
+  });
+
+  // Streams run their document compiled (graphql/compiled-subscribe.ts), one
+  // compilation for every stream of the same text: what varies per stream,
+  // its variables, must still shape each stream's events.
+  it('shapes each event by the stream\'s own selection: fragments, aliases, __typename, directives on its own variables', async () => {
+    const org = uniqueOrg('live-shape');
+    const send = await insertSend(t.app.db, { orgId: org, senderId: 'rep-1', contactId: 'c-7', email: 'ada@example.com' });
+    const query = `subscription Shaped($withEmail: Boolean!) {
+      activity { __typename kind: type ...Who sendId @skip(if: $withEmail) }
+    }
+    fragment Who on ActivityEvent { email @include(if: $withEmail) counted }`;
+    const token = await tokenFor(org, 'boss', 'owner');
+    const withEmail = stream(t.url, token, { withEmail: true } as StreamVariables, query);
+    const without = stream(t.url, token, { withEmail: false } as StreamVariables, query);
+    await Promise.all([withEmail.connected, without.connected]);
+
+    await hitPixel(t.url, send.openToken, PERSON_UA, '192.0.2.30');
+    const arrived = { arrivedAt: expect.any(Number) };
+    expect(await withEmail.waitFor(() => true)).toEqual({ __typename: 'ActivityEvent', kind: 'OPENED', email: 'ada@example.com', counted: true, ...arrived });
+    expect(await without.waitFor(() => true)).toEqual({ __typename: 'ActivityEvent', kind: 'OPENED', counted: true, sendId: send.sendId, ...arrived });
+    expect([...withEmail.errors, ...without.errors]).toEqual([]);
   });
 });
 

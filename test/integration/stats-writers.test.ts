@@ -42,7 +42,7 @@ async function bounce(manager: EntityManager, sendId: string): Promise<void> {
   const send = (await lockWebhookSends(manager, org, [sendId])).get(sendId);
   const event: MailgunEvent = {
     id: `bounce-${sendId}`, type: 'failed', name: 'failed', severity: 'permanent', occurredAt: new Date(), sendId, orgId: org, messageId: null,
-    recipient: null, url: null, ip: null, userAgent: null, clientBot: null,
+    recipient: null, url: null, ip: null, userAgent: null, clientBot: null, deviceType: null,
   };
   if (send) await applyDeliveryEffects(manager, org, [{ event, send }]);
 }

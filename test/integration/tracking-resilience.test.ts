@@ -118,8 +118,8 @@ describe('a busy event loop', () => {
     await base.close();
   });
 
-  /** An instance whose loop always counts as busy (utilisation is never below -1). */
-  const busyInstance = (options: { maxDeferMs: number }) => instanceWith(base.app, { busyUtilisation: -1, lingerMs: 0, ...options });
+  /** An instance whose loop always counts as busy: every utilisation is above -1 and none below it, so waiting ends at maxDeferMs only. */
+  const busyInstance = (options: { maxDeferMs: number }) => instanceWith(base.app, { busyUtilisation: -1, resumeUtilisation: -1, lingerMs: 0, ...options });
 
   it('holds events while busy, then writes them once the oldest has waited maxDeferMs', async () => {
     const send = await insertSend(base.app.db, { orgId: uniqueOrg() });

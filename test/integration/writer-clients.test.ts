@@ -21,8 +21,8 @@ let t: TestApp;
 const org = uniqueOrg('writer-clients');
 let admin: string;
 
-function hit(path: string, ip: string, userAgent: string): Promise<ArrayBuffer> {
-  return fetch(`${t.url}${path}`, { redirect: 'manual', headers: { 'user-agent': userAgent, 'x-forwarded-for': ip } }).then((r) => r.arrayBuffer());
+function hit(path: string, ip: string, userAgent: string, headers: Record<string, string> = {}): Promise<ArrayBuffer> {
+  return fetch(`${t.url}${path}`, { redirect: 'manual', headers: { 'user-agent': userAgent, 'x-forwarded-for': ip, ...headers } }).then((r) => r.arrayBuffer());
 }
 const open = (send: TrackedEmail, ip: string, userAgent: string) => hit(`/track/open/${send.openToken}.gif`, ip, userAgent);
 const click = (send: TrackedEmail, position: number, ip: string, userAgent: string) => hit(`/track/click/${send.clickTokens[position]}`, ip, userAgent);
@@ -76,6 +76,29 @@ it('credits a real open from Apple Mail and a click from Chrome to their client 
     expect(counters).toEqual(raw);
   }
   expect((await countersAndRaw(reader)).raw).toEqual([{ client: 'APPLE_MAIL', device: 'DESKTOP', opens: 1, clicks: 0, mpp_opens: 0 }]);
+});
+
+it('names the Android mail app a WebView gives only in X-Requested-With, carried through the journal to the writer', async () => {
+  // Samsung Email's UA is any Android WebView's; the app is named in the header alone.
+  const webView = 'Mozilla/5.0 (Linux; Android 13; SM-A146P Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/115.0.5790.166 Mobile Safari/537.36';
+  const samsung = await sendTrackedEmail(t, org, { campaignId: 'android' });
+  const plain = await sendTrackedEmail(t, org, { campaignId: 'android' });
+  await hit(`/track/open/${samsung.openToken}.gif`, '192.0.2.30', webView, { 'x-requested-with': 'com.samsung.android.email.provider' });
+  await hit(`/track/open/${plain.openToken}.gif`, '192.0.2.31', webView, { 'x-requested-with': 'XMLHttpRequest' });
+  await flush();
+  expect(await breakdown('android', 'EMAIL_CLIENT')).toEqual([
+    { key: 'SAMSUNG_EMAIL', sends: 1, opened: 1, clicked: 0, opens: 1, clicks: 0, mppOpens: 0 },
+    { key: 'WEBMAIL_BROWSER', sends: 1, opened: 1, clicked: 0, opens: 1, clicks: 0, mppOpens: 0 },
+  ]);
+  expect(await breakdown('android', 'DEVICE')).toEqual([{ key: 'MOBILE', sends: 2, opened: 2, clicked: 0, opens: 2, clicks: 0, mppOpens: 0 }]);
+});
+
+it("takes a webhook open's device from Mailgun's client-info when the user agent does not say", async () => {
+  const send = await sendTrackedEmail(t, org, { campaignId: 'webhook-device' });
+  const opened = eventData('opened', { sendId: send.sendId, orgId: org, ip: '198.51.100.81', timestamp: Date.now() / 1000, userAgent: 'Mozilla/5.0 (KHTML, like Gecko)' });
+  (opened['client-info'] as Record<string, unknown>)['device-type'] = 'tablet';
+  expect((await postJson(t.url, jsonBody(PLATFORM_KEY, opened))).status).toBe(200);
+  expect(await breakdown('webhook-device', 'DEVICE')).toEqual([{ key: 'TABLET', sends: 1, opened: 1, clicked: 0, opens: 1, clicks: 0, mppOpens: 0 }]);
 });
 
 it("counts an Apple MPP open as Apple's proxy, device PROXY, never UNKNOWN", async () => {

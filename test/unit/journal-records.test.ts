@@ -6,7 +6,7 @@ import { decodeEvent, encodeEvent, EventDecodeError, maxEncodedBytes } from '../
 import { frameInPlace, HEADER_BYTES, scanRecords } from '../../src/events/journal/record-framing';
 
 const uuid = fc.uuid();
-const event: fc.Arbitrary<PendingEvent> = fc.record({
+const plainEvent: fc.Arbitrary<PendingEvent> = fc.record({
   orgId: fc.string({ minLength: 1, maxLength: 200, unit: 'grapheme' }),
   sendId: uuid,
   kind: fc.constantFrom('OPEN' as const, 'CLICK' as const),
@@ -22,6 +22,19 @@ const event: fc.Arbitrary<PendingEvent> = fc.record({
   ipHashHex: fc.option(fc.uint8Array({ minLength: 16, maxLength: 16 }).map((bytes) => Buffer.from(bytes).toString('hex'))),
   id: uuid,
 });
+// Some with an Android WebView's app (X-Requested-With), the one hint the journal carries.
+const event: fc.Arbitrary<PendingEvent> = fc
+  .tuple(plainEvent, fc.option(fc.string({ minLength: 1, maxLength: 128, unit: 'grapheme' })))
+  .map(([plain, app]) => (app === null ? plain : { ...plain, clientHints: { requestedWith: app } }));
+
+/** An open as the codec wrote it before client hints existed (base64 of its payload). */
+const RECORD_BEFORE_HINTS =
+  'SAAAADCJgq95QjdkMWY4YTJlLThhNTktNGI4ZS05ZDNjLTBjOGYzZTZkMmIxMTBiOGUwZjRlLTNjMWEtNGQ1ZS05ZjZhLTdiOGM5ZDBlMWYyYQARIjNEVWZ3iJmqu8zd7v8EAAAAYWNtZf////8jAAAATW96aWxsYS81LjAgKExpbnV4OyBBbmRyb2lkIDEzOyB3dik=';
+const OPEN_BEFORE_HINTS: PendingEvent = {
+  orgId: 'acme', sendId: '0b8e0f4e-3c1a-4d5e-9f6a-7b8c9d0e1f2a', kind: 'OPEN', source: 'PIXEL', at: 1765100000000, countable: true, bot: false,
+  botReason: null, mpp: false, linkPosition: null, url: null, userAgent: 'Mozilla/5.0 (Linux; Android 13; wv)',
+  ipHashHex: '00112233445566778899aabbccddeeff', id: '7d1f8a2e-8a59-4b8e-9d3c-0c8f3e6d2b11',
+};
 
 function framed(events: PendingEvent[]): Buffer {
   const buffer = Buffer.alloc(events.reduce((sum, e) => sum + HEADER_BYTES + maxEncodedBytes(e), 0));
@@ -45,6 +58,16 @@ describe('event codec', () => {
         expect(decodeAll(scan.payloads)).toEqual(events);
       }),
     );
+  });
+
+  it('reads records journaled before client hints existed, and writes a hint-less event byte for byte as before', () => {
+    const before = Buffer.from(RECORD_BEFORE_HINTS, 'base64');
+    expect(decodeEvent(before)).toEqual(OPEN_BEFORE_HINTS);
+    const buffer = Buffer.alloc(maxEncodedBytes(OPEN_BEFORE_HINTS));
+    expect(buffer.subarray(0, encodeEvent(OPEN_BEFORE_HINTS, buffer, 0)).equals(before)).toBe(true);
+    const withApp = { ...OPEN_BEFORE_HINTS, clientHints: { requestedWith: 'com.samsung.android.email.provider' } };
+    const longer = Buffer.alloc(maxEncodedBytes(withApp));
+    expect(decodeEvent(longer.subarray(0, encodeEvent(withApp, longer, 0)))).toEqual(withApp);
   });
 
   it('refuses bytes that are not an event', () => {

@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { TokenCodec } from '../../src/events/tokens';
 import { decodeUrlText, encodeUrlText } from '../../src/events/url-codebook';
+import { encodeUrlBits } from '../../src/events/url-huffman';
 import { firstFormatToken, signedShortPayload } from './helpers/first-format-tokens';
 import { trackableUrl } from './helpers/url-arbitraries';
 
@@ -48,16 +49,22 @@ describe('the short format', () => {
     const open = payloadOf(codec.encodeOpen('acme', sendId));
     const click = payloadOf(codec.encodeClick('acme', sendId, 0, 'https://example.com/'));
     const withHeader = (payload: Buffer, header: number) => Buffer.concat([Buffer.from([header]), payload.subarray(1)]);
-    // kind 0; org id form 3; URL forms 2 to 7 on a click; any URL form on an open
+    // header, send id, "acme" with its length, position 0: the URL's bytes follow
+    const clickWith = (form: number, url: Buffer) => Buffer.concat([withHeader(click.subarray(0, 23), (click[0]! & 0xf8) | form), url]);
+    // kind 0; org id form 3; URL forms 3 to 7 on a click; any URL form on an open
     for (const payload of [withHeader(open, open[0]! & 0x9f), withHeader(open, open[0]! | 0x18), withHeader(open, open[0]! | 0x01)]) {
       expect(codec.decode(signedShortPayload(SECRET, payload))).toBeNull();
     }
-    for (let form = 2; form < 8; form++) expect(codec.decode(signedShortPayload(SECRET, withHeader(click, (click[0]! & 0xf8) | form)))).toBeNull();
-    // an open with bytes after its org id; a codebook URL holding DEL
+    for (let form = 3; form < 8; form++) expect(codec.decode(signedShortPayload(SECRET, clickWith(form, click.subarray(23))))).toBeNull();
+    // an open with bytes after its org id; a codebook URL holding DEL; prefix codes ending in a whole byte of filling
     expect(codec.decode(signedShortPayload(SECRET, Buffer.concat([open, Buffer.from('x')])))).toBeNull();
-    expect(codec.decode(signedShortPayload(SECRET, Buffer.concat([withHeader(click, click[0]! | 0x01), Buffer.from([0x7f])])))).toBeNull();
-    // the sanity check: the same helper signs what the encoder would have minted
+    expect(codec.decode(signedShortPayload(SECRET, clickWith(1, Buffer.from('https://example.com/\x7f', 'latin1'))))).toBeNull();
+    expect(codec.decode(signedShortPayload(SECRET, clickWith(2, Buffer.from([0xff]))))).toBeNull();
+    // the sanity checks: the same helper signs what the encoders would have written
     expect(codec.decode(signedShortPayload(SECRET, open))).toEqual({ kind: 'open', orgId: 'acme', sendId });
+    for (const payload of [clickWith(1, Buffer.from('https://example.com/')), clickWith(2, encodeUrlBits('https://example.com/')!)]) {
+      expect(codec.decode(signedShortPayload(SECRET, payload))).toEqual({ kind: 'click', orgId: 'acme', sendId, position: 0, url: 'https://example.com/' });
+    }
   });
 
   it('a short payload under the first format\'s key, or the other way round, is refused', () => {

@@ -23,6 +23,13 @@ describe('TokenCodec', () => {
     expect(codec.decode(`${click.slice(0, 5)}${click[5] === 'x' ? 'y' : 'x'}${click.slice(6)}`)).toBeNull();
   });
 
+  it('refuses a token with a character appended, whatever its length modulo 4 (base64url drops a lone last character)', () => {
+    for (let length = 0; length < 8; length++) {
+      const token = codec.encodeClick('acme', sendId, 0, `https://example.com/${'x'.repeat(length)}`);
+      for (const extra of ['A', 'AA', 'AAA', 'AAAA']) expect(codec.decode(`${token}${extra}`)).toBeNull();
+    }
+  });
+
   it('refuses garbage without work: wrong alphabet, empty, over the length bound', () => {
     for (const token of ['', 'abc', 'a/b', 'x'.repeat(MAX_TOKEN_LENGTH + 1), 'A'.repeat(200), '%00%00%00%00%00%00%00%00%00']) {
       expect(codec.decode(token)).toBeNull();

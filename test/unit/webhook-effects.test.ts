@@ -35,6 +35,7 @@ function event(overrides: Partial<MailgunEvent>): MailgunEvent {
     ip: null,
     userAgent: BROWSER,
     clientBot: null,
+    deviceType: null,
     ...overrides,
   };
 }
@@ -97,7 +98,7 @@ describe('resolveClickTarget', () => {
 
 describe('toTrackingEvent', () => {
   it('maps an open with its time, client and a keyed IP hash', () => {
-    expect(toTrackingEvent(event({ ip: '192.0.2.1' }), SEND, helpers)).toEqual({
+    expect(toTrackingEvent(event({ ip: '192.0.2.1', deviceType: 'mobile' }), SEND, helpers)).toEqual({
       orgId: 'acme',
       sendId: SEND.sendId,
       kind: 'OPEN',
@@ -112,6 +113,7 @@ describe('toTrackingEvent', () => {
       userAgent: BROWSER,
       ipHash: hasher.hash(SEND.sendId, '192.0.2.1'),
       id: webhookEventUuid('acme', 'evt-1'),
+      clientHints: { webhook: { bot: null, deviceType: 'mobile' } },
     });
   });
   it("flags Mailgun's event-data.ip in a scanner network, IPv4-mapped too, and hashes it like any other", () => {

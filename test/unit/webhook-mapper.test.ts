@@ -86,6 +86,7 @@ describe('mapMailgunEvent on documented payloads', () => {
       ip: '50.56.129.169',
       userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15',
       clientBot: null,
+      deviceType: 'mobile',
     });
   });
 

@@ -68,6 +68,7 @@ describe('legacy form fields', () => {
       ip: '50.56.129.169',
       userAgent: 'Mozilla/5.0',
       clientBot: null,
+      deviceType: 'desktop',
     });
   });
 

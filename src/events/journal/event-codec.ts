@@ -13,12 +13,20 @@ const MPP = 1 << 5;
 const HAS_IP = 1 << 6;
 const HAS_POSITION = 1 << 7;
 const NO_STRING = 0xffffffff;
+/**
+ * Optional sections after the user agent, each a tag byte and its value.
+ * Records written before they existed simply end after the user agent, and
+ * still decode; an event without hints is encoded byte for byte as before.
+ */
+const REQUESTED_WITH_TAG = 1;
 const UUID_BYTES = 36;
 
 /** Upper bound of an event's encoded size, for sizing the buffer it is written into. */
 export function maxEncodedBytes(event: PendingEvent): number {
   // flags, reason, time, id, send id, ip hash, position, three lengths; strings at most 3 bytes per UTF-16 unit
-  return 2 + 8 + 2 * UUID_BYTES + 16 + 4 + 12 + 3 * (event.orgId.length + (event.url?.length ?? 0) + (event.userAgent?.length ?? 0));
+  const requestedWith = event.clientHints?.requestedWith?.length;
+  const hints = requestedWith === undefined ? 0 : 1 + 4 + 3 * requestedWith;
+  return 2 + 8 + 2 * UUID_BYTES + 16 + 4 + 12 + 3 * (event.orgId.length + (event.url?.length ?? 0) + (event.userAgent?.length ?? 0)) + hints;
 }
 
 function writeString(buffer: Buffer, at: number, value: string | null): number {
@@ -53,7 +61,13 @@ export function encodeEvent(event: PendingEvent, buffer: Buffer, at: number): nu
   }
   next = writeString(buffer, next, event.orgId);
   next = writeString(buffer, next, event.url);
-  return writeString(buffer, next, event.userAgent);
+  next = writeString(buffer, next, event.userAgent);
+  const requestedWith = event.clientHints?.requestedWith;
+  if (requestedWith) {
+    buffer[next] = REQUESTED_WITH_TAG;
+    next = writeString(buffer, next + 1, requestedWith);
+  }
+  return next;
 }
 
 export class EventDecodeError extends Error {}
@@ -99,8 +113,13 @@ export function decodeEvent(payload: Buffer): PendingEvent {
   const orgId = readString();
   const url = readString();
   const userAgent = readString();
+  let requestedWith: string | null = null;
+  if (at < payload.length && payload[at] === REQUESTED_WITH_TAG) {
+    at += 1;
+    requestedWith = readString();
+  }
   if (orgId === null || at !== payload.length) throw new EventDecodeError('journal record is not an event');
-  return {
+  const event: PendingEvent = {
     orgId,
     sendId,
     kind: flags & CLICK ? 'CLICK' : 'OPEN',
@@ -116,4 +135,6 @@ export function decodeEvent(payload: Buffer): PendingEvent {
     ipHashHex,
     id,
   };
+  if (requestedWith !== null) event.clientHints = { requestedWith };
+  return event;
 }
