@@ -18,6 +18,7 @@ import { OutboundWebhooks1765030000000 } from './1765030000000-outbound-webhooks
 import { LiveActivity1765040000000 } from './1765040000000-live-activity';
 import { Breakdowns1765050000000 } from './1765050000000-breakdowns';
 import { LatestEventsIndex1765100000000 } from './1765100000000-latest-events-index';
+import { BreakdownRollups1765110000000 } from './1765110000000-breakdown-rollups';
 import { ClientBackfill1765150000000 } from './1765150000000-client-backfill';
 
 export const migrations = [
@@ -39,5 +40,6 @@ export const migrations = [
   LiveActivity1765040000000,
   Breakdowns1765050000000,
   LatestEventsIndex1765100000000,
+  BreakdownRollups1765110000000,
   ClientBackfill1765150000000,
 ];

@@ -12,6 +12,7 @@ import { clientDeltas, type ClientChange } from '../breakdowns/client-deltas';
 import type { ClientKey } from '../breakdowns/client-keys';
 import { MailClientParser, type ClientEvidence } from '../breakdowns/mail-clients';
 import { runPrepared } from '../db/prepared';
+import { addClientCounterBreakdowns } from '../rollups/client-breakdown-deltas';
 import type { TrackingEventInput } from './event';
 import type { FlippedEvent } from './reclassify';
 
@@ -62,6 +63,8 @@ const BUMP_CLIENTS = {
 export async function bumpClientCounters(db: EntityManager, orgId: string, changes: readonly ClientChange[]): Promise<void> {
   const deltas = clientDeltas(changes);
   if (deltas.length === 0) return;
+  // Reads the counters before the upsert: the organisation's client and device rollups move by after minus before.
+  await addClientCounterBreakdowns(db, orgId, deltas);
   await runPrepared(db, BUMP_CLIENTS, [
     orgId,
     deltas.map((delta) => delta.sendId),

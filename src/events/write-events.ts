@@ -11,6 +11,7 @@
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
 import { insertActivityDeltas } from '../rollups/activity-deltas';
+import { addCounterBreakdowns } from '../rollups/breakdown-deltas';
 import { insertLinkStatsDeltas } from '../rollups/link-stats-deltas';
 import { insertSendStatsDeltas } from '../rollups/stats-deltas';
 import { lockSends, readHistory, readWindowEvents, type BatchHistory } from './batch-reads';
@@ -164,6 +165,8 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   const changes = [...newEventChanges(decision.events, counts, inserted), ...flipChanges(flipped)];
   const machineSends = new Set(decision.changedWindows.map((window) => window.sendId));
   const deltas = figureDeltas(changes, sends, machineSends, history.clickedLinks, await lostClickers(db, orgId, flipped));
+  // Reads the sends' counters before the bump: figures after minus before, by provider and domain.
+  await addCounterBreakdowns(db, orgId, deltas.sends);
   await bumpSendCounters(db, orgId, deltas.sends);
   await insertSendStatsDeltas(db, orgId, deltas.sendStats);
   await recordSendActivity(db, orgId, deltas.activity);

@@ -10,6 +10,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { classifyRecipient } from '../breakdowns/mailbox-providers';
 import type { ContactStatus } from '../db/entities/contact.entity';
 import { DomainError } from '../errors';
+import { sendBreakdownInsert } from '../rollups/breakdown-deltas';
 import { linkFiguresInsert, sendFiguresInsert } from '../rollups/contributions';
 import type { RewrittenLink } from './rewriter';
 
@@ -122,7 +123,7 @@ async function upsertEnrollment(manager: EntityManager, send: SendRecord, enroll
 }
 
 /**
- * The send, all its links and what they add to the stats and link rollups,
+ * The send, all its links and what they add to the stats, breakdown and link rollups,
  * in one statement: the links' arrays unnest in step, the figures are summed
  * from the rows just inserted (rollups/contributions.ts). The recipient's
  * domain and provider are fixed now (breakdowns keep them after the address
@@ -143,6 +144,7 @@ async function insertSend(manager: EntityManager, send: SendRecord): Promise<voi
        FROM unnest($14::integer[], $15::text[], $16::text[]) AS link(position, url, name)
        RETURNING *
      ), send_figures AS (${sendFiguresInsert('send s', '1')}
+     ), breakdown_figures AS (${sendBreakdownInsert('send s', '1')}
      ), link_figures AS (${linkFiguresInsert('links l', 'send s', '1')})
      SELECT 1`,
     [

@@ -2,11 +2,13 @@
 // contact's raw events deleted, its address blanked on the contact and on every
 // one of its sends, the contact ERASED, the audit row written. Counters and
 // stats rollups are aggregates and stay: blanking an address and deleting raw
-// events move no figure, so no delta is written.
+// events move no figure. Only the breakdown by recipient domain moves: the
+// erased sends' figures leave their domain for the erased addresses' row.
 import type { EntityManager } from 'typeorm';
 import type { App } from '../app';
 import type { Viewer } from '../auth/viewer';
 import { forgetContactDeliveries } from '../outbound/forget-deliveries';
+import { moveErasedDomains } from '../rollups/breakdown-deltas';
 import { recordPrivacyAction, type ErasureCounts } from './privacy-actions';
 
 // In key order, like the event writer and the webhooks (sends_contact_idx
@@ -62,6 +64,7 @@ export async function forgetContact(app: App, viewer: Viewer, contactId: string)
   const counts = await app.db.transaction(async (manager) => {
     await manager.query(LOCK_CONTACT_SENDS, parameters);
     await manager.query(ERASE_CONTACT, parameters);
+    await moveErasedDomains(manager, viewer.orgId, contactId);
     const erased: ErasureCounts = {
       sendsErased: await count(manager, BLANK_SENDS, parameters),
       eventsDeleted: await count(manager, DELETE_EVENTS, parameters),

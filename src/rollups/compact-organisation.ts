@@ -1,5 +1,6 @@
 // Folds one organisation's pending deltas into its rollups: send figures by
-// day and month, link figures by month, activity by send day and month. Each
+// day and month, link figures by month, activity by send day and month,
+// breakdowns by provider and domain like the send figures. Each
 // family is one statement (delete the oldest pending deltas, upsert their
 // sums), every table filtered by the organisation, so on Citus it stays on
 // that organisation's shard. A reader adds the pending deltas to the rollups
@@ -7,6 +8,7 @@
 // all of compaction (stats/compaction.ts walks the organisations under it).
 import type { DataSource, EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
+import { BREAKDOWN_COLUMNS } from './breakdown-deltas';
 import { SEND_FIGURE_COLUMNS } from './figures';
 
 /** Deltas folded per statement, so one fold never holds its locks for long. */
@@ -57,6 +59,21 @@ const FOLD_LINK_STATS = {
          SELECT count(*)::int AS folded FROM moved`,
 };
 
+// The breakdowns by provider and domain, at the same grains as the send figures.
+const FOLD_BREAKDOWNS = {
+  name: 'rollups_fold_breakdowns_v1',
+  text: `WITH moved AS (${oldest('breakdown_deltas')}), upserted AS (
+           INSERT INTO breakdown_rollups AS r (org_id, dimension, scope, sender_id, grain, bucket, key, ${BREAKDOWN_COLUMNS.join(', ')})
+           SELECT $1::text, m.dimension, x.scope, x.sender_id, x.grain, CASE x.grain WHEN 'day' THEN m.day ELSE date_trunc('month', m.day)::date END,
+                  m.key, ${BREAKDOWN_COLUMNS.map((column) => `sum(m.${column})`).join(', ')}
+           FROM moved m CROSS JOIN LATERAL ${GRAINS}
+           GROUP BY 2, 3, 4, 5, 6, 7 ORDER BY 2, 3, 4, 5, 6, 7
+           ON CONFLICT (org_id, dimension, scope, sender_id, grain, bucket, key) DO UPDATE SET
+             ${BREAKDOWN_COLUMNS.map((column) => `${column} = r.${column} + excluded.${column}`).join(', ')}
+           RETURNING 1)
+         SELECT count(*)::int AS folded FROM moved`,
+};
+
 const COUNTS = ['opens', 'clicks', 'mpp_opens', 'bot_opens', 'bot_clicks'];
 const FOLD_ACTIVITY = {
   name: 'rollups_fold_activity_v1',
@@ -93,7 +110,7 @@ export async function foldOrganisation(db: EntityManager, orgId: string): Promis
   let total = 0;
   for (;;) {
     let full = false;
-    for (const statement of [FOLD_SEND_STATS, FOLD_LINK_STATS, FOLD_ACTIVITY]) {
+    for (const statement of [FOLD_SEND_STATS, FOLD_LINK_STATS, FOLD_ACTIVITY, FOLD_BREAKDOWNS]) {
       const [{ folded }] = await runPrepared<{ folded: number }>(db, statement, [orgId, COMPACTION_BATCH]);
       total += folded;
       full ||= folded === COMPACTION_BATCH;

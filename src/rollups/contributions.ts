@@ -10,6 +10,8 @@
 // Citus (a join on the send alone asks Citus to repartition).
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
+import { addBreakdownFigures } from './breakdown-deltas';
+import { addClientBreakdownFigures } from './client-breakdown-deltas';
 import { SEND_FIGURE_COLUMNS } from './figures';
 
 /** figuresOf() over a sends row `s`, in SEND_FIGURE_COLUMNS order. */
@@ -85,9 +87,12 @@ const ACTIVITY = {
 
 export type Sign = 1 | -1;
 
-/** The sends' own figures (not their links' or activity's), as they are now. */
+/** The sends' own figures (not their links' or activity's), as they are now: the stats' and the breakdowns' (their client counters' too). */
 export async function addSendFigures(db: EntityManager, orgId: string, sendIds: readonly string[], sign: Sign): Promise<void> {
-  if (sendIds.length > 0) await runPrepared(db, SEND_STATS, [orgId, sendIds, sign]);
+  if (sendIds.length === 0) return;
+  await runPrepared(db, SEND_STATS, [orgId, sendIds, sign]);
+  await addBreakdownFigures(db, orgId, sendIds, sign);
+  await addClientBreakdownFigures(db, orgId, sendIds, sign);
 }
 
 export async function addLinkFigures(db: EntityManager, orgId: string, sendIds: readonly string[], sign: Sign): Promise<void> {

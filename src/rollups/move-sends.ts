@@ -85,6 +85,7 @@ export async function deleteSends(db: DataSource | EntityManager, orgId: string,
 const ORGANISATION_SENDS = [
   'send_activity', 'send_links', 'send_clients', 'machine_clients', 'tracking_events', 'sends',
   'send_stats_deltas', 'send_stats_rollups', 'send_link_stats_deltas', 'send_link_stats', 'send_activity_deltas', 'send_activity_rollups',
+  'breakdown_deltas', 'breakdown_rollups',
 ].map((table) => `DELETE FROM ${table} WHERE org_id = $1`);
 
 /**

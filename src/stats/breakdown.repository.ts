@@ -14,7 +14,7 @@ import type { StatsScope } from './stats.repository';
 export type BreakdownTarget = 'all' | 'campaign' | 'template';
 
 /** The group of each of the view's sends (`v`) when a send has one group: its provider or its domain. */
-const SEND_GROUPS: Record<'MAILBOX_PROVIDER' | 'RECIPIENT_DOMAIN', string> = {
+export const SEND_GROUPS: Record<'MAILBOX_PROVIDER' | 'RECIPIENT_DOMAIN', string> = {
   MAILBOX_PROVIDER: 'v.mailbox_provider',
   RECIPIENT_DOMAIN: `coalesce(v.recipient_domain, '${ERASED_DOMAIN}')`,
 };
@@ -77,7 +77,12 @@ export async function breakdownSums(
      ORDER BY g.view, g.rank`,
     p.values,
   );
-  return rows.map((row) => ({
+  return rows.map(sumsOfRow);
+}
+
+/** A row of breakdown SQL (view, key, view_sends and the figures; counts as PostgreSQL returns them) as sums. */
+export function sumsOfRow(row: Record<string, string | number>): BreakdownSums {
+  return {
     view: String(row.view),
     key: String(row.key),
     viewSends: Number(row.view_sends),
@@ -88,5 +93,5 @@ export async function breakdownSums(
     opens: Number(row.opens),
     clicks: Number(row.clicks),
     mppOpens: Number(row.mpp_opens),
-  }));
+  };
 }

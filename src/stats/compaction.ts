@@ -18,9 +18,10 @@ const ORGANISATIONS_PER_TRANSACTION = 100;
 
 export const COMPACTION_INTERVAL_MS = 5_000;
 
-// A scan of the three (small) delta tables; on Citus, a read of every shard.
+// A scan of the four (small) delta tables; on Citus, a read of every shard.
 const PENDING_ORGANISATIONS = `
-  SELECT org_id FROM send_stats_deltas UNION SELECT org_id FROM send_link_stats_deltas UNION SELECT org_id FROM send_activity_deltas`;
+  SELECT org_id FROM send_stats_deltas UNION SELECT org_id FROM send_link_stats_deltas UNION SELECT org_id FROM send_activity_deltas
+  UNION SELECT org_id FROM breakdown_deltas`;
 
 /**
  * Folds every delta committed so far (and, inside a transaction, the

@@ -225,7 +225,7 @@ export async function generateStatsData(db: DataSource, input: GenerateOptions):
   // are left to autovacuum: analyzing the partitioned parent samples all of them again.
   await db.query(
     `VACUUM (ANALYZE) sends, send_links, send_clients, send_stats_rollups, send_stats_deltas, send_link_stats, send_link_stats_deltas,
-       send_activity, send_activity_deltas, campaigns, templates`,
+       send_activity, send_activity_deltas, breakdown_rollups, breakdown_deltas, campaigns, templates`,
   );
   // Planned on those fresh statistics: probes of send_activity per send, not a guess at an empty table.
   await rollUpActivity(db, options.orgId, first, options.now, options.workers);

@@ -8,7 +8,8 @@ import { badInput, unauthenticated } from '../errors';
 import { recipientPages, visibleHeads, type DrillDownKind, type RecipientFilter, type RecipientRow } from './drill-down.repository';
 import { EMPTY_SUMS, toEngagementStats, type EngagementStats } from './engagement';
 import { AD_HOC_TEMPLATE_ID } from './ad-hoc';
-import { breakdownSums, type BreakdownTarget } from './breakdown.repository';
+import { viewBreakdownSums } from './breakdown-rollups.repository';
+import type { BreakdownTarget } from './breakdown.repository';
 import { MAX_BREAKDOWN_ROWS, toBreakdownRow, type BreakdownDimension, type BreakdownRow } from './breakdowns';
 import { linkStats } from './link-stats.repository';
 import { rangeKey, resolveRange, type RangeArgs, type StatsRange } from './range';
@@ -150,7 +151,7 @@ export class StatsService {
     }
     const loader = this.loader(`breakdown ${target} ${by} ${limit} ${rangeKey(range)}`, async (keys) => {
       const byView = new Map<string, BreakdownRow[]>();
-      for (const sums of await breakdownSums(this.app.readDb, this.scope(), target, range, by, keys, limit)) {
+      for (const sums of await viewBreakdownSums(this.app.readDb, this.scope(), target, range, by, keys, limit)) {
         const rows = byView.get(sums.view) ?? [];
         rows.push(toBreakdownRow(by, sums));
         byView.set(sums.view, rows);

@@ -10,7 +10,7 @@
 import { Client } from 'pg';
 import {
   CampaignDrillDownDocument, CampaignRecipientsDocument, CampaignsFullDocument, ContactDocument, ContactPrivacyActionsDocument,
-  EmailSettingsDocument, ForgetContactDocument, OverviewDocument, SendDocument, SetContactTrackingConsentDocument,
+  EmailSettingsDocument, ForgetContactDocument, OverviewBreakdownDocument, OverviewDocument, SendDocument, SetContactTrackingConsentDocument,
   SetMailgunSigningKeyDocument, TemplatesFullDocument, TimelineDocument,
 } from '../generated/graphql';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
@@ -105,6 +105,7 @@ it("runs every statement of an organisation's GraphQL work on one shard", async 
     expect(webhook.status).toBe(200);
     for (const token of [admin, partner]) {
       await gql(t.url, OverviewDocument, { range }, token);
+      await gql(t.url, OverviewBreakdownDocument, { by: 'RECIPIENT_DOMAIN', range: { preset: 'LAST_90_DAYS' } }, token);
       await gql(t.url, CampaignsFullDocument, { range }, token);
       await gql(t.url, TemplatesFullDocument, { range }, token);
       await gql(t.url, CampaignDrillDownDocument, { id: 'spring', range, limit: 10 }, token);

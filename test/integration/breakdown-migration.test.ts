@@ -1,8 +1,13 @@
 // The migration's backfill (1765050000000): sends recorded before providers
 // existed get their domain and provider from the address they still hold;
-// erased ones keep no domain and stay OTHER. Run on a scratch database, since
-// it updates every send.
+// erased ones keep no domain and stay OTHER. And 1765110000000's: the
+// breakdown rollups of sends and client counters recorded before them. Run
+// on a scratch database, since they read and update every send.
 import { fillSendProviders } from '../../migrations/1765050000000-breakdowns';
+import { backfillBreakdownDeltas } from '../../migrations/1765110000000-breakdown-rollups';
+import { breakdownSums } from '../../src/stats/breakdown.repository';
+import { rolledUpBreakdownSums } from '../../src/stats/breakdown-rollups.repository';
+import { BREAKDOWN_DIMENSIONS } from '../../src/stats/breakdowns';
 import { compactSendStats } from '../../src/stats/compaction';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
 import { insertSends } from './stats-fixtures';
@@ -46,4 +51,36 @@ it('fills every send from its address, erased ones OTHER, without moving a figur
   ]);
   await compactSendStats(scratch.db);
   expect(await scratch.db.query(figures)).toEqual(before);
+});
+
+it('rolls up the breakdowns of every send and client counter recorded before, as the raw aggregate counts them', async () => {
+  const now = Date.now();
+  const ids = await insertSends(
+    scratch.db,
+    'org-r',
+    [45, 44.5, 20, 3, 0.1].map((days, index) => ({
+      sentAt: new Date(now - days * 86_400_000), sender: index % 2 === 0 ? 'rep-1' : 'rep-2',
+      email: ['ada@gmail.com', 'bob@gmail.com', 'cy@acme.example', 'di@outlook.com', 'ed@acme.example'][index], opens: index, clicks: index % 2,
+    })),
+  );
+  await scratch.db.query(
+    `INSERT INTO send_clients (org_id, send_id, client, device, opens, clicks, mpp_opens)
+     SELECT 'org-r', id, c.client, c.device, c.opens, c.clicks, 0
+     FROM unnest($1::uuid[]) WITH ORDINALITY AS s(id, n)
+     CROSS JOIN LATERAL (VALUES ('APPLE_MAIL', 'MOBILE', (s.n - 1)::int, 0), ('WEBMAIL_BROWSER', 'DESKTOP', 0, ((s.n - 1) % 2)::int)) AS c(client, device, opens, clicks)`,
+    [ids],
+  );
+  // As the migration finds them: no breakdown rollups at all.
+  await scratch.db.query(`DELETE FROM breakdown_deltas`);
+  await scratch.db.query(`DELETE FROM breakdown_rollups`);
+  await backfillBreakdownDeltas(scratch.db);
+  await compactSendStats(scratch.db);
+  const range = { from: new Date(now - 90 * 86_400_000), to: new Date(now + 1) };
+  for (const by of BREAKDOWN_DIMENSIONS) {
+    for (const scope of [{ orgId: 'org-r', senderId: null }, { orgId: 'org-r', senderId: 'rep-1' }]) {
+      const raw = await breakdownSums(scratch.db, scope, 'all', range, by, [''], 100);
+      expect(raw.length).toBeGreaterThan(0);
+      expect(await rolledUpBreakdownSums(scratch.db, scope, range, by, 100)).toEqual(raw);
+    }
+  }
 });

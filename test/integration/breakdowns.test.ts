@@ -6,6 +6,7 @@ import { CampaignBreakdownDocument, OverviewBreakdownDocument, TemplateBreakdown
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { errorCodes, gql } from '../support/graphql-client';
 import { TRACKING_ORIGIN } from '../support/instrument';
+import { addClientBreakdownFigures } from '../../src/rollups/client-breakdown-deltas';
 import { insertSends } from './stats-fixtures';
 import { followLink, forget, openPixel, sendTrackedEmail, type TrackedEmail } from '../support/privacy';
 
@@ -197,6 +198,8 @@ describe('breakdown by mail client and device', () => {
          AS c(id, client, device, opens, clicks, mpp)`,
       [clientOrg, ...[0, 1, 2, 3, 4, 5].map((column) => COUNTERS.map((row) => (column === 0 ? ids[row[0]] : row[column])))],
     );
+    // What the event writer adds to the organisation's client rollups when it moves these counters.
+    await addClientBreakdownFigures(t.app.db.manager, clientOrg, ids, 1);
   });
 
   /** The rows computed the obvious way from the counters, over the sends one sender (or everyone) sent. */

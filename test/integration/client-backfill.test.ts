@@ -5,6 +5,10 @@
 // redirect requests make the events; the state before parsing existed is
 // made by taking the clients away again.
 import { runClientBackfill, queueClientBackfill } from '../../src/events/client-backfill';
+import { addClientBreakdownFigures } from '../../src/rollups/client-breakdown-deltas';
+import { moveSends } from '../../src/rollups/move-sends';
+import { breakdownSums } from '../../src/stats/breakdown.repository';
+import { rolledUpBreakdownSums } from '../../src/stats/breakdown-rollups.repository';
 import { startTestApp, uniqueOrg, type TestApp } from '../support/app';
 import { TRACKING_ORIGIN } from '../support/instrument';
 import { sendTrackedEmail, type TrackedEmail } from '../support/privacy';
@@ -43,6 +47,8 @@ async function countedOverRaw() {
 /** The organisation as migration 1765150000000 finds it: events without clients, no client rows, queued. */
 async function asBeforeParsing(): Promise<void> {
   await t.app.db.query(`UPDATE tracking_events SET client = NULL, device = NULL WHERE org_id = $1`, [org]);
+  // The client rows leave the organisation's breakdown rollups with them, as if never written.
+  await addClientBreakdownFigures(t.app.db.manager, org, sends.map((send) => send.sendId), -1);
   await t.app.db.query(`DELETE FROM send_clients WHERE org_id = $1`, [org]);
   await t.app.db.query(`DELETE FROM client_backfill WHERE org_id = $1`, [org]);
   await queueClientBackfill(t.app.db);
@@ -56,6 +62,8 @@ let written: unknown[];
 beforeAll(async () => {
   t = await startTestApp({ PUBLIC_BASE_URL: TRACKING_ORIGIN, TRUST_PROXY: '1' });
   for (let i = 0; i < 4; i++) sends.push(await sendTrackedEmail(t, org, { campaignId: 'backfill' }));
+  // Sent 10 days ago: the organisation's breakdowns read that day from rollups, not from the sends.
+  await moveSends(t.app.db, org, sends.map((send) => send.sendId), { sentAt: new Date(Date.now() - 10 * 86_400_000) });
   await hit(`/track/open/${sends[0].openToken}.gif`, '192.0.2.1', APPLE_MAIL);
   await hit(`/track/open/${sends[1].openToken}.gif`, '17.58.0.1', APPLE_PROXY);
   await hit(`/track/click/${sends[1].clickTokens[0]}`, '192.0.2.2', CHROME);
@@ -91,6 +99,13 @@ it('gives every counted event stored without a client the client the writer woul
   expect(await counters()).toEqual(written);
   expect(await countedOverRaw()).toEqual(written);
   expect(await unparsed()).toBe(0);
+  // The organisation's client and device rollups gained what the backfill counted.
+  const range = { from: new Date(Date.now() - 30 * 86_400_000), to: new Date() };
+  for (const by of ['EMAIL_CLIENT', 'DEVICE'] as const) {
+    const raw = await breakdownSums(t.app.db, { orgId: org, senderId: null }, 'all', range, by, [''], 100);
+    expect(raw.length).toBeGreaterThan(0);
+    expect(await rolledUpBreakdownSums(t.app.db, { orgId: org, senderId: null }, range, by, 100)).toEqual(raw);
+  }
   // The machine's event is not counted anywhere and keeps no client.
   const [machine] = await t.app.db.query(`SELECT client FROM tracking_events WHERE org_id = $1 AND send_id = $2`, [org, sends[3].sendId]);
   expect(machine.client).toBeNull();

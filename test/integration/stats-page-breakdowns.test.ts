@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { startTestApp, tokenFor, uniqueOrg, type TestApp } from '../support/app';
 import { launchChromium, textsOf, watchedPage } from '../support/browser';
+import { addClientBreakdownFigures } from '../../src/rollups/client-breakdown-deltas';
 import { TRACKING_ORIGIN } from '../support/instrument';
 import { followLink, openPixel, sendTrackedEmail, type TrackedEmail } from '../support/privacy';
 
@@ -41,12 +42,16 @@ beforeAll(async () => {
     [3, 'OUTLOOK', 'DESKTOP', 1, 0, 0],
     [4, 'APPLE_MAIL', 'MOBILE', 0, 1, 0],
   ];
+  // The organisation's client rollups follow the counters, as the event writer keeps both: out before, back after.
+  const ids = sends.map((send) => send.sendId);
+  await addClientBreakdownFigures(app.app.db.manager, orgId, ids, -1);
   await app.app.db.query(
     `INSERT INTO send_clients (org_id, send_id, client, device, opens, clicks, mpp_opens)
      SELECT $1, id, client, device, opens, clicks, mpp FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[])
        AS c(id, client, device, opens, clicks, mpp)`,
     [orgId, ...[0, 1, 2, 3, 4, 5].map((column) => counters.map((row) => (column === 0 ? sends[row[0]]!.sendId : row[column])))],
-  );
+  );  await addClientBreakdownFigures(app.app.db.manager, orgId, ids, 1);
+
 });
 
 afterAll(async () => {
