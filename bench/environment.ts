@@ -18,6 +18,23 @@ export const BENCH_SECRETS = {
   SECRETS_ENCRYPTION_KEY: 'ab'.repeat(32),
 };
 
+/**
+ * The environment of the server under the tracking loads (tracking-bench.ts,
+ * redirect-format-bench.ts): the bench's database and secrets, a client
+ * address per request from X-Forwarded-For, tracking on, `nodeEnv` as the
+ * run's settings say.
+ */
+export function trackingTargetEnv(env: BenchEnvironment, nodeEnv: string): Record<string, string> {
+  return {
+    ...BENCH_SECRETS,
+    DATABASE_URL: env.app.config.databaseUrl as string,
+    TRUST_PROXY: '1',
+    EMAIL_TRACKING_ENABLED: 'true',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: nodeEnv,
+  };
+}
+
 export interface BenchEnvironment {
   db: DataSource;
   url: string;

@@ -7,7 +7,7 @@
 // machine's speed; its spread over rounds says how far to trust it.
 import { TokenCodec } from '../src/events/tokens';
 import { firstFormatToken } from '../test/unit/helpers/first-format-tokens';
-import { BENCH_SECRETS, insertBenchSends, settleWriterTables, startBenchEnvironment } from './environment';
+import { BENCH_SECRETS, insertBenchSends, settleWriterTables, startBenchEnvironment, trackingTargetEnv } from './environment';
 import type { BenchRow } from './table';
 import { LINK } from './tracking-bench';
 import { load, type Traffic } from './tracking-load';
@@ -44,14 +44,7 @@ export async function benchRedirectFormats(): Promise<BenchRow[]> {
     ];
     await env.server.close(); // the in-process server is not the one under load
     await settleWriterTables(env.db);
-    const app = await startTarget(['app'], {
-      ...BENCH_SECRETS,
-      DATABASE_URL: env.app.config.databaseUrl as string,
-      TRUST_PROXY: '1',
-      EMAIL_TRACKING_ENABLED: 'true',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: settings.nodeEnv,
-    });
+    const app = await startTarget(['app'], trackingTargetEnv(env, settings.nodeEnv));
     for (const format of formats) await load(app.url, format.traffic, WARM_UP_S);
     await app.flush();
     await settleWriterTables(env.db);

@@ -10,7 +10,7 @@
 // rules cost is read in the same run (issue 15: within 10 %); which of the
 // two goes first alternates from one load to the next.
 import { TokenCodec } from '../src/events/tokens';
-import { BENCH_SECRETS, insertBenchSends, settleWriterTables, startBenchEnvironment } from './environment';
+import { BENCH_SECRETS, insertBenchSends, settleWriterTables, startBenchEnvironment, trackingTargetEnv } from './environment';
 import type { BenchRow } from './table';
 import { answered, load, processCpuSeconds, type Load, type Traffic } from './tracking-load';
 import { trackingSettings } from './tracking-settings';
@@ -156,14 +156,7 @@ export async function benchTracking(): Promise<BenchRow[]> {
     await env.server.close(); // the in-process server is not the one under load
     await settle(env.db);
 
-    const targetEnv = {
-      ...BENCH_SECRETS,
-      DATABASE_URL: env.app.config.databaseUrl as string,
-      TRUST_PROXY: '1',
-      EMAIL_TRACKING_ENABLED: 'true',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: settings.nodeEnv,
-    };
+    const targetEnv = trackingTargetEnv(env, settings.nodeEnv);
     const app = await startTarget(['app'], targetEnv);
     const appWithoutRules = await startTarget(['app-no-rules'], targetEnv);
     // Neither is measured cold: a short load each (JIT, pools, first partition pages), written out before the runs.

@@ -17,8 +17,8 @@
 // later get it from the parent). A build that failed half way leaves an
 // INVALID index behind, dropped before building again.
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createEventsIndexConcurrently } from './partitioned-index';
 
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export class LiveActivity1765040000000 implements MigrationInterface {
   name = 'LiveActivity1765040000000';
@@ -50,18 +50,7 @@ export class LiveActivity1765040000000 implements MigrationInterface {
 
     await db.query(`SET statement_timeout = 0`);
     try {
-      await db.query(`CREATE INDEX IF NOT EXISTS tracking_events_recent_idx ON ONLY tracking_events (org_id, occurred_at)`);
-      const partitions: { name: string }[] = await db.query(`
-        SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = 'tracking_events'::regclass ORDER BY 1`);
-      for (const { name } of partitions) {
-        const index = `${name}_recent_idx`;
-        const [state] = await db.query(`SELECT x.indisvalid AS valid FROM pg_class c JOIN pg_index x ON x.indexrelid = c.oid WHERE c.relname = $1`, [index]);
-        if (state && !(state as { valid: boolean }).valid) await db.query(`DROP INDEX CONCURRENTLY ${quoteIdent(index)}`);
-        await db.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(index)} ON ${quoteIdent(name)} (org_id, occurred_at)`);
-        const [attached] = await db.query(`SELECT 1 FROM pg_inherits WHERE inhrelid = $1::regclass`, [index]);
-        if (!attached) await db.query(`ALTER INDEX tracking_events_recent_idx ATTACH PARTITION ${quoteIdent(index)}`);
-      }
+      await createEventsIndexConcurrently(db, 'tracking_events_recent_idx', 'recent_idx', '(org_id, occurred_at)');
     } finally {
       await db.query(`RESET statement_timeout`);
     }

@@ -22,10 +22,10 @@
 // then CONCURRENTLY on each partition and attached, so the writer is not
 // blocked; the old index is dropped after (a catalogue change).
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createEventsIndexConcurrently } from './partitioned-index';
 
 /** Query.activity (src/live/activity-reads.ts) states the same condition. */
 const KEY = `(org_id, occurred_at) WHERE recorded_at > '-infinity'`;
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export class LatestEventsIndex1765100000000 implements MigrationInterface {
   name = 'LatestEventsIndex1765100000000';
@@ -34,18 +34,7 @@ export class LatestEventsIndex1765100000000 implements MigrationInterface {
   async up(db: QueryRunner): Promise<void> {
     await db.query(`SET statement_timeout = 0`);
     try {
-      await db.query(`CREATE INDEX IF NOT EXISTS tracking_events_latest_idx ON ONLY tracking_events ${KEY}`);
-      const partitions: { name: string }[] = await db.query(`
-        SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = 'tracking_events'::regclass ORDER BY 1`);
-      for (const { name } of partitions) {
-        const index = `${name}_latest_idx`;
-        const [state] = await db.query(`SELECT x.indisvalid AS valid FROM pg_class c JOIN pg_index x ON x.indexrelid = c.oid WHERE c.relname = $1`, [index]);
-        if (state && !(state as { valid: boolean }).valid) await db.query(`DROP INDEX CONCURRENTLY ${quoteIdent(index)}`);
-        await db.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(index)} ON ${quoteIdent(name)} ${KEY}`);
-        const [attached] = await db.query(`SELECT 1 FROM pg_inherits WHERE inhrelid = $1::regclass`, [index]);
-        if (!attached) await db.query(`ALTER INDEX tracking_events_latest_idx ATTACH PARTITION ${quoteIdent(index)}`);
-      }
+      await createEventsIndexConcurrently(db, 'tracking_events_latest_idx', 'latest_idx', KEY);
       await db.query(`DROP INDEX IF EXISTS tracking_events_recent_idx`);
     } finally {
       await db.query(`RESET statement_timeout`);
