@@ -4,7 +4,7 @@
 // installs exit hooks that stop the database before our own shutdown has
 // flushed buffered events, and it cannot adopt a server a crashed run left behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, cpSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -113,9 +113,14 @@ function resolveDataDir(dir: string, runAs: RunAs): string {
   if (commandOk('/bin/sh', ['-c', 'cd "$1"', 'sh', parent], runAs)) return dir;
   const hash = createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16);
   const outside = path.join(os.tmpdir() === '/tmp' ? '/var/tmp' : os.tmpdir(), `email-tracking-pg-${hash}`);
+  const linked = lstatSync(dir, { throwIfNoEntry: false }) !== undefined;
+  // A new link means a new cluster, as a missing directory does inside the
+  // checkout: a cluster an earlier link left out here (the link deleted, as a
+  // test's folder is) was made with a password that went with it.
+  if (!linked) rmSync(outside, { recursive: true, force: true });
   mkdirSync(outside, { recursive: true, mode: 0o700 });
   chownSync(outside, runAs.uid, runAs.gid ?? runAs.uid);
-  if (!existsSync(dir)) symlinkSync(outside, dir);
+  if (!linked) symlinkSync(outside, dir);
   return outside;
 }
 
