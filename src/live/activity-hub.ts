@@ -67,6 +67,7 @@ export class ActivityHub {
   private published: Promise<void> = Promise.resolve();
   private heartbeat: NodeJS.Timeout | null = null;
   private open = 0;
+  private attached = 0;
   private stopped = false;
 
   constructor(
@@ -78,8 +79,14 @@ export class ActivityHub {
     this.listener = new ActivityListener(listenUrl, log, (notice) => this.noticed(notice), options.listener);
   }
 
+  /** Streams held, counting those still being opened (the limits count them). */
   get openStreams(): number {
     return this.open;
+  }
+
+  /** Streams that receive events: listening, and in the fan-out. A batch committed from now on reaches them. */
+  get attachedStreams(): number {
+    return this.attached;
   }
 
   get isListening(): boolean {
@@ -139,11 +146,13 @@ export class ActivityHub {
       own.add(stream);
       org.bySender.set(senderId, own);
     }
+    this.attached++;
     this.heartbeat ??= setInterval(() => void this.beat(), (STREAM_TTL_S * 1000) / 3).unref();
   }
 
   private remove(stream: Stream, error: Error | null): void {
     if (error instanceof StreamFellBehindError) this.counters.fellBehind++;
+    this.attached--;
     const { orgId, senderId } = stream.filter;
     const org = this.orgs.get(orgId);
     if (org) {

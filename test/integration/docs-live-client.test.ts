@@ -43,7 +43,8 @@ test('docs/live.md: the 15-line client prints an open as it happens', async () =
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   try {
     const deadline = Date.now() + 20_000;
-    while (t.app.live.openStreams === 0) {
+    // Attached, not merely opened: a stream still starting its LISTEN would miss the open.
+    while (t.app.live.attachedStreams === 0) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the example never subscribed:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

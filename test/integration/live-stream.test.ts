@@ -75,6 +75,31 @@ describe('Subscription.activity', () => {
     expect(t.app.live.openStreams).toBe(0);
   });
 
+  it('counts a stream as attached only once it listens and is in the fan-out, not while it is still opening', async () => {
+    const org = uniqueOrg('live');
+    // Hold the lock recordStream takes for this user, so the stream stays half-open.
+    const blocker = t.app.db.createQueryRunner();
+    await blocker.connect();
+    const key = `live-streams\n${org}\nboss`;
+    await blocker.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [key]);
+    let live: LiveStream;
+    try {
+      live = stream(t.url, await tokenFor(org, 'boss', 'owner'));
+      for (let attempt = 0; attempt < 200 && t.app.live.openStreams === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(t.app.live.openStreams).toBe(1);
+      expect(t.app.live.attachedStreams).toBe(0);
+    } finally {
+      await blocker.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [key]);
+      await blocker.release();
+    }
+    await live.connected;
+    expect(t.app.live.attachedStreams).toBe(1);
+    expect(t.app.live.isListening).toBe(true);
+    live.close();
+    for (let attempt = 0; attempt < 40 && t.app.live.attachedStreams > 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(t.app.live.attachedStreams).toBe(0);
+  });
+
   it('ends a stream when the token that opened it expires', async () => {
     const live = stream(t.url, await tokenFor(uniqueOrg('live'), 'boss', 'owner', undefined, '3s'));
     await live.connected;
