@@ -52,7 +52,7 @@ export async function startBenchEnvironment(name: string, env: Record<string, st
   let embedded: EmbeddedPostgres | null = null;
   let adminUrl = options.adminUrl ?? process.env.BENCH_DATABASE_URL;
   if (!adminUrl) {
-    embedded = await startEmbeddedPostgres({ dir: path.join(dataDir, 'bench-pg'), port: 54339, database: 'postgres', durable: false });
+    embedded = await startEmbeddedPostgres({ dir: path.join(dataDir, 'bench-pg'), port: Number(process.env.BENCH_PG_PORT ?? 54339), database: 'postgres', durable: false });
     adminUrl = embedded.adminUrl;
   }
   // A fresh database per section, on every node of a Citus cluster; the migrations distribute it there.
