@@ -42,6 +42,8 @@ function ranges(): StatsRange[] {
     { from: at(7), to: new Date(now + 1) },
     { from: at(95.3), to: at(30.6) },
     { from: at(80.2), to: at(39.5) },
+    // Within today: read from the sends alone, no rollup or delta row (nor their parameters).
+    { from: at(0.01), to: new Date(now + 1) },
   ];
 }
 
