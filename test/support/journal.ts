@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { answeredGet } from './answered-get';
 import { TEST_ENV } from './app';
 import { freePort, spawnServer, type ServerProcess } from './processes';
 import type { TestSend } from './sends';
@@ -49,10 +50,9 @@ export async function trafficTo(url: string, sends: readonly TestSend[], count: 
       const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
       const isOpen = n % 2 === 0;
       const target = isOpen ? `${url}/track/open/${send.openToken}.gif` : `${url}/track/click/${send.clickTokens[0]}`;
-      const response = await fetch(target, { redirect: 'manual', headers: { 'user-agent': UA, 'x-forwarded-for': ip } });
-      await response.arrayBuffer();
-      if (isOpen && response.status === 200) answered.opens++;
-      if (!isOpen && response.status === 302) answered.clicks++;
+      const status = await answeredGet(target, { 'user-agent': UA, 'x-forwarded-for': ip });
+      if (isOpen && status === 200) answered.opens++;
+      if (!isOpen && status === 302) answered.clicks++;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -4,8 +4,8 @@
 // cluster that changes under it with a run on one PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { Agent, request } from 'undici';
 import { OverviewDocument } from '../generated/graphql';
+import { answeredGet } from './answered-get';
 import { tokenFor } from './app';
 import { gql } from './graphql-client';
 import { testTokens } from './sends';
@@ -57,24 +57,10 @@ export async function insertPlannedSends(db: DataSource, plan: TrafficPlan): Pro
 
 const clientOf = (round: number, send: number, k: number) => `10.${round % 250}.${send % 250}.${k + 4 * Math.floor(send / 250)}`;
 
-/**
- * Its own connections, let go after 1 s idle: well before the server closes
- * an idle one (5 s). With the default pool a loaded machine's late timers let
- * many sockets reach the server's limit at once, and a retry could take
- * another socket the server was closing (CI, 2026-12-08).
- */
-const agent = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
-
-/**
- * One request, tried again once if the connection fails before an answer
- * (a kept-alive socket the server had just closed), as mail clients do: a
- * request that got no answer recorded nothing.
- */
+/** One request, as a mail client makes it (answered-get.ts); the answer must be `expected`. */
 async function get(url: string, userAgent: string, ip: string, expected: number): Promise<void> {
-  const send = () => request(url, { dispatcher: agent, headers: { 'user-agent': userAgent, 'x-forwarded-for': ip } });
-  const response = await send().catch(send);
-  await response.body.dump();
-  if (response.statusCode !== expected) throw new Error(`${url}: answered ${response.statusCode}, expected ${expected}`);
+  const status = await answeredGet(url, { 'user-agent': userAgent, 'x-forwarded-for': ip });
+  if (status !== expected) throw new Error(`${url}: answered ${status}, expected ${expected}`);
 }
 
 /** Requests per send and round: an open, the same client again at once (a repeat), a click on each link from its own client, a bot's open. */
