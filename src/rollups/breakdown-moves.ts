@@ -1,0 +1,146 @@
+// What a batch's counter moves add to the organisation-wide breakdowns, as
+// rows of breakdown_deltas, computed from rows the writer already holds: the
+// sends it locked (their counters before the batch) and, for the client and
+// device dimensions, the locked sends' send_clients rows read before the
+// upsert. A group's figures are the raw aggregate's (sends, opened,
+// clicked, human opened over each send's counters): a move adds its
+// figures after minus before. Pure; insertBreakdownDeltas writes the result
+// in one statement.
+import { DAY_MS } from './figures';
+
+export type BreakdownDimension = 'MAILBOX_PROVIDER' | 'RECIPIENT_DOMAIN' | 'EMAIL_CLIENT' | 'DEVICE';
+
+/** Counted opens, clicks and MPP opens: a send's, or a send's under one client or device. */
+export interface Counters {
+  opens: number;
+  clicks: number;
+  mppOpens: number;
+}
+
+/** One row of breakdown_deltas (day: days since the epoch, UTC). */
+export interface BreakdownDelta extends Counters {
+  day: number;
+  senderId: string;
+  dimension: BreakdownDimension;
+  key: string;
+  sends: number;
+  opened: number;
+  clicked: number;
+  humanOpened: number;
+}
+
+/** What a locked send tells the breakdowns: its day, sender, whether it is tracked, and its counters before the batch. */
+export interface BreakdownSend extends Counters {
+  sentAt: number;
+  senderId: string;
+  tracked: boolean;
+}
+
+/** A send's provider and domain ('' once erased or never known), as lockSends reads them. */
+export interface ProviderSend extends BreakdownSend {
+  provider: string;
+  domain: string;
+}
+
+/** A send's counters moving by these amounts (the event writer's per-send deltas). */
+export interface CounterMove extends Counters {
+  sendId: string;
+}
+
+/** A move of one send's counters for one client and device (the rows the writer upserts into send_clients). */
+export interface ClientCounterMove extends Counters {
+  sendId: string;
+  client: string;
+  device: string;
+}
+
+const active = (c: Counters) => c.opens > 0 || c.clicks > 0;
+const plus = (a: Counters, b: Counters): Counters => ({ opens: a.opens + b.opens, clicks: a.clicks + b.clicks, mppOpens: a.mppOpens + b.mppOpens });
+const NONE: Counters = { opens: 0, clicks: 0, mppOpens: 0 };
+
+/** Sums moves per (day, sender, dimension, key); rows that sum to nothing are dropped. */
+class BreakdownSums {
+  private readonly rows = new Map<string, BreakdownDelta>();
+
+  /**
+   * One send's counters under `key` moving from `before` by `move`. A
+   * provider's or domain's row counts every send from its instrumentation
+   * on, and a send in it opened once it has an open or a click. A client's
+   * or device's row holds a send only while the send has a counted open or
+   * click there, and opened means an open there.
+   */
+  add(send: BreakdownSend, dimension: BreakdownDimension, key: string, before: Counters, move: Counters): void {
+    const day = Math.floor(send.sentAt / DAY_MS);
+    const id = `${day} ${send.senderId} ${dimension} ${key}`;
+    let row = this.rows.get(id);
+    if (!row) {
+      row = { day, senderId: send.senderId, dimension, key, sends: 0, opened: 0, clicked: 0, humanOpened: 0, ...NONE };
+      this.rows.set(id, row);
+    }
+    const after = plus(before, move);
+    const moved = (test: (counters: Counters) => boolean) => Number(test(after)) - Number(test(before));
+    if (dimension === 'EMAIL_CLIENT' || dimension === 'DEVICE') {
+      row.sends += moved(active);
+      row.opened += moved((c) => c.opens > 0);
+    } else row.opened += moved(active);
+    row.clicked += moved((c) => c.clicks > 0);
+    row.humanOpened += moved((c) => c.opens > c.mppOpens || c.clicks > 0);
+    row.opens += move.opens;
+    row.clicks += move.clicks;
+    row.mppOpens += move.mppOpens;
+  }
+
+  result(): BreakdownDelta[] {
+    return [...this.rows.values()].filter((row) =>
+      [row.sends, row.opened, row.clicked, row.humanOpened, row.opens, row.clicks, row.mppOpens].some((figure) => figure !== 0),
+    );
+  }
+}
+
+/** The provider and domain rows of the batch's moves of its locked, tracked sends' counters. */
+export function counterBreakdownDeltas(moves: readonly CounterMove[], sends: ReadonlyMap<string, ProviderSend>): BreakdownDelta[] {
+  const sums = new BreakdownSums();
+  for (const move of moves) {
+    const send = sends.get(move.sendId);
+    if (!send?.tracked) continue;
+    sums.add(send, 'MAILBOX_PROVIDER', send.provider, send, move);
+    sums.add(send, 'RECIPIENT_DOMAIN', send.domain, send, move);
+  }
+  return sums.result();
+}
+
+/**
+ * The client and device rows of the batch's send_clients moves. `prior`:
+ * the moved sends' rows as they were before (every client and device of
+ * each, since a client's figures sum over its devices and a device's over
+ * its clients); a send missing from it had none.
+ */
+export function clientBreakdownDeltas(
+  moves: readonly ClientCounterMove[],
+  prior: readonly ClientCounterMove[],
+  sends: ReadonlyMap<string, BreakdownSend>,
+): BreakdownDelta[] {
+  // Per send, then per dimension and key: the counters summed over the rows under that key.
+  const group = (rows: readonly ClientCounterMove[]) => {
+    const bySend = new Map<string, Map<BreakdownDimension, Map<string, Counters>>>();
+    for (const row of rows) {
+      let dimensions = bySend.get(row.sendId);
+      if (!dimensions) bySend.set(row.sendId, (dimensions = new Map([['EMAIL_CLIENT', new Map()], ['DEVICE', new Map()]])));
+      const clients = dimensions.get('EMAIL_CLIENT') as Map<string, Counters>;
+      const devices = dimensions.get('DEVICE') as Map<string, Counters>;
+      clients.set(row.client, plus(clients.get(row.client) ?? NONE, row));
+      devices.set(row.device, plus(devices.get(row.device) ?? NONE, row));
+    }
+    return bySend;
+  };
+  const before = group(prior);
+  const sums = new BreakdownSums();
+  for (const [sendId, dimensions] of group(moves)) {
+    const send = sends.get(sendId);
+    if (!send?.tracked) continue;
+    for (const [dimension, keys] of dimensions) {
+      for (const [key, move] of keys) sums.add(send, dimension, key, before.get(sendId)?.get(dimension)?.get(key) ?? NONE, move);
+    }
+  }
+  return sums.result();
+}
