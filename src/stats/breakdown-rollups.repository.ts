@@ -41,10 +41,10 @@ interface Scoped {
   /** the dimension whose rows sum to the view's sends: by's own, or for clients the providers' */
   total: SendDimension;
   org: string;
-  /** the dimensions read: by and total */
-  dimensions: string;
-  scopeName: string;
-  sender: string;
+  /** the dimensions read: by and total (lazy, like scopeName: a range read from raw sends alone has no rollup or delta arm) */
+  dimensions: () => string;
+  scopeName: () => string;
+  sender: () => string;
   bySender: boolean;
 }
 
@@ -53,18 +53,18 @@ function armsOf(plan: RangePlan, guard: string, q: Scoped): string[] {
   const { p } = q;
   const rollup = (grain: 'day' | 'month', [from, to]: readonly [string, string]) => `
     SELECT ${FIGURES} FROM breakdown_rollups r
-    WHERE ${guard} r.org_id = ${q.org} AND r.dimension = ANY(${q.dimensions}::text[]) AND r.scope = ${q.scopeName} AND r.sender_id = ${q.sender}
+    WHERE ${guard} r.org_id = ${q.org} AND r.dimension = ANY(${q.dimensions()}::text[]) AND r.scope = ${q.scopeName()} AND r.sender_id = ${q.sender()}
       AND r.grain = '${grain}' AND r.bucket >= ${p.add(from)}::date AND r.bucket < ${p.add(to)}::date`;
   const arms = [...plan.months.map((months) => rollup('month', months)), ...plan.days.map((days) => rollup('day', days))];
   if (plan.deltas) {
     arms.push(`
       SELECT ${FIGURES} FROM breakdown_deltas d
-      WHERE ${guard} d.org_id = ${q.org} AND d.dimension = ANY(${q.dimensions}::text[]) ${q.bySender ? `AND d.sender_id = ${q.sender}` : ''}
+      WHERE ${guard} d.org_id = ${q.org} AND d.dimension = ANY(${q.dimensions()}::text[]) ${q.bySender ? `AND d.sender_id = ${q.sender()}` : ''}
         AND d.day >= ${p.add(plan.deltas[0])}::date AND d.day < ${p.add(plan.deltas[1])}::date`);
   }
   if (plan.raw.length > 0) {
     const times = plan.raw.map(([from, to]) => `(v.sent_at >= ${p.add(from)}::timestamptz AND v.sent_at < ${p.add(to)}::timestamptz)`);
-    const where = `WHERE ${guard} v.org_id = ${q.org} AND v.tracked ${q.bySender ? `AND v.sender_id = ${q.sender}` : ''} AND (${times.join(' OR ')})`;
+    const where = `WHERE ${guard} v.org_id = ${q.org} AND v.tracked ${q.bySender ? `AND v.sender_id = ${q.sender()}` : ''} AND (${times.join(' OR ')})`;
     arms.push(`SELECT '${q.total}' AS dimension, ${SEND_GROUPS[q.total]} AS key, ${RAW_FIGURES} FROM sends v ${where}`);
     // Only sends with a counted event have client counters (the writer keeps both).
     if (!isSendDimension(q.by)) arms.push(`${rawClients(q.by, q.org)} ${where} AND (v.opens > 0 OR v.clicks > 0)`);
@@ -88,15 +88,15 @@ export async function rolledUpBreakdownSums(
     by,
     total,
     org: p.add(scope.orgId),
-    dimensions: p.add([...new Set([by, total])]),
-    scopeName: p.add(bySender ? 'sender' : 'org'),
-    sender: p.add(scope.senderId ?? ''),
+    dimensions: p.lazy([...new Set([by, total])]),
+    scopeName: p.lazy(bySender ? 'sender' : 'org'),
+    sender: p.lazy(scope.senderId ?? ''),
     bySender,
   };
   // A sender has monthly rows only, like its send_stats rows.
   const plans = planRange(range, bySender ? 'months' : 'days');
   const parts = plans.nothingAfter
-    ? `${afterCte(range, p, q.org, bySender ? q.sender : null)},
+    ? `${afterCte(range, p, q.org, bySender ? q.sender() : null)},
        parts AS (${[...armsOf(plans.exact, `${AFTER_FOUND} AND`, q), ...armsOf(plans.nothingAfter, `NOT ${AFTER_FOUND} AND`, q)].join(' UNION ALL ')})`
     : `parts AS (${armsOf(plans.exact, '', q).join(' UNION ALL ')})`;
   // A key whose sends all moved away or were erased keeps a row of zeros: it is no group.

@@ -33,7 +33,7 @@ const SCOPES: StatsScope[] = [
   { orgId: org, senderId: 'rep-1' },
 ];
 
-/** Presets and ranges cutting days and months at both ends, some with sends after their end. */
+/** Presets and ranges cutting days and months at both ends, some with sends after their end, and an hour (no whole day: raw sends alone). */
 function ranges(): StatsRange[] {
   const at = (days: number) => new Date(now - days * DAY_MS);
   return [
@@ -42,6 +42,7 @@ function ranges(): StatsRange[] {
     { from: at(7), to: new Date(now + 1) },
     { from: at(95.3), to: at(30.6) },
     { from: at(80.2), to: at(39.5) },
+    { from: at(1 / 24), to: new Date(now + 1) },
   ];
 }
 
