@@ -87,6 +87,11 @@ function expectPerKeyProbes(plans: readonly Record<string, unknown>[]): void {
       expect(node['Node Type']).not.toMatch(/Hash Join|Merge Join/);
       if (!/^(tracking_events|sends|send_clients)/.test(relation)) continue;
       expect([relation, node['Node Type']]).toEqual([relation, expect.stringMatching(/^Index (Only )?Scan$/)]);
+      if (relation.startsWith('sends')) {
+        // The send itself, by its key: not the organisation's sends, filtered one by one.
+        const byKey = /\bid = k\.id\b/.test(String(node['Index Cond'] ?? ''));
+        expect([relation, node['Index Name'], byKey]).toEqual([relation, node['Index Name'], true]);
+      }
       if (!/^(tracking_events|send_clients)/.test(relation)) continue;
       probes++;
       const bySend = /\bsend_id = k(_\d+)?\.send_id\b/.test(String(node['Index Cond'] ?? ''));
@@ -112,7 +117,11 @@ it('probes by the send, per key, on tables never analysed that hold a few thousa
 
 it('probes by the send, per key, even with statistics taken when the tables were empty', async () => {
   const { db } = scratch;
-  await db.query('ANALYZE');
+  // As autovacuum leaves an emptied table: the first test's rolled-back rows
+  // vacuumed away, then analysed. (Analysed while its pages still hold dead
+  // rows, sends would be estimated empty per page and the lock could walk the
+  // organisation's sends until the next analyse: docs/journal.md.)
+  await db.query('VACUUM ANALYZE');
   // Filled after the statistics were taken, as a busy first hour would.
   await fill(db.manager, 'plans', 20_000, 5);
   await db.transaction(async (manager) => expectPerKeyProbes(await readPlans(manager, 'plans')));
