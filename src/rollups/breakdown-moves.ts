@@ -54,8 +54,6 @@ export interface ClientCounterMove extends Counters {
   device: string;
 }
 
-const active = (c: Counters) => c.opens > 0 || c.clicks > 0;
-const plus = (a: Counters, b: Counters): Counters => ({ opens: a.opens + b.opens, clicks: a.clicks + b.clicks, mppOpens: a.mppOpens + b.mppOpens });
 const NONE: Counters = { opens: 0, clicks: 0, mppOpens: 0 };
 
 /** Sums moves per (day, sender, dimension, key); rows that sum to nothing are dropped. */
@@ -71,28 +69,32 @@ class BreakdownSums {
    */
   add(send: BreakdownSend, dimension: BreakdownDimension, key: string, before: Counters, move: Counters): void {
     const day = Math.floor(send.sentAt / DAY_MS);
-    const id = `${day} ${send.senderId} ${dimension} ${key}`;
+    const id = day + ' ' + send.senderId + ' ' + dimension + ' ' + key;
     let row = this.rows.get(id);
     if (!row) {
       row = { day, senderId: send.senderId, dimension, key, sends: 0, opened: 0, clicked: 0, humanOpened: 0, ...NONE };
       this.rows.set(id, row);
     }
-    const after = plus(before, move);
-    const moved = (test: (counters: Counters) => boolean) => Number(test(after)) - Number(test(before));
+    // Flags before and after, inline: this runs per send and key of every batch.
+    const opens = before.opens + move.opens;
+    const clicks = before.clicks + move.clicks;
+    const activeBefore = before.opens > 0 || before.clicks > 0;
+    const activeAfter = opens > 0 || clicks > 0;
     if (dimension === 'EMAIL_CLIENT' || dimension === 'DEVICE') {
-      row.sends += moved(active);
-      row.opened += moved((c) => c.opens > 0);
-    } else row.opened += moved(active);
-    row.clicked += moved((c) => c.clicks > 0);
-    row.humanOpened += moved((c) => c.opens > c.mppOpens || c.clicks > 0);
+      row.sends += Number(activeAfter) - Number(activeBefore);
+      row.opened += Number(opens > 0) - Number(before.opens > 0);
+    } else row.opened += Number(activeAfter) - Number(activeBefore);
+    row.clicked += Number(clicks > 0) - Number(before.clicks > 0);
+    row.humanOpened +=
+      Number(opens > before.mppOpens + move.mppOpens || clicks > 0) - Number(before.opens > before.mppOpens || before.clicks > 0);
     row.opens += move.opens;
     row.clicks += move.clicks;
     row.mppOpens += move.mppOpens;
   }
 
   result(): BreakdownDelta[] {
-    return [...this.rows.values()].filter((row) =>
-      [row.sends, row.opened, row.clicked, row.humanOpened, row.opens, row.clicks, row.mppOpens].some((figure) => figure !== 0),
+    return [...this.rows.values()].filter(
+      (row) => row.sends !== 0 || row.opened !== 0 || row.clicked !== 0 || row.humanOpened !== 0 || row.opens !== 0 || row.clicks !== 0 || row.mppOpens !== 0,
     );
   }
 }
@@ -120,27 +122,30 @@ export function clientBreakdownDeltas(
   prior: readonly ClientCounterMove[],
   sends: ReadonlyMap<string, BreakdownSend>,
 ): BreakdownDelta[] {
-  // Per send, then per dimension and key: the counters summed over the rows under that key.
+  // Per send, dimension and key: the counters summed over the rows under that key.
   const group = (rows: readonly ClientCounterMove[]) => {
-    const bySend = new Map<string, Map<BreakdownDimension, Map<string, Counters>>>();
+    const sums = new Map<string, Counters & { sendId: string; dimension: BreakdownDimension; key: string }>();
+    const addTo = (sendId: string, dimension: BreakdownDimension, key: string, row: Counters) => {
+      const id = sendId + ' ' + dimension + ' ' + key;
+      const sum = sums.get(id);
+      if (sum === undefined) sums.set(id, { sendId, dimension, key, opens: row.opens, clicks: row.clicks, mppOpens: row.mppOpens });
+      else {
+        sum.opens += row.opens;
+        sum.clicks += row.clicks;
+        sum.mppOpens += row.mppOpens;
+      }
+    };
     for (const row of rows) {
-      let dimensions = bySend.get(row.sendId);
-      if (!dimensions) bySend.set(row.sendId, (dimensions = new Map([['EMAIL_CLIENT', new Map()], ['DEVICE', new Map()]])));
-      const clients = dimensions.get('EMAIL_CLIENT') as Map<string, Counters>;
-      const devices = dimensions.get('DEVICE') as Map<string, Counters>;
-      clients.set(row.client, plus(clients.get(row.client) ?? NONE, row));
-      devices.set(row.device, plus(devices.get(row.device) ?? NONE, row));
+      addTo(row.sendId, 'EMAIL_CLIENT', row.client, row);
+      addTo(row.sendId, 'DEVICE', row.device, row);
     }
-    return bySend;
+    return sums;
   };
   const before = group(prior);
   const sums = new BreakdownSums();
-  for (const [sendId, dimensions] of group(moves)) {
-    const send = sends.get(sendId);
-    if (!send?.tracked) continue;
-    for (const [dimension, keys] of dimensions) {
-      for (const [key, move] of keys) sums.add(send, dimension, key, before.get(sendId)?.get(dimension)?.get(key) ?? NONE, move);
-    }
+  for (const [id, move] of group(moves)) {
+    const send = sends.get(move.sendId);
+    if (send?.tracked) sums.add(send, move.dimension, move.key, before.get(id) ?? NONE, move);
   }
   return sums.result();
 }

@@ -63,8 +63,8 @@ describe('clientBreakdownDeltas', () => {
     const prior = [clientRow('a', 'GMAIL_APP', 'MOBILE', 1), clientRow('a', 'APPLE_MPP', 'PROXY', 1, 0, 1)];
     expect(clientBreakdownDeltas([clientRow('a', 'GMAIL_APP', 'MOBILE', -1), clientRow('a', 'APPLE_MPP', 'PROXY', 1, 0, 1)], prior, sends)).toEqual([
       row('EMAIL_CLIENT', 'GMAIL_APP', { sends: -1, opened: -1, humanOpened: -1, opens: -1 }),
-      row('EMAIL_CLIENT', 'APPLE_MPP', { opens: 1, mppOpens: 1 }),
       row('DEVICE', 'MOBILE', { sends: -1, opened: -1, humanOpened: -1, opens: -1 }),
+      row('EMAIL_CLIENT', 'APPLE_MPP', { opens: 1, mppOpens: 1 }),
       row('DEVICE', 'PROXY', { opens: 1, mppOpens: 1 }),
     ]);
   });
