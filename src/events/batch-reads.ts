@@ -12,6 +12,7 @@
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
 import { CLIENT_DEDUPE_MS, WEBHOOK_DEDUPE_MS, type BotReason, type EventKind, type EventSource, type TrackingEventInput } from './event';
+import type { ProviderSend } from '../rollups/breakdown-moves';
 import type { SendBefore } from './figure-deltas';
 import { clickerKey } from './link-deltas';
 import { MACHINE_MARGIN_MS, clientKey, type MachineReason, type MachineWindow } from './machine-rules';
@@ -21,7 +22,7 @@ export const epochMs = (column: string) => `date_part('epoch', ${column}) * 1000
 /** Epoch milliseconds from the writer, as a timestamptz. */
 export const fromEpochMs = (value: string) => `to_timestamp(${value} / 1000.0)`;
 
-export interface LockedSend extends SendBefore {
+export interface LockedSend extends SendBefore, ProviderSend {
   lastOpen: number | null;
   lastClick: number | null;
   /** a machine window exists for one of its clients */
@@ -38,14 +39,15 @@ export interface LockedSend extends SendBefore {
 // locked, PostgreSQL re-checks only the send's new version (the contact is
 // read as of the statement's start), and the blank address is what it sees.
 const LOCK_SENDS = {
-  name: 'events_lock_sends_v9',
+  name: 'events_lock_sends_v10',
   text: `SELECT k.id, ${epochMs('s.sent_at')} AS sent_at, ${epochMs('s.last_opened_at')} AS last_opened_at,
                 ${epochMs('s.last_clicked_at')} AS last_clicked_at, s.machine_seen, s.webhook_counted, s.withheld,
-                s.sender_id, s.campaign_id, s.template_id, s.tracked, s.opens, s.clicks, s.mpp_opens
+                s.sender_id, s.campaign_id, s.template_id, s.tracked, s.opens, s.clicks, s.mpp_opens, s.mailbox_provider,
+                coalesce(s.recipient_domain, '') AS recipient_domain
          FROM unnest($2::uuid[]) WITH ORDINALITY AS k(id, n)
          CROSS JOIN LATERAL (
            SELECT s.sent_at, s.last_opened_at, s.last_clicked_at, s.machine_seen, s.webhook_counted, s.sender_id, s.campaign_id, s.template_id,
-                  s.tracked, s.opens, s.clicks, s.mpp_opens,
+                  s.tracked, s.opens, s.clicks, s.mpp_opens, s.mailbox_provider, s.recipient_domain,
                   s.recipient_email = '' OR EXISTS (
                     SELECT FROM contacts c
                     WHERE c.org_id = $1 AND c.id = s.contact_id AND (NOT c.tracking_consent OR c.status = 'ERASED')) AS withheld
@@ -72,6 +74,8 @@ export async function lockSends(db: EntityManager, orgId: string, events: readon
     opens: number;
     clicks: number;
     mpp_opens: number;
+    mailbox_provider: string;
+    recipient_domain: string;
   }>(db, LOCK_SENDS, [orgId, ids]);
   return new Map(
     rows.map((row) => [
@@ -90,6 +94,8 @@ export async function lockSends(db: EntityManager, orgId: string, events: readon
         opens: row.opens,
         clicks: row.clicks,
         mppOpens: row.mpp_opens,
+        provider: row.mailbox_provider,
+        domain: row.recipient_domain,
       },
     ]),
   );

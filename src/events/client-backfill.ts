@@ -16,6 +16,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { ClientKey } from '../breakdowns/client-keys';
 import { returnedRows } from '../db/returned-rows';
 import type { Logger } from '../logger';
+import { insertBreakdownDeltas } from '../rollups/breakdown-deltas';
+import { epochMs } from './batch-reads';
 import { bumpClientCounters, clientOf } from './client-counters';
 
 export const BACKFILL_BATCH = 500;
@@ -29,6 +31,16 @@ interface PendingEvent {
   mpp: boolean;
   user_agent: string | null;
   bot_reason: string | null;
+}
+
+interface LockedRow {
+  id: string;
+  sent_at: number;
+  sender_id: string;
+  tracked: boolean;
+  opens: number;
+  clicks: number;
+  mpp_opens: number;
 }
 
 /** Queues every organisation with counted events that have no client; run by the migration (and its test). */
@@ -84,7 +96,12 @@ async function backfillBatch(db: DataSource, orgId: string, limit: number): Prom
     }
     const clients = await parseYielding(events);
     const sendIds = [...new Set(events.map((event) => event.send_id))].sort();
-    await tx.query(`SELECT id FROM sends WHERE org_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`, [orgId, sendIds]);
+    // As the writer locks them, with what the breakdowns' share of the moves needs.
+    const locked: LockedRow[] = await tx.query(
+      `SELECT id, ${epochMs('sent_at')} AS sent_at, sender_id, tracked, opens, clicks, mpp_opens
+       FROM sends WHERE org_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+      [orgId, sendIds],
+    );
     const stored = returnedRows<{ send_id: string; kind: 'OPEN' | 'CLICK'; mpp: boolean; client: string; device: string }>(await tx.query(
       `UPDATE tracking_events e SET client = d.client, device = d.device
        FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[]) AS d(send_id, occurred_at, id, client, device)
@@ -100,12 +117,14 @@ async function backfillBatch(db: DataSource, orgId: string, limit: number): Prom
         clients.map((client) => client.device),
       ],
     ));
-    await bumpClientCounters(
+    const moved = await bumpClientCounters(
       tx,
       orgId,
       // The strings are what parseYielding produced a moment ago: ClientKey's own values.
-    stored.map((row) => ({ orgId, sendId: row.send_id, kind: row.kind, mpp: row.mpp, counted: 1, client: { client: row.client, device: row.device } as ClientKey })),
+      stored.map((row) => ({ orgId, sendId: row.send_id, kind: row.kind, mpp: row.mpp, counted: 1, client: { client: row.client, device: row.device } as ClientKey })),
+      new Map(locked.map((row) => [row.id, { sentAt: row.sent_at, senderId: row.sender_id, tracked: row.tracked, opens: row.opens, clicks: row.clicks, mppOpens: row.mpp_opens }])),
     );
+    await insertBreakdownDeltas(tx, orgId, moved);
     const last = events[events.length - 1];
     await tx.query(`UPDATE client_backfill SET after_send_id = $2, after_occurred_at = $3, after_id = $4 WHERE org_id = $1`, [
       orgId,

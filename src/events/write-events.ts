@@ -11,7 +11,8 @@
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
 import { insertActivityDeltas } from '../rollups/activity-deltas';
-import { addCounterBreakdowns } from '../rollups/breakdown-deltas';
+import { insertBreakdownDeltas } from '../rollups/breakdown-deltas';
+import { counterBreakdownDeltas } from '../rollups/breakdown-moves';
 import { insertLinkStatsDeltas } from '../rollups/link-stats-deltas';
 import { insertSendStatsDeltas } from '../rollups/stats-deltas';
 import { lockSends, readHistory, readWindowEvents, type BatchHistory } from './batch-reads';
@@ -165,15 +166,15 @@ export async function writeEvents(db: EntityManager, batch: readonly TrackingEve
   const changes = [...newEventChanges(decision.events, counts, inserted), ...flipChanges(flipped)];
   const machineSends = new Set(decision.changedWindows.map((window) => window.sendId));
   const deltas = figureDeltas(changes, sends, machineSends, history.clickedLinks, await lostClickers(db, orgId, flipped));
-  // Reads the sends' counters before the bump: figures after minus before, by provider and domain.
-  await addCounterBreakdowns(db, orgId, deltas.sends);
   await bumpSendCounters(db, orgId, deltas.sends);
   await insertSendStatsDeltas(db, orgId, deltas.sendStats);
   await recordSendActivity(db, orgId, deltas.activity);
   await insertActivityDeltas(db, orgId, deltas.activityStats);
   const clicked = await bumpLinkCounters(db, orgId, deltas.links);
   await insertLinkStatsDeltas(db, orgId, linkStatsDeltas(deltas.links, clicked, sends));
-  await bumpClientCounters(db, orgId, clientChanges(orgId, decision.events, clients, counts, flipped));
+  // The breakdowns' share of the counter moves, from the locked sends as they were: one statement with the clients'.
+  const clientBreakdowns = await bumpClientCounters(db, orgId, clientChanges(orgId, decision.events, clients, counts, flipped), sends);
+  await insertBreakdownDeltas(db, orgId, [...counterBreakdownDeltas(deltas.sends, sends), ...clientBreakdowns]);
   outcome.written = writtenBatch(decision.events, ids, inserted, counts, flipped);
   await queueWrittenEvents(db, outcome.written);
   await notifyActivity(db, outcome.written);

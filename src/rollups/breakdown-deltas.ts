@@ -7,12 +7,13 @@
 // equal the raw aggregate. Who writes them: the instrumenter and every
 // caller of addSendFigures (sendBreakdownInsert, in their own statement),
 // moves and deletes of sends (through addSendFigures), the event writer
-// (addCounterBreakdowns: each send's figures after its counters move minus
-// before) and erasure (the erased sends' figures leave their domain for "").
-// Each is one statement, the organisation $1, every table filtered by it:
-// one shard on Citus.
+// (insertBreakdownDeltas: rows it computed from the sends it locked, in
+// breakdown-moves.ts) and erasure (the erased sends' figures leave their
+// domain for ""). Each is one statement, the organisation $1, every table
+// filtered by it: one shard on Citus.
 import type { EntityManager } from 'typeorm';
 import { runPrepared } from '../db/prepared';
+import type { BreakdownDelta } from './breakdown-moves';
 
 export const BREAKDOWN_COLUMNS = ['sends', 'opened', 'clicked', 'human_opened', 'opens', 'clicks', 'mpp_opens'];
 
@@ -54,43 +55,27 @@ export async function addBreakdownFigures(db: EntityManager, orgId: string, send
   if (sendIds.length > 0) await runPrepared(db, SEND_BREAKDOWNS, [orgId, sendIds, sign]);
 }
 
-/** A send's counters moving by these amounts, as the event writer applies them. */
-export interface CounterMove {
-  sendId: string;
-  opens: number;
-  clicks: number;
-  mppOpens: number;
-}
+const deltaArrays = ['sends', 'opened', 'clicked', 'humanOpened', 'opens', 'clicks', 'mppOpens'] as const;
 
-// Each send probed by sends_pkey (LATERAL, fenced), read as it is BEFORE the
-// writer bumps its counters (it holds the lock): figures after minus before.
-const COUNTER_BREAKDOWNS = {
-  name: 'rollups_breakdown_counters_v1',
-  text: insertByDimension(
-    `SELECT ${GROUP_KEY}, 0 AS sends,
-            sum((s.opens + d.opens > 0 OR s.clicks + d.clicks > 0)::int - (s.opens > 0 OR s.clicks > 0)::int) AS opened,
-            sum((s.clicks + d.clicks > 0)::int - (s.clicks > 0)::int) AS clicked,
-            sum((s.opens + d.opens > s.mpp_opens + d.mpp_opens OR s.clicks + d.clicks > 0)::int - (s.opens > s.mpp_opens OR s.clicks > 0)::int) AS human_opened,
-            sum(d.opens) AS opens, sum(d.clicks) AS clicks, sum(d.mpp_opens) AS mpp_opens
-     FROM unnest($2::uuid[], $3::integer[], $4::integer[], $5::integer[]) AS d(id, opens, clicks, mpp_opens)
-     CROSS JOIN LATERAL (
-       SELECT s.sent_at, s.sender_id, s.mailbox_provider, s.recipient_domain, s.opens, s.clicks, s.mpp_opens
-       FROM sends s WHERE s.org_id = $1 AND s.id = d.id AND s.tracked OFFSET 0) s
-     GROUP BY 1, 2, 3, 4`,
-    '1',
-  ),
+// Rows the writer computed (breakdown-moves.ts), as they are: no table read.
+const INSERT_DELTAS = {
+  name: 'rollups_breakdown_deltas_v1',
+  text: `INSERT INTO breakdown_deltas (org_id, day, sender_id, dimension, key, ${BREAKDOWN_COLUMNS.join(', ')})
+         SELECT $1::text, date '1970-01-01' + d.day, d.sender_id, d.dimension, d.key, ${BREAKDOWN_COLUMNS.map((column) => `d.${column}`).join(', ')}
+         FROM unnest($2::integer[], $3::text[], $4::text[], $5::text[], ${BREAKDOWN_COLUMNS.map((_, index) => `$${index + 6}::bigint[]`).join(', ')})
+           AS d(day, sender_id, dimension, key, ${BREAKDOWN_COLUMNS.join(', ')})`,
 };
 
-/** The breakdowns' share of a batch's counter moves; call before the counters are bumped. */
-export async function addCounterBreakdowns(db: EntityManager, orgId: string, moves: readonly CounterMove[]): Promise<void> {
-  const moving = moves.filter((move) => move.opens !== 0 || move.clicks !== 0 || move.mppOpens !== 0);
-  if (moving.length === 0) return;
-  await runPrepared(db, COUNTER_BREAKDOWNS, [
+/** The event writer's breakdown rows (its counter moves' and its client moves'), in one statement. */
+export async function insertBreakdownDeltas(db: EntityManager, orgId: string, deltas: readonly BreakdownDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  await runPrepared(db, INSERT_DELTAS, [
     orgId,
-    moving.map((move) => move.sendId),
-    moving.map((move) => move.opens),
-    moving.map((move) => move.clicks),
-    moving.map((move) => move.mppOpens),
+    deltas.map((delta) => delta.day),
+    deltas.map((delta) => delta.senderId),
+    deltas.map((delta) => delta.dimension),
+    deltas.map((delta) => delta.key),
+    ...deltaArrays.map((figure) => deltas.map((delta) => delta[figure])),
   ]);
 }
 

@@ -39,7 +39,7 @@ export interface RollupKey {
   templateKey: string;
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export const rollupKeyOf = (send: SendAttribution): RollupKey => ({
   day: Math.floor(send.sentAt / DAY_MS),
