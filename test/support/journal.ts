@@ -62,6 +62,9 @@ export async function trafficTo(url: string, sends: readonly TestSend[], count: 
 /** Holds row locks on an organisation's sends, so every writer touching them waits. */
 export async function holdSendLocks(orgId: string): Promise<() => Promise<void>> {
   const client = new Client({ connectionString: getTestDatabase().url });
+  // A test that fails before it releases leaves this session to the teardown,
+  // which stops the database under it: that must not crash the test runner.
+  client.on('error', () => undefined);
   await client.connect();
   await client.query('BEGIN');
   await client.query('SELECT id FROM sends WHERE org_id = $1 ORDER BY id FOR UPDATE', [orgId]);
