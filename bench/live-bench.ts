@@ -20,6 +20,7 @@ import { signToken } from '../src/auth/jwt';
 import { TokenCodec } from '../src/events/tokens';
 import { BENCH_SECRETS, settleWriterTables, startBenchEnvironment } from './environment';
 import type { DataSource } from 'typeorm';
+import type { ProbeReading } from './server-probe';
 import type { BenchRow } from './table';
 
 const THROUGHPUT_S = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
@@ -31,7 +32,8 @@ const ORG = 'bench-live';
 
 interface Server {
   url: string;
-  rssBytes(): Promise<number>;
+  /** the server's own figures (bench/server-probe.ts): `mark` starts a window, `read` ends it, `settle` collects garbage first */
+  probe(ask: 'mark' | 'read' | 'settle'): Promise<ProbeReading>;
   /** resolves once everything answered so far is written (so one step's backlog does not load the next) */
   drained(): Promise<void>;
   stop(): Promise<void>;
@@ -42,8 +44,14 @@ async function metric(url: string, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
 }
 
+/** BENCH_LIVE_CPU_PROFILE=dir: the server writes a CPU profile there when it stops (read it with bench/cpu-stretches.ts). */
+function serverFlags(): string[] {
+  const profileDir = process.env.BENCH_LIVE_CPU_PROFILE;
+  return ['--expose-gc', '-r', path.join(__dirname, 'server-probe.js'), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+}
+
 function startServer(databaseUrl: string): Promise<Server> {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'main.js')], {
+  const child = spawn(process.execPath, [...serverFlags(), path.join(__dirname, '..', 'src', 'main.js')], {
     env: {
       ...process.env,
       ...BENCH_SECRETS,
@@ -56,9 +64,12 @@ function startServer(databaseUrl: string): Promise<Server> {
       EMAIL_TRACKING_MAX_STREAMS: String(REPS * 2),
       EMAIL_TRACKING_SPOOL_DIR: mkdtempSync(path.join(tmpdir(), 'bench-live-spool-')),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   let output = '';
+  // The probe answers in the order asked.
+  const answers: ((reading: ProbeReading) => void)[] = [];
+  child.on('message', (message: { probe: ProbeReading }) => answers.shift()?.(message.probe));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the server exited with ${code}: ${output}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -71,7 +82,11 @@ function startServer(databaseUrl: string): Promise<Server> {
       const url = listening[1];
       resolve({
         url,
-        rssBytes: () => metric(url, 'process_resident_memory_bytes'),
+        probe: (ask) =>
+          new Promise((answered) => {
+            answers.push(answered);
+            child.send(ask);
+          }),
         async drained() {
           while ((await metric(url, 'tracking_events_buffered')) > 0) await new Promise((done) => setTimeout(done, 500));
         },
@@ -139,6 +154,27 @@ function pixelLoad(url: string, paths: readonly string[], seconds: number, rate?
   });
 }
 
+/** Where the pixel waits: the server's event loop (a long synchronous stretch shows as its max) and its garbage collector. */
+function waitRows(streams: string, reading: ProbeReading): BenchRow[] {
+  const { loop, gc } = reading;
+  return [
+    { name: `live: server event-loop delay p50 / p99 / max, ${streams}`, value: `${loop.p50} / ${loop.p99} / ${loop.max}`, unit: 'ms', goal: 'where the pixel p99 waits' },
+    { name: `live: server GC pauses, ${streams}: total / longest`, value: `${gc.totalMs} / ${gc.maxMs} (${gc.longest})`, unit: 'ms', goal: `reference (${gc.count} collections)` },
+  ];
+}
+
+const memoryText = ({ memory: m }: ProbeReading) =>
+  `rss ${m.rss}, heap ${m.heapUsed} of ${m.heapTotal} (large objects ${m.largeObjects}, code ${m.code}), external ${m.external} (buffers ${m.arrayBuffers})`;
+
+/** What the streams hold: the server's memory after a garbage collection, before and after opening them. */
+function memoryRows(before: ProbeReading, after: ProbeReading, streams: number): BenchRow[] {
+  const perStream = (key: 'rss' | 'heapUsed' | 'external') => Math.round(((after.memory[key] - before.memory[key]) * 1024) / streams);
+  return [
+    { name: 'live: server memory, no stream (after a GC)', value: memoryText(before), unit: 'MB', goal: 'reference' },
+    { name: `live: server memory, ${streams.toLocaleString('en-US')} idle streams (after a GC)`, value: memoryText(after), unit: 'MB', goal: `per stream: rss ${perStream('rss')} KB, heap ${perStream('heapUsed')} KB, external ${perStream('external')} KB` },
+  ];
+}
+
 const percentile = (values: number[], p: number) => {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -190,14 +226,19 @@ export async function benchLive(): Promise<BenchRow[]> {
   try {
     await pixelLoad(server.url, paths, 2); // warm-up
     await server.drained();
+    await server.probe('mark');
     const baseline = await pixelLoad(server.url, paths, SUSTAINED_S, rate);
     rows.push({ name: `live: pixel p99, no stream, ${sustainedName}`, value: baseline.latency.p99, unit: 'ms', goal: 'baseline' });
+    rows.push(...waitRows('no stream', await server.probe('read')));
     await server.drained();
     await settleWriterTables(env.db);
 
     const rates: number[] = [];
+    let unstreamed: ProbeReading | null = null;
     for (const count of [0, 100, 1_000]) {
+      if (count === 100) unstreamed = await server.probe('settle');
       streams.push(...(await openStreams(server.url, repTokens.slice(streams.length, count), arrivals)));
+      if (count === 1_000) rows.push(...memoryRows(unstreamed!, await server.probe('settle'), count));
       const result = await pixelLoad(server.url, paths, THROUGHPUT_S);
       rates.push(result.requests.average);
       const ratio = result.requests.average / rates[0];
@@ -209,12 +250,14 @@ export async function benchLive(): Promise<BenchRow[]> {
     arrivals.clear();
     const since = new Date();
     const batches = watchBatches(env.db);
-    let peakRss = await server.rssBytes();
-    const sampler = setInterval(() => void server.rssBytes().then((rss) => (peakRss = Math.max(peakRss, rss)), () => undefined), 1_000);
+    // Memory is sampled inside the server (bench/server-probe.ts): a /metrics scrape a second would stall the loop it measures.
+    await server.probe('mark');
     const sustained = await pixelLoad(server.url, paths, SUSTAINED_S, rate);
+    const during = await server.probe('read');
     // What the writer deferred during the load reaches the streams shortly after it.
     await new Promise((resolve) => setTimeout(resolve, 12_000));
-    clearInterval(sampler);
+    const peakRss = Math.max(during.peak.rss, (await server.probe('read')).peak.rss);
+    const left = await server.probe('settle');
     await batches.stop();
     const stored: { id: string; occurred: number }[] = await env.db.query(
       `SELECT id, extract(epoch FROM occurred_at) * 1000 AS occurred FROM tracking_events WHERE org_id = $1 AND occurred_at >= $2`,
@@ -229,7 +272,11 @@ export async function benchLive(): Promise<BenchRow[]> {
       { name: 'live: events arrived on a stream / stored', value: `${arrived.length} / ${stored.length}`, unit: 'events', goal: 'all' },
       { name: 'live: p99 written (commit) to arrival', value: percentile(fromWrite, 99), unit: 'ms', goal: `< 2,000 (over ${timed.length} events)` },
       { name: 'live: p99 pixel answered to arrival', value: percentile(fromRequest, 99), unit: 'ms', goal: 'reference (the writer defers under a burst, journal.md)' },
-      { name: 'live: server RSS with 1,000 streams (peak)', value: Math.round(peakRss / 1024 / 1024), unit: 'MB', goal: '< 400' },
+      { name: 'live: server RSS with 1,000 streams (peak)', value: peakRss, unit: 'MB', goal: '< 400' },
+      ...waitRows('1,000 streams', during),
+      { name: 'live: server heap used / external, peak during it', value: `${during.peak.heapUsed} / ${during.peak.external}`, unit: 'MB', goal: 'reference' },
+      { name: 'live: server memory at its end', value: memoryText(during), unit: 'MB', goal: 'reference' },
+      { name: 'live: server memory once delivered (after a GC)', value: memoryText(left), unit: 'MB', goal: 'reference: what is still held' },
     );
   } finally {
     streams.forEach((stream) => stream.destroy());
