@@ -8,7 +8,8 @@
 // stretches are approximate, long ones are what matters. For each, what it
 // ran: the tasks (outermost JavaScript frames) and the functions with the
 // most time of their own. Usage:
-//   node dist/bench/cpu-stretches.js PROFILE.cpuprofile [how many, 10]
+//   node dist/bench/cpu-stretches.js PROFILE.cpuprofile [how many, 10] [from s] [to s]
+// (from and to: seconds since the profile started, to look at one step)
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -81,9 +82,10 @@ export function stretches(profile: Profile): Stretch[] {
 }
 
 function main(): void {
-  const [file, count = '10'] = process.argv.slice(2);
-  if (!file) throw new Error('usage: node dist/bench/cpu-stretches.js PROFILE.cpuprofile [how many]');
-  const all = stretches(JSON.parse(readFileSync(file, 'utf8')) as Profile);
+  const [file, count = '10', from = '0', to = 'Infinity'] = process.argv.slice(2);
+  if (!file) throw new Error('usage: node dist/bench/cpu-stretches.js PROFILE.cpuprofile [how many] [from s] [to s]');
+  const within = ({ startUs }: Stretch) => startUs >= Number(from) * 1e6 && startUs <= Number(to) * 1e6;
+  const all = stretches(JSON.parse(readFileSync(file, 'utf8')) as Profile).filter(within);
   const busyUs = all.reduce((sum, stretch) => sum + stretch.durationUs, 0);
   process.stdout.write(`${all.length} stretches, ${(busyUs / 1e6).toFixed(1)} s busy; the longest:\n`);
   for (const stretch of all.slice(0, Number(count))) {

@@ -1,7 +1,8 @@
 // Live activity under load (contract section 12, issue 25). The real server
 // runs in a process of its own (`dist/src/main.js`, so its RSS is its own);
-// this process holds the streams, one per sales rep of one organisation, and
-// drives the pixel with autocannon (50 connections, a distinct address per
+// a worker thread of this process holds the streams, one per sales rep of
+// one organisation (live-stream-readers.ts), and this thread drives the
+// pixel with autocannon (50 connections, a distinct address per
 // request, every rep's sends in turn):
 //   - 100,000 opens over a minute with no stream: the pixel's p99, the baseline;
 //   - the pixel's requests per second with 0, 100 and 1,000 streams open,
@@ -11,14 +12,15 @@
 //     its arrival on a stream (goal under 2 s), the events that arrived, and
 //     the server's peak RSS (goal under 400 MB).
 import { spawn } from 'node:child_process';
-import { request, type ClientRequest } from 'node:http';
 import { mkdtempSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { signToken } from '../src/auth/jwt';
 import { TokenCodec } from '../src/events/tokens';
 import { BENCH_SECRETS, settleWriterTables, startBenchEnvironment } from './environment';
+import { startStreamReaders } from './live-stream-readers';
 import type { DataSource } from 'typeorm';
 import type { ProbeReading } from './server-probe';
 import type { BenchRow } from './table';
@@ -96,44 +98,6 @@ function startServer(databaseUrl: string): Promise<Server> {
   });
 }
 
-/** One stream, read by hand: the arrival time of each event id. */
-function openStream(url: string, token: string, arrivals: Map<string, number>): Promise<ClientRequest> {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ query: 'subscription { activity { id } }' });
-    const req = request(`${url}/graphql/stream`, {
-      method: 'POST',
-      agent: false,
-      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(body) },
-    });
-    req.once('response', (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`stream refused: ${res.statusCode}`));
-      let buffered = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        const messages = buffered.split('\n\n');
-        buffered = messages.pop() ?? '';
-        for (const message of messages) {
-          const id = /"id":"([^"]+)"/.exec(message)?.[1];
-          if (id) arrivals.set(id, Date.now());
-        }
-      });
-      res.on('error', () => undefined);
-      resolve(req);
-    });
-    req.once('error', reject);
-    req.end(body);
-  });
-}
-
-async function openStreams(url: string, tokens: readonly string[], arrivals: Map<string, number>): Promise<ClientRequest[]> {
-  const opened: ClientRequest[] = [];
-  for (let start = 0; start < tokens.length; start += 50) {
-    opened.push(...(await Promise.all(tokens.slice(start, start + 50).map((token) => openStream(url, token, arrivals)))));
-  }
-  return opened;
-}
-
 function pixelLoad(url: string, paths: readonly string[], seconds: number, rate?: number): Promise<autocannon.Result> {
   let n = 0;
   const ip = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
@@ -160,6 +124,7 @@ function waitRows(streams: string, reading: ProbeReading): BenchRow[] {
   return [
     { name: `live: server event-loop delay p50 / p99 / max, ${streams}`, value: `${loop.p50} / ${loop.p99} / ${loop.max}`, unit: 'ms', goal: 'where the pixel p99 waits' },
     { name: `live: server GC pauses, ${streams}: total / longest`, value: `${gc.totalMs} / ${gc.maxMs} (${gc.longest})`, unit: 'ms', goal: `reference (${gc.count} collections)` },
+    { name: `live: server peak RSS / heap used / external, ${streams}`, value: `${reading.peak.rss} / ${reading.peak.heapUsed} / ${reading.peak.external}`, unit: 'MB', goal: 'reference' },
   ];
 }
 
@@ -219,8 +184,8 @@ export async function benchLive(): Promise<BenchRow[]> {
   await settleWriterTables(env.db);
   const server = await startServer(databaseUrl);
   const rows: BenchRow[] = [];
-  const arrivals = new Map<string, number>();
-  const streams: ClientRequest[] = [];
+  const readers = startStreamReaders(server.url);
+  let streams = 0;
   const rate = Math.round(SUSTAINED_EVENTS / SUSTAINED_S);
   const sustainedName = `${SUSTAINED_EVENTS.toLocaleString('en-US')} opens over ${SUSTAINED_S} s`;
   try {
@@ -237,7 +202,8 @@ export async function benchLive(): Promise<BenchRow[]> {
     let unstreamed: ProbeReading | null = null;
     for (const count of [0, 100, 1_000]) {
       if (count === 100) unstreamed = await server.probe('settle');
-      streams.push(...(await openStreams(server.url, repTokens.slice(streams.length, count), arrivals)));
+      await readers.open(repTokens.slice(streams, count));
+      streams = count;
       if (count === 1_000) rows.push(...memoryRows(unstreamed!, await server.probe('settle'), count));
       const result = await pixelLoad(server.url, paths, THROUGHPUT_S);
       rates.push(result.requests.average);
@@ -247,18 +213,23 @@ export async function benchLive(): Promise<BenchRow[]> {
       await settleWriterTables(env.db);
     }
 
-    arrivals.clear();
+    await readers.clear();
     const since = new Date();
     const batches = watchBatches(env.db);
     // Memory is sampled inside the server (bench/server-probe.ts): a /metrics scrape a second would stall the loop it measures.
     await server.probe('mark');
+    // autocannon's latency includes this thread's own delay: shown, so a slow client is not taken for a slow server.
+    const clientLoop = monitorEventLoopDelay({ resolution: 1 });
+    clientLoop.enable();
     const sustained = await pixelLoad(server.url, paths, SUSTAINED_S, rate);
+    clientLoop.disable();
     const during = await server.probe('read');
     // What the writer deferred during the load reaches the streams shortly after it.
     await new Promise((resolve) => setTimeout(resolve, 12_000));
     const peakRss = Math.max(during.peak.rss, (await server.probe('read')).peak.rss);
     const left = await server.probe('settle');
     await batches.stop();
+    const arrivals = await readers.arrivals();
     const stored: { id: string; occurred: number }[] = await env.db.query(
       `SELECT id, extract(epoch FROM occurred_at) * 1000 AS occurred FROM tracking_events WHERE org_id = $1 AND occurred_at >= $2`,
       [ORG, since],
@@ -274,12 +245,12 @@ export async function benchLive(): Promise<BenchRow[]> {
       { name: 'live: p99 pixel answered to arrival', value: percentile(fromRequest, 99), unit: 'ms', goal: 'reference (the writer defers under a burst, journal.md)' },
       { name: 'live: server RSS with 1,000 streams (peak)', value: peakRss, unit: 'MB', goal: '< 400' },
       ...waitRows('1,000 streams', during),
-      { name: 'live: server heap used / external, peak during it', value: `${during.peak.heapUsed} / ${during.peak.external}`, unit: 'MB', goal: 'reference' },
+      { name: 'live: load generator event-loop delay p99 / max, 1,000 streams', value: `${(clientLoop.percentile(99) / 1e6).toFixed(1)} / ${(clientLoop.max / 1e6).toFixed(1)}`, unit: 'ms', goal: 'small: else the pixel p99 is the client' },
       { name: 'live: server memory at its end', value: memoryText(during), unit: 'MB', goal: 'reference' },
       { name: 'live: server memory once delivered (after a GC)', value: memoryText(left), unit: 'MB', goal: 'reference: what is still held' },
     );
   } finally {
-    streams.forEach((stream) => stream.destroy());
+    await readers.close();
     await server.stop();
     await env.close();
   }
