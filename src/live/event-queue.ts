@@ -101,6 +101,8 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     // Within the turn's budget a reader goes on at once; past it, it waits for a later turn.
     if (this.length > 0 && this.handOff.mayGoOn()) return Promise.resolve({ value: this.take(), done: false });
+    // Done for now (or for good): within the budget, the next waiting stream goes on in this turn.
+    if (this.length === 0) this.handOff.passOn();
     if (this.length === 0 && this.failure) {
       const failure = this.failure;
       this.failure = null;

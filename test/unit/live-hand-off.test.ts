@@ -58,24 +58,31 @@ describe('the hand-off of a batch to a stream', () => {
     expect(new Set(turns).size).toBe(1);
   });
 
-  it('wakes waiting readers a few per turn, in the order their events came', async () => {
+  /** 20 streams waiting on empty queues, as between batches, get an event each: per turn, how many were served. */
+  async function wakeTwenty(budgetMs: number): Promise<{ order: number[]; perTurn: number[] }> {
     const turns = countTurns();
-    const handOff = new HandOff({ budgetMs: 0, wakesPerTurn: 8 });
+    const handOff = new HandOff({ budgetMs, wakesPerTurn: 8 });
     const queues = batch(20).map(() => new BoundedEventQueue<number>(10, () => undefined, handOff));
     const arrived: { stream: number; turn: number }[] = [];
     const readers = queues.map(async (queue, stream) => {
       for await (const _event of queue) arrived.push({ stream, turn: turns.now });
     });
-    // Every reader waits on its empty queue first, as a stream does between batches.
     await new Promise((resolve) => setImmediate(resolve));
     queues.forEach((queue, stream) => queue.push(stream));
     expect(handOff.waiting).toBe(20);
     queues.forEach((queue) => queue.end());
     await Promise.all(readers);
     turns.stop();
-    expect(arrived.map((arrival) => arrival.stream)).toEqual(batch(20));
     const perTurn = [...arrived.reduce((counts, { turn }) => counts.set(turn, (counts.get(turn) ?? 0) + 1), new Map<number, number>()).values()];
-    expect(perTurn).toEqual([8, 8, 4]);
+    return { order: arrived.map((arrival) => arrival.stream), perTurn };
+  }
+
+  it('past the budget, wakes waiting readers 8 per turn, in the order their events came', async () => {
+    expect(await wakeTwenty(0)).toEqual({ order: batch(20), perTurn: [8, 8, 4] });
+  });
+
+  it('within the budget, a reader that is done wakes the next one in the same turn: many streams with an event each are served at once', async () => {
+    expect(await wakeTwenty(60_000)).toEqual({ order: batch(20), perTurn: [20] });
   });
 
   it('gives a reader waiting past the budget its events before an error that ended the stream', async () => {
