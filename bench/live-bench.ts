@@ -46,10 +46,15 @@ async function metric(url: string, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
 }
 
-/** BENCH_LIVE_CPU_PROFILE=dir: the server writes a CPU profile there when it stops (read it with bench/cpu-stretches.ts). */
+/**
+ * BENCH_LIVE_CPU_PROFILE=dir: the server writes a CPU profile there when it
+ * stops (read it with bench/cpu-stretches.ts). BENCH_LIVE_NODE_FLAGS: more
+ * flags for the server's node, e.g. a heap cap to try (`--max-old-space-size=256`).
+ */
 function serverFlags(): string[] {
   const profileDir = process.env.BENCH_LIVE_CPU_PROFILE;
-  return ['--expose-gc', '-r', path.join(__dirname, 'server-probe.js'), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const extra = (process.env.BENCH_LIVE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  return ['--expose-gc', '-r', path.join(__dirname, 'server-probe.js'), ...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
 }
 
 function startServer(databaseUrl: string): Promise<Server> {
