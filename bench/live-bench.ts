@@ -1,7 +1,8 @@
 // Live activity under load (contract section 12, issue 25). The real server
 // runs in a process of its own (`dist/src/main.js`, so its RSS is its own);
-// this process holds the streams, one per sales rep of one organisation, and
-// drives the pixel with autocannon (50 connections, a distinct address per
+// a worker thread of this process holds the streams, one per sales rep of
+// one organisation (live-stream-readers.ts), and this thread drives the
+// pixel with autocannon (50 connections, a distinct address per
 // request, every rep's sends in turn):
 //   - 100,000 opens over a minute with no stream: the pixel's p99, the baseline;
 //   - the pixel's requests per second with 0, 100 and 1,000 streams open,
@@ -11,15 +12,17 @@
 //     its arrival on a stream (goal under 2 s), the events that arrived, and
 //     the server's peak RSS (goal under 400 MB).
 import { spawn } from 'node:child_process';
-import { request, type ClientRequest } from 'node:http';
 import { mkdtempSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { signToken } from '../src/auth/jwt';
 import { TokenCodec } from '../src/events/tokens';
 import { BENCH_SECRETS, settleWriterTables, startBenchEnvironment } from './environment';
-import type { DataSource } from 'typeorm';
+import { memoryRows, memoryText, percentile, waitRows, watchBatches } from './live-measures';
+import { startStreamReaders } from './live-stream-readers';
+import type { ProbeReading } from './server-probe';
 import type { BenchRow } from './table';
 
 const THROUGHPUT_S = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
@@ -31,7 +34,8 @@ const ORG = 'bench-live';
 
 interface Server {
   url: string;
-  rssBytes(): Promise<number>;
+  /** the server's own figures (bench/server-probe.ts): `mark` starts a window, `read` ends it, `settle` collects garbage first */
+  probe(ask: 'mark' | 'read' | 'settle'): Promise<ProbeReading>;
   /** resolves once everything answered so far is written (so one step's backlog does not load the next) */
   drained(): Promise<void>;
   stop(): Promise<void>;
@@ -42,8 +46,19 @@ async function metric(url: string, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
 }
 
+/**
+ * BENCH_LIVE_CPU_PROFILE=dir: the server writes a CPU profile there when it
+ * stops (read it with bench/cpu-stretches.ts). BENCH_LIVE_NODE_FLAGS: more
+ * flags for the server's node, e.g. a heap cap to try (`--max-old-space-size=256`).
+ */
+function serverFlags(): string[] {
+  const profileDir = process.env.BENCH_LIVE_CPU_PROFILE;
+  const extra = (process.env.BENCH_LIVE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  return ['--expose-gc', '-r', path.join(__dirname, 'server-probe.js'), ...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+}
+
 function startServer(databaseUrl: string): Promise<Server> {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'main.js')], {
+  const child = spawn(process.execPath, [...serverFlags(), path.join(__dirname, '..', 'src', 'main.js')], {
     env: {
       ...process.env,
       ...BENCH_SECRETS,
@@ -56,9 +71,12 @@ function startServer(databaseUrl: string): Promise<Server> {
       EMAIL_TRACKING_MAX_STREAMS: String(REPS * 2),
       EMAIL_TRACKING_SPOOL_DIR: mkdtempSync(path.join(tmpdir(), 'bench-live-spool-')),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   let output = '';
+  // The probe answers in the order asked.
+  const answers: ((reading: ProbeReading) => void)[] = [];
+  child.on('message', (message: { probe: ProbeReading }) => answers.shift()?.(message.probe));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the server exited with ${code}: ${output}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -71,7 +89,11 @@ function startServer(databaseUrl: string): Promise<Server> {
       const url = listening[1];
       resolve({
         url,
-        rssBytes: () => metric(url, 'process_resident_memory_bytes'),
+        probe: (ask) =>
+          new Promise((answered) => {
+            answers.push(answered);
+            child.send(ask);
+          }),
         async drained() {
           while ((await metric(url, 'tracking_events_buffered')) > 0) await new Promise((done) => setTimeout(done, 500));
         },
@@ -79,44 +101,6 @@ function startServer(databaseUrl: string): Promise<Server> {
       });
     });
   });
-}
-
-/** One stream, read by hand: the arrival time of each event id. */
-function openStream(url: string, token: string, arrivals: Map<string, number>): Promise<ClientRequest> {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ query: 'subscription { activity { id } }' });
-    const req = request(`${url}/graphql/stream`, {
-      method: 'POST',
-      agent: false,
-      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(body) },
-    });
-    req.once('response', (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`stream refused: ${res.statusCode}`));
-      let buffered = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        const messages = buffered.split('\n\n');
-        buffered = messages.pop() ?? '';
-        for (const message of messages) {
-          const id = /"id":"([^"]+)"/.exec(message)?.[1];
-          if (id) arrivals.set(id, Date.now());
-        }
-      });
-      res.on('error', () => undefined);
-      resolve(req);
-    });
-    req.once('error', reject);
-    req.end(body);
-  });
-}
-
-async function openStreams(url: string, tokens: readonly string[], arrivals: Map<string, number>): Promise<ClientRequest[]> {
-  const opened: ClientRequest[] = [];
-  for (let start = 0; start < tokens.length; start += 50) {
-    opened.push(...(await Promise.all(tokens.slice(start, start + 50).map((token) => openStream(url, token, arrivals)))));
-  }
-  return opened;
 }
 
 function pixelLoad(url: string, paths: readonly string[], seconds: number, rate?: number): Promise<autocannon.Result> {
@@ -139,32 +123,6 @@ function pixelLoad(url: string, paths: readonly string[], seconds: number, rate?
   });
 }
 
-const percentile = (values: number[], p: number) => {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-};
-
-/** Polls live_batches (kept a minute) for when each event's batch was written: the end of its transaction. */
-function watchBatches(db: DataSource): { writtenAt: Map<string, number>; stop(): Promise<void> } {
-  const writtenAt = new Map<string, number>();
-  const poll = async () => {
-    const rows: { event_ids: string[]; written: number }[] = await db.query(
-      `SELECT event_ids, extract(epoch FROM written_at) * 1000 AS written FROM live_batches WHERE org_id = $1`,
-      [ORG],
-    );
-    for (const row of rows) for (const id of row.event_ids) writtenAt.set(id, Number(row.written));
-  };
-  const timer = setInterval(() => void poll().catch(() => undefined), 5_000);
-  return {
-    writtenAt,
-    async stop() {
-      clearInterval(timer);
-      await poll();
-    },
-  };
-}
-
 export async function benchLive(): Promise<BenchRow[]> {
   const env = await startBenchEnvironment('live');
   const databaseUrl = (env.db.options as { url: string }).url;
@@ -183,21 +141,27 @@ export async function benchLive(): Promise<BenchRow[]> {
   await settleWriterTables(env.db);
   const server = await startServer(databaseUrl);
   const rows: BenchRow[] = [];
-  const arrivals = new Map<string, number>();
-  const streams: ClientRequest[] = [];
+  const readers = startStreamReaders(server.url);
+  let streams = 0;
   const rate = Math.round(SUSTAINED_EVENTS / SUSTAINED_S);
   const sustainedName = `${SUSTAINED_EVENTS.toLocaleString('en-US')} opens over ${SUSTAINED_S} s`;
   try {
     await pixelLoad(server.url, paths, 2); // warm-up
     await server.drained();
+    await server.probe('mark');
     const baseline = await pixelLoad(server.url, paths, SUSTAINED_S, rate);
     rows.push({ name: `live: pixel p99, no stream, ${sustainedName}`, value: baseline.latency.p99, unit: 'ms', goal: 'baseline' });
+    rows.push(...waitRows('no stream', await server.probe('read')));
     await server.drained();
     await settleWriterTables(env.db);
 
     const rates: number[] = [];
+    let unstreamed: ProbeReading | null = null;
     for (const count of [0, 100, 1_000]) {
-      streams.push(...(await openStreams(server.url, repTokens.slice(streams.length, count), arrivals)));
+      if (count === 100) unstreamed = await server.probe('settle');
+      await readers.open(repTokens.slice(streams, count));
+      streams = count;
+      if (count === 1_000) rows.push(...memoryRows(unstreamed!, await server.probe('settle'), count));
       const result = await pixelLoad(server.url, paths, THROUGHPUT_S);
       rates.push(result.requests.average);
       const ratio = result.requests.average / rates[0];
@@ -206,16 +170,23 @@ export async function benchLive(): Promise<BenchRow[]> {
       await settleWriterTables(env.db);
     }
 
-    arrivals.clear();
+    await readers.clear();
     const since = new Date();
-    const batches = watchBatches(env.db);
-    let peakRss = await server.rssBytes();
-    const sampler = setInterval(() => void server.rssBytes().then((rss) => (peakRss = Math.max(peakRss, rss)), () => undefined), 1_000);
+    const batches = watchBatches(env.db, ORG);
+    // Memory is sampled inside the server (bench/server-probe.ts): a /metrics scrape a second would stall the loop it measures.
+    await server.probe('mark');
+    // autocannon's latency includes this thread's own delay: shown, so a slow client is not taken for a slow server.
+    const clientLoop = monitorEventLoopDelay({ resolution: 1 });
+    clientLoop.enable();
     const sustained = await pixelLoad(server.url, paths, SUSTAINED_S, rate);
+    clientLoop.disable();
+    const during = await server.probe('read');
     // What the writer deferred during the load reaches the streams shortly after it.
     await new Promise((resolve) => setTimeout(resolve, 12_000));
-    clearInterval(sampler);
+    const peakRss = Math.max(during.peak.rss, (await server.probe('read')).peak.rss);
+    const left = await server.probe('settle');
     await batches.stop();
+    const arrivals = await readers.arrivals();
     const stored: { id: string; occurred: number }[] = await env.db.query(
       `SELECT id, extract(epoch FROM occurred_at) * 1000 AS occurred FROM tracking_events WHERE org_id = $1 AND occurred_at >= $2`,
       [ORG, since],
@@ -229,10 +200,14 @@ export async function benchLive(): Promise<BenchRow[]> {
       { name: 'live: events arrived on a stream / stored', value: `${arrived.length} / ${stored.length}`, unit: 'events', goal: 'all' },
       { name: 'live: p99 written (commit) to arrival', value: percentile(fromWrite, 99), unit: 'ms', goal: `< 2,000 (over ${timed.length} events)` },
       { name: 'live: p99 pixel answered to arrival', value: percentile(fromRequest, 99), unit: 'ms', goal: 'reference (the writer defers under a burst, journal.md)' },
-      { name: 'live: server RSS with 1,000 streams (peak)', value: Math.round(peakRss / 1024 / 1024), unit: 'MB', goal: '< 400' },
+      { name: 'live: server RSS with 1,000 streams (peak)', value: peakRss, unit: 'MB', goal: '< 400' },
+      ...waitRows('1,000 streams', during),
+      { name: 'live: load generator event-loop delay p99 / max, 1,000 streams', value: `${(clientLoop.percentile(99) / 1e6).toFixed(1)} / ${(clientLoop.max / 1e6).toFixed(1)}`, unit: 'ms', goal: 'small: else the pixel p99 is the client' },
+      { name: 'live: server memory at its end', value: memoryText(during), unit: 'MB', goal: 'reference' },
+      { name: 'live: server memory once delivered (after a GC)', value: memoryText(left), unit: 'MB', goal: 'reference: what is still held' },
     );
   } finally {
-    streams.forEach((stream) => stream.destroy());
+    await readers.close();
     await server.stop();
     await env.close();
   }

@@ -2,8 +2,11 @@
 // and the GraphQL subscription, which pulls an event at a time. Bounded: a
 // stream that cannot keep up is ended with an error rather than left to grow
 // (its client reconnects and reads the latest events again), and never
-// silently thinned.
+// silently thinned. The reader gets its events through the hand-off
+// (hand-off.ts): a batch reaches it a few events per turn of the event
+// loop, never as one long synchronous stretch.
 import { DomainError } from '../errors';
+import { sharedHandOff, type HandOff } from './hand-off';
 
 export class StreamFellBehindError extends DomainError {
   constructor(capacity: number) {
@@ -17,11 +20,14 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
   private waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | null = null;
   private failure: Error | null = null;
   private ended = false;
+  /** a wake of the waiting reader is asked of the hand-off */
+  private waking = false;
 
   /** `onEnd` runs once, however the stream ends: the reader returned, end() was called, or the queue overflowed (with its error). */
   constructor(
     private readonly capacity: number,
     private readonly onEnd: (error: Error | null) => void,
+    private readonly handOff: HandOff = sharedHandOff,
   ) {}
 
   get length(): number {
@@ -31,17 +37,12 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
   /** Hands an event to the reader; false once the stream has ended (also when this push overflowed it). */
   push(item: T): boolean {
     if (this.ended) return false;
-    if (this.waiting) {
-      const { resolve } = this.waiting;
-      this.waiting = null;
-      resolve({ value: item, done: false });
-      return true;
-    }
     if (this.length >= this.capacity) {
       this.fail(new StreamFellBehindError(this.capacity));
       return false;
     }
     this.items.push(item);
+    this.wake();
     return true;
   }
 
@@ -51,8 +52,19 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
     this.ended = true;
     this.failure = error;
     this.onEnd(error);
-    // A reader waits only on an empty queue.
-    if (this.waiting) this.settleWaiting();
+    // Nothing queued: the end is all a waiting reader has left to hear, now.
+    if (this.waiting && this.length === 0) this.settleWaiting();
+    else this.wake();
+  }
+
+  /** Has the hand-off give a waiting reader what there is, in a later turn of the loop. */
+  private wake(): void {
+    if (!this.waiting || this.waking) return;
+    this.waking = true;
+    this.handOff.later(() => {
+      this.waking = false;
+      if (this.waiting) this.settleWaiting();
+    });
   }
 
   private fail(error: Error): void {
@@ -61,32 +73,46 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
     this.end(error);
   }
 
+  /** The waiting reader gets the next event, or else the end; an open, empty queue keeps it waiting. */
   private settleWaiting(): void {
     const { resolve, reject } = this.waiting!;
-    this.waiting = null;
-    const failure = this.failure;
-    this.failure = null;
-    if (failure) reject(failure);
-    else resolve({ value: undefined, done: true });
+    if (this.length > 0) {
+      this.waiting = null;
+      resolve({ value: this.take(), done: false });
+    } else if (this.ended) {
+      this.waiting = null;
+      const failure = this.failure;
+      this.failure = null;
+      if (failure) reject(failure);
+      else resolve({ value: undefined, done: true });
+    }
+  }
+
+  private take(): T {
+    const value = this.items[this.head++];
+    // Compact now and then rather than shift() each time: O(1) per event.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+    return value;
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.length > 0) {
-      const value = this.items[this.head++];
-      // Compact now and then rather than shift() each time: O(1) per event.
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items.splice(0, this.head);
-        this.head = 0;
-      }
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.failure) {
+    // Within the turn's budget a reader goes on at once; past it, it waits for a later turn.
+    if (this.length > 0 && this.handOff.mayGoOn()) return Promise.resolve({ value: this.take(), done: false });
+    // Done for now (or for good): within the budget, the next waiting stream goes on in this turn.
+    if (this.length === 0) this.handOff.passOn();
+    if (this.length === 0 && this.failure) {
       const failure = this.failure;
       this.failure = null;
       return Promise.reject(failure);
     }
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+    if (this.length === 0 && this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      if (this.length > 0) this.wake();
+    });
   }
 
   return(): Promise<IteratorResult<T>> {
