@@ -13,11 +13,14 @@ import { Journal, type JournalBatch, type JournalOptions } from './journal/journ
 import { isTransient } from './transient-errors';
 import { writeEvents } from './write-events';
 import { cutPerOrganisation, WriteRate } from './write-lanes';
-import { nextPacing, WRITING, type Pacing } from './write-pacing';
+import { nextBatchSize, nextPacing, WRITING, type Pacing } from './write-pacing';
 
 export interface RecorderOptions {
   /** events taken from the journal at once, cut per organisation and spread over the lanes */
   batchSize: number;
+  /** the same while events keep arriving (write-pacing.ts, nextBatchSize): short stretches while answers wait */
+  servingBatchSize: number;
+  servingWindowMs: number;
   /** writer transactions in flight at once, each on one organisation's sends of its own */
   lanes: number;
   /** how long an event may wait for companions before a batch is written */
@@ -42,6 +45,8 @@ export interface RecorderOptions {
 
 export const defaultRecorderOptions: RecorderOptions = {
   batchSize: 4_000,
+  servingBatchSize: 500,
+  servingWindowMs: 1_000,
   lanes: 2,
   lingerMs: 10,
   retryDelayMs: 250,
@@ -89,6 +94,7 @@ export class EventRecorder {
   readonly journal: Journal;
   private loopSample: EventLoopUtilization = performance.eventLoopUtilization();
   private pacing: Pacing = WRITING;
+  private lastRecordedAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private retryDelay: number;
@@ -127,6 +133,7 @@ export class EventRecorder {
   /** Journals an event; O(1), never throws, never waits. False when it was dropped (a bound was reached). */
   record(event: PendingEvent): boolean {
     event.id = randomUUID();
+    this.lastRecordedAt = event.at;
     if (this.journal.append(event) === 'dropped') {
       const now = Date.now();
       if (now - this.lastDropLog > 10_000) {
@@ -224,10 +231,11 @@ export class EventRecorder {
   private async drain(): Promise<number | null> {
     for (;;) {
       if (this.shouldDefer()) return BUSY_RECHECK_MS;
-      const batch = this.journal.takeBatch(this.options.batchSize);
+      const size = nextBatchSize(this.options, Date.now() - this.lastRecordedAt);
+      const batch = this.journal.takeBatch(size);
       if (batch === null) return null;
       try {
-        await this.writeJournalBatch(batch);
+        await this.writeJournalBatch(batch, size);
       } catch (error) {
         if (error instanceof DeadlinePassed) return null;
         throw error;
@@ -243,8 +251,8 @@ export class EventRecorder {
    * send), at most `lanes` at once; each retries until it commits or the
    * deadline passes.
    */
-  private async writeJournalBatch(batch: JournalBatch): Promise<void> {
-    const { lanes, batchSize } = this.options;
+  private async writeJournalBatch(batch: JournalBatch, batchSize: number): Promise<void> {
+    const { lanes } = this.options;
     const transactions = cutPerOrganisation(batch.events, lanes, Math.ceil(batchSize / Math.max(lanes, 1)));
     let next = 0;
     const lane = async (): Promise<void> => {

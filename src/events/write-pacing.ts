@@ -69,3 +69,24 @@ export function nextPacing(pacing: Pacing, sample: LoopSample, oldestAgeMs: numb
   const quiet = spans(waited, rule.resumeWindowMs) && utilisation(waited) < rule.resumeUtilisation;
   return quiet ? WRITING : { deferring: true, waited };
 }
+
+export interface BatchSizing {
+  /** events taken at once with nobody asking: large transactions drain fastest */
+  batchSize: number;
+  /** events taken at once while events arrive (requests being answered) */
+  servingBatchSize: number;
+  /** an event recorded this recently means requests are being answered */
+  servingWindowMs: number;
+}
+
+/**
+ * How many events the next batch takes. A transaction's Node work (deciding,
+ * the figures' deltas) runs between its statements without giving the loop
+ * back, and grows with its events: 2,000 of them held answers back for tens
+ * of milliseconds (live.md, "Where the pixel waits"). While events keep
+ * arriving, batches stay small so no stretch is long; a backlog written
+ * with nobody asking (after a load, after an outage) goes in large ones.
+ */
+export function nextBatchSize(sizing: BatchSizing, sinceLastRecordMs: number): number {
+  return sinceLastRecordMs < sizing.servingWindowMs ? Math.min(sizing.servingBatchSize, sizing.batchSize) : sizing.batchSize;
+}

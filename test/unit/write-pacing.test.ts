@@ -3,7 +3,7 @@
 // wait on one busy sample, a quiet moment inside a burst does not end the
 // wait, a whole quiet second does, and nothing waits past maxDeferMs.
 import { defaultRecorderOptions } from '../../src/events/recorder';
-import { nextPacing, WRITING, type LoopSample, type Pacing } from '../../src/events/write-pacing';
+import { nextBatchSize, nextPacing, WRITING, type LoopSample, type Pacing } from '../../src/events/write-pacing';
 
 const rule = defaultRecorderOptions;
 /** A decision's sample: `utilisation` of `ms` (the recorder looks again every 100 ms while it waits). */
@@ -68,5 +68,20 @@ describe('nextPacing', () => {
     let pacing = WRITING;
     pacing = nextPacing(pacing, loop(1), 10, { ...rule, maxDeferMs: 0 });
     expect(pacing.deferring).toBe(false);
+  });
+});
+
+describe('nextBatchSize', () => {
+  it('takes small batches while events keep arriving, and the whole batch size once they stop', () => {
+    expect(nextBatchSize(rule, 0)).toBe(rule.servingBatchSize);
+    expect(nextBatchSize(rule, rule.servingWindowMs - 1)).toBe(rule.servingBatchSize);
+    expect(nextBatchSize(rule, rule.servingWindowMs)).toBe(rule.batchSize);
+    // No event since the process started (a backlog adopted from the journal): large batches.
+    expect(nextBatchSize(rule, Date.now())).toBe(rule.batchSize);
+    expect(rule.servingBatchSize).toBeLessThan(rule.batchSize);
+  });
+
+  it('never takes more while serving than otherwise', () => {
+    expect(nextBatchSize({ ...rule, batchSize: 100 }, 0)).toBe(100);
   });
 });
