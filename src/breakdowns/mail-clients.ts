@@ -3,7 +3,8 @@
 // verdict, the network or their own tokens; mail clients by their tokens;
 // the rest by ua-parser-js (1.x: MIT; 2.x is AGPL), which tells a browser
 // (webmail) from anything else, and the device. Called by the event writer,
-// once per event, never on the pixel's or the redirect's answering path.
+// once per distinct user agent of a batch, never on the pixel's or the
+// redirect's answering path.
 // Pure apart from a bounded cache of parsed user agents.
 import UAParser from 'ua-parser-js';
 import type { ClientKey, Device, MailClient } from './client-keys';
@@ -78,22 +79,43 @@ export class MailClientParser {
 
   /** The client and device credited with an event. */
   clientOf(evidence: ClientEvidence): ClientKey {
+    return this.clientFrom(evidence, null);
+  }
+
+  /**
+   * A batch's clients (null where `evidences` has none): each distinct user
+   * agent of the batch goes through the cache once, not once per event, and
+   * an event that is its user agent's client alone shares the cached key.
+   */
+  clientsOf(evidences: readonly (ClientEvidence | null)[]): (ClientKey | null)[] {
+    const batch = new Map<string, ClientKey>();
+    return evidences.map((evidence) => (evidence === null ? null : this.clientFrom(evidence, batch)));
+  }
+
+  private clientFrom(evidence: ClientEvidence, batch: Map<string, ClientKey> | null): ClientKey {
     const { userAgent, webhook } = evidence;
     if (evidence.mpp || webhook?.bot === 'apple' || (evidence.network === 'APPLE' && userAgent === 'Mozilla/5.0')) {
       return { client: 'APPLE_MPP', device: 'PROXY' };
     }
     if (webhook?.bot === 'gmail') return { client: 'GMAIL', device: 'PROXY' };
     // Cached by the part parsed: a junk user agent of kilobytes holds no more memory than a real one.
-    const parsed = userAgent === null || userAgent.trim() === '' ? null : this.parse(userAgent.slice(0, MAX_USER_AGENT));
+    const parsed = userAgent === null || userAgent.trim() === '' ? null : this.parseIn(batch, userAgent.slice(0, MAX_USER_AGENT));
     if (parsed?.device === 'PROXY') return parsed;
     // A provider's network or a mail-security network fetching: that provider's proxy, whatever the UA claims.
     if (evidence.network) return { client: NETWORK_CLIENTS[evidence.network], device: 'PROXY' };
     if (evidence.botReason === 'NETWORK') return { client: parsed?.client ?? 'UNKNOWN', device: 'PROXY' };
     const app = evidence.requestedWith ? REQUESTED_WITH.get(evidence.requestedWith) ?? 'OTHER' : null;
+    const webhookDevice = webhook?.deviceType ? WEBHOOK_DEVICES[webhook.deviceType] : undefined;
+    if (parsed !== null && app === null && (parsed.device !== 'UNKNOWN' || webhookDevice === undefined)) return parsed;
     const device = parsed?.device ?? 'UNKNOWN';
-    const key: ClientKey = { client: app ?? parsed?.client ?? 'UNKNOWN', device };
-    if (key.device === 'UNKNOWN' && webhook?.deviceType) key.device = WEBHOOK_DEVICES[webhook.deviceType] ?? 'UNKNOWN';
-    return key;
+    return { client: app ?? parsed?.client ?? 'UNKNOWN', device: device === 'UNKNOWN' ? webhookDevice ?? 'UNKNOWN' : device };
+  }
+
+  private parseIn(batch: Map<string, ClientKey> | null, userAgent: string): ClientKey {
+    if (batch === null) return this.parse(userAgent);
+    let parsed = batch.get(userAgent);
+    if (parsed === undefined) batch.set(userAgent, (parsed = this.parse(userAgent)));
+    return parsed;
   }
 
   private parse(userAgent: string): ClientKey {
@@ -104,7 +126,8 @@ export class MailClientParser {
       this.cache.set(userAgent, cached);
       return cached;
     }
-    const parsed = parseUserAgent(userAgent);
+    // Frozen: the writer shares one key among the events of a user agent.
+    const parsed = Object.freeze(parseUserAgent(userAgent));
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(userAgent, parsed);
     return parsed;

@@ -29,8 +29,10 @@ export function clientOf(evidence: ClientEvidence): ClientKey {
 
 /** Per event: its client when it counts, else null (a machine's, or a collapsed repeat). */
 export function clientsOf(events: readonly TrackingEventInput[], counted: readonly boolean[]): (ClientKey | null)[] {
-  return events.map((event, index) =>
-    counted[index] ? parser.clientOf({ userAgent: event.userAgent, mpp: event.mpp, botReason: event.botReason, ...event.clientHints }) : null,
+  return parser.clientsOf(
+    events.map((event, index) =>
+      counted[index] ? { userAgent: event.userAgent, mpp: event.mpp, botReason: event.botReason, ...event.clientHints } : null,
+    ),
   );
 }
 
