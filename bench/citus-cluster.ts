@@ -133,7 +133,11 @@ export async function onBenchCluster(label: string, work: (adminUrl: string) => 
     if (!given) cluster = await startCitusCluster(2);
     return await work(given ?? (cluster as CitusCluster).adminUrl);
   } catch (error) {
-    return [{ name: label, value: 'failed', unit: '', goal: error instanceof Error ? error.message : String(error) }];
+    // A failed statement says which one (its first line): what an operator needs to look at.
+    const statement = (error as { query?: unknown }).query;
+    const where = typeof statement === 'string' ? ` in: ${statement.trim().split('\n')[0].slice(0, 120)}` : '';
+    process.stderr.write(`${label}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}${where}\n`);
+    return [{ name: label, value: 'failed', unit: '', goal: `${error instanceof Error ? error.message : String(error)}${where}` }];
   } finally {
     await cluster?.stop();
   }

@@ -30,8 +30,9 @@ export const ACTIVITY_CTE = `activity AS (
  */
 async function rollUpMonth(db: EntityManager, orgId: string, month: Date): Promise<void> {
   const next = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1));
-  // A month's sort in memory rather than in temp files.
+  // A month's sort in memory rather than in temp files, without the serving timeout (as generate-data.ts).
   await db.query(`SET LOCAL work_mem = '128MB'`);
+  await db.query(`SET LOCAL statement_timeout = 0`);
   await db.query(
     `INSERT INTO send_activity_rollups AS r (org_id, scope, sender_id, grain, send_bucket, at, opens, clicks, mpp_opens, bot_opens, bot_clicks)
      SELECT $1, x.scope, x.sender_id, x.grain, date_trunc(x.grain, s.sent_at AT TIME ZONE 'UTC')::date, a.at,

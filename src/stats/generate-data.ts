@@ -65,8 +65,11 @@ async function generateChunk(db: EntityManager, options: Required<GenerateOption
   const start = new Date(options.now.getTime() - options.days * DAY_MS);
   const engagedMean = options.events / (options.sends * DELIVERED_SHARE * ENGAGED_SHARE);
   await db.query(`SELECT setseed($1)`, [(from / options.sends) % 1]);
-  // Bulk work: sorts and hashes in memory rather than temp files.
+  // Bulk work: sorts and hashes in memory rather than temp files, and no
+  // serving timeout (30 s): a chunk on a Citus cluster goes through the
+  // coordinator and can take longer.
   await db.query(`SET LOCAL work_mem = '128MB'`);
+  await db.query(`SET LOCAL statement_timeout = 0`);
   // random() is drawn once per row into the MATERIALIZED CTEs, so each draw is used consistently.
   await db.query(
     `CREATE TEMP TABLE gen_sends ON COMMIT DROP AS
@@ -201,6 +204,18 @@ async function insertNames(db: DataSource, options: Required<GenerateOptions>): 
   );
 }
 
+/** VACUUM (ANALYZE) of `tables` on a session of its own, without the serving timeout (a whole set on a cluster can outlast it). */
+async function vacuumAnalyze(db: DataSource, tables: string): Promise<void> {
+  const session = db.createQueryRunner();
+  try {
+    await session.query('SET statement_timeout = 0');
+    await session.query(`VACUUM (ANALYZE) ${tables}`);
+  } finally {
+    await session.query('RESET statement_timeout').catch(() => undefined);
+    await session.release();
+  }
+}
+
 /**
  * Generates the data set, folds the stats deltas its sends produced and
  * refreshes the planner's statistics. Not idempotent: run it on an
@@ -223,13 +238,14 @@ export async function generateStatsData(db: DataSource, input: GenerateOptions):
   await Promise.all(Array.from({ length: Math.max(1, options.workers) }, worker));
   // What the stats read; vacuumed too, so index-only probes need no heap visits. Raw events
   // are left to autovacuum: analyzing the partitioned parent samples all of them again.
-  await db.query(
-    `VACUUM (ANALYZE) sends, send_links, send_clients, send_stats_rollups, send_stats_deltas, send_link_stats, send_link_stats_deltas,
+  await vacuumAnalyze(
+    db,
+    `sends, send_links, send_clients, send_stats_rollups, send_stats_deltas, send_link_stats, send_link_stats_deltas,
        send_activity, send_activity_deltas, breakdown_rollups, breakdown_deltas, campaigns, templates`,
   );
   // Planned on those fresh statistics: probes of send_activity per send, not a guess at an empty table.
   await rollUpActivity(db, options.orgId, first, options.now, options.workers);
-  await db.query(`VACUUM (ANALYZE) send_activity_rollups`);
+  await vacuumAnalyze(db, 'send_activity_rollups');
   const [counts]: { sends: string; events: string; links: string }[] = await db.query(
     `SELECT (SELECT count(*) FROM sends WHERE org_id = $1) AS sends,
             (SELECT count(*) FROM tracking_events WHERE org_id = $1) AS events,
