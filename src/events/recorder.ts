@@ -37,6 +37,8 @@ export interface RecorderOptions {
   resumeWindowMs: number;
   /** how far behind writing may fall while the loop is busy (0: never wait) */
   maxDeferMs: number;
+  /** writing waits only with at least this many events waiting: a few cost the answers nothing, and a busy moment (start-up, an export) must not hold them */
+  deferFromEvents: number;
   /** false only for the tracking benchmark's baseline: BURST, TRAP and the cross-source take-back are not applied (contract section 4 needs them) */
   machineRules: boolean;
   /** true only for the tracking benchmark's floor: events are stored and nothing else is done (no locks, rules, counters or timelines) */
@@ -61,6 +63,8 @@ export const defaultRecorderOptions: RecorderOptions = {
   resumeUtilisation: 0.6,
   resumeWindowMs: 1_000,
   maxDeferMs: 10_000,
+  // A burst of several thousand a second passes 100 within tens of milliseconds.
+  deferFromEvents: 100,
   machineRules: true,
   appendOnly: false,
 };
@@ -204,7 +208,7 @@ export class EventRecorder {
     this.loopSample = sample;
     const oldest = this.journal.oldestWaitingAt();
     this.pacing = nextPacing(this.pacing, { activeMs: active, elapsedMs: active + idle }, oldest === null ? null : Date.now() - oldest, this.options);
-    return this.pacing.deferring;
+    return this.pacing.deferring && this.journal.waiting >= this.options.deferFromEvents;
   }
 
   /** Starts the write loop unless it runs; `draining` is cleared only after it was set. */

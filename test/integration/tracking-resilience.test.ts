@@ -119,7 +119,21 @@ describe('a busy event loop', () => {
   });
 
   /** An instance whose loop always counts as busy: every utilisation is above -1 and none below it, so waiting ends at maxDeferMs only. */
-  const busyInstance = (options: { maxDeferMs: number }) => instanceWith(base.app, { busyUtilisation: -1, resumeUtilisation: -1, lingerMs: 0, ...options });
+  const busyInstance = (options: { maxDeferMs: number; deferFromEvents?: number }) =>
+    instanceWith(base.app, { busyUtilisation: -1, resumeUtilisation: -1, lingerMs: 0, deferFromEvents: 1, ...options });
+
+  it('writes a few events at once however busy the loop is: only a pile of them is worth holding', async () => {
+    const send = await insertSend(base.app.db, { orgId: uniqueOrg() });
+    const busy = await busyInstance({ maxDeferMs: 60_000, deferFromEvents: 3 });
+    try {
+      await Promise.all(['10.3.0.1', '10.3.0.2'].map((ip) => hit(busy.url, 'open', send.openToken, ip)));
+      // Within the test's default timeout, far below maxDeferMs: written, not held.
+      await eventually(async () => (await sendCounters(base.app.db, send)).opens === 2);
+      expect(busy.app.recorder.buffered).toBe(0);
+    } finally {
+      await busy.close();
+    }
+  });
 
   it('holds events while busy, then writes them once the oldest has waited maxDeferMs', async () => {
     const send = await insertSend(base.app.db, { orgId: uniqueOrg() });
