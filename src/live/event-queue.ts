@@ -6,6 +6,7 @@
 // (hand-off.ts): a batch reaches it a few events per turn of the event
 // loop, never as one long synchronous stretch.
 import { DomainError } from '../errors';
+import { Fifo } from './fifo';
 import { sharedHandOff, type HandOff } from './hand-off';
 
 export class StreamFellBehindError extends DomainError {
@@ -15,8 +16,7 @@ export class StreamFellBehindError extends DomainError {
 }
 
 export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
-  private readonly items: T[] = [];
-  private head = 0;
+  private readonly items = new Fifo<T>();
   private waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | null = null;
   private failure: Error | null = null;
   private ended = false;
@@ -31,7 +31,7 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
   ) {}
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
 
   /** Hands an event to the reader; false once the stream has ended (also when this push overflowed it). */
@@ -68,8 +68,7 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
   }
 
   private fail(error: Error): void {
-    this.items.length = 0;
-    this.head = 0;
+    this.items.clear();
     this.end(error);
   }
 
@@ -89,13 +88,7 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
   }
 
   private take(): T {
-    const value = this.items[this.head++];
-    // Compact now and then rather than shift() each time: O(1) per event.
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items.splice(0, this.head);
-      this.head = 0;
-    }
-    return value;
+    return this.items.shift();
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -116,8 +109,7 @@ export class BoundedEventQueue<T> implements AsyncIterableIterator<T> {
   }
 
   return(): Promise<IteratorResult<T>> {
-    this.items.length = 0;
-    this.head = 0;
+    this.items.clear();
     this.failure = null;
     this.end();
     return Promise.resolve({ value: undefined, done: true });

@@ -11,6 +11,7 @@
 // wait for a later turn, after the loop has polled its sockets. Delivery is as
 // fast as before when nothing else runs: only the order of the work changes.
 import { performance } from 'node:perf_hooks';
+import { Fifo } from './fifo';
 
 export interface HandOffOptions {
   /** how long readers may go on taking buffered events in one turn of the loop */
@@ -23,8 +24,7 @@ export interface HandOffOptions {
 export const defaultHandOffOptions: HandOffOptions = { budgetMs: 4, wakesPerTurn: 8 };
 
 export class HandOff {
-  private wakes: (() => void)[] = [];
-  private head = 0;
+  private readonly wakes = new Fifo<() => void>();
   private scheduled = false;
   private turnStarted = -Infinity;
 
@@ -32,7 +32,7 @@ export class HandOff {
 
   /** Readers waiting for a turn. */
   get waiting(): number {
-    return this.wakes.length - this.head;
+    return this.wakes.length;
   }
 
   /** Whether a reader may take another buffered event now, within this turn's budget. */
@@ -47,7 +47,7 @@ export class HandOff {
    * 1,000 streams with an event or two each are not served 8 per turn.
    */
   passOn(): void {
-    if (this.waiting > 0 && this.mayGoOn()) this.wakes[this.head++]();
+    if (this.waiting > 0 && this.mayGoOn()) this.wakes.shift()();
   }
 
   /** Runs `wake` in a later turn of the loop, after those asked for before it. */
@@ -66,14 +66,8 @@ export class HandOff {
   private readonly turn = (): void => {
     this.scheduled = false;
     this.turnStarted = performance.now();
-    const end = Math.min(this.wakes.length, this.head + this.options.wakesPerTurn);
-    const now = this.wakes.slice(this.head, end);
-    this.head = end;
-    // Compacted now and then rather than shifted each time: O(1) per wake.
-    if (this.head === this.wakes.length || (this.head > 1024 && this.head * 2 > this.wakes.length)) {
-      this.wakes = this.wakes.slice(this.head);
-      this.head = 0;
-    }
+    const now: (() => void)[] = [];
+    while (now.length < this.options.wakesPerTurn && this.wakes.length > 0) now.push(this.wakes.shift());
     for (const wake of now) wake();
     if (this.waiting > 0) this.schedule();
   };
